@@ -1,0 +1,1 @@
+//! Grouping statements into topics.

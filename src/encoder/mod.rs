@@ -1,0 +1,5 @@
+//! Sentence encoders.
+
+pub mod embedder;
+
+pub use embedder::TextEmbedder;

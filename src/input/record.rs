@@ -1,0 +1,105 @@
+//! One attributed, optionally dated statement: the unit volte reads.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A date as precise as the source allows: a year, a month or a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementDate {
+    /// The text as written in the input (`2025`, `2025-11`, `2025-11-06`, or an RFC 3339 time).
+    pub raw: String,
+    /// The first day the text can denote; used for ordering.
+    pub day: NaiveDate,
+}
+
+impl PartialOrd for StatementDate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for StatementDate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.day
+            .cmp(&other.day)
+            .then_with(|| self.raw.cmp(&other.raw))
+    }
+}
+
+impl StatementDate {
+    /// Parses `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or an RFC 3339 timestamp.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        let day = if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            d
+        } else if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+            dt.date_naive()
+        } else if let Some(d) = parse_year_month(s) {
+            d
+        } else if s.len() == 4 && s.chars().all(|c| c.is_ascii_digit()) {
+            let y: i32 = s.parse().map_err(|_| format!("bad year {s:?}"))?;
+            NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| format!("bad year {s:?}"))?
+        } else {
+            return Err(format!(
+                "bad date {s:?}: expected YYYY, YYYY-MM, YYYY-MM-DD or an RFC 3339 timestamp"
+            ));
+        };
+        Ok(Self {
+            raw: s.to_string(),
+            day,
+        })
+    }
+}
+
+fn parse_year_month(s: &str) -> Option<NaiveDate> {
+    let (y, m) = s.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
+}
+
+/// A statement with its metadata. `line` is the 1-based line (or CSV record)
+/// it came from, so errors and reports can point back to the input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statement {
+    pub id: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<StatementDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    pub line: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_of_every_precision() {
+        assert_eq!(
+            StatementDate::parse("2025-11-06").unwrap().day,
+            NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()
+        );
+        assert_eq!(
+            StatementDate::parse("2025-11").unwrap().day,
+            NaiveDate::from_ymd_opt(2025, 11, 1).unwrap()
+        );
+        assert_eq!(
+            StatementDate::parse("2025").unwrap().day,
+            NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+        );
+        assert_eq!(
+            StatementDate::parse("2025-11-06T10:00:00Z").unwrap().day,
+            NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()
+        );
+        assert!(StatementDate::parse("2025-13-01").is_err());
+        assert!(StatementDate::parse("yesterday").is_err());
+        assert!(StatementDate::parse("2025-11") < StatementDate::parse("2025-11-06"));
+    }
+}

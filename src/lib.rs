@@ -1,0 +1,12 @@
+//! volte: multilingual statement embeddings, similarity search, topic
+//! clustering and stance-shift detection.
+
+pub mod cluster;
+pub mod embeddings;
+pub mod encoder;
+pub mod input;
+pub mod model;
+pub mod output;
+pub mod report;
+pub mod similarity;
+pub mod stance;

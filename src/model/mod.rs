@@ -1,0 +1,1 @@
+//! Where models come from: the Hugging Face Hub, a local directory, or the offline package.

@@ -1,0 +1,1 @@
+//! Writing embeddings: .npy, .parquet and .jsonl.

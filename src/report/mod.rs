@@ -1,0 +1,3 @@
+//! The analyst report: data model and renderers.
+
+pub mod model;

@@ -1,0 +1,107 @@
+//! The analyst report as data: what every output format renders.
+//!
+//! This is also the JSON schema of `volte report --format json` (documented
+//! in the README); field names are part of the public interface.
+
+use serde::{Deserialize, Serialize};
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    /// `volte <version>`.
+    pub generator: String,
+    /// Model fingerprint used for the embeddings.
+    pub model: String,
+    /// Input file(s) the statements came from.
+    pub inputs: Vec<String>,
+    /// Stance mode: `axes` (with the axes file path) or `unsupervised`.
+    pub stance_mode: String,
+    /// Every statement read, in input order.
+    pub statements: Vec<StatementEntry>,
+    /// Topic clusters, largest first.
+    pub topics: Vec<Topic>,
+    /// Ids of statements that fit no topic (never dropped).
+    pub unassigned: Vec<String>,
+    /// One dated stance series per (speaker, topic) with at least one dated statement.
+    pub timelines: Vec<Timeline>,
+    /// Detected turns, strongest first.
+    pub shifts: Vec<Shift>,
+}
+
+/// A statement as the report shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatementEntry {
+    pub id: String,
+    pub text: String,
+    pub speaker: Option<String>,
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub lang: Option<String>,
+    /// Index into `topics`, or `None` when unassigned.
+    pub topic: Option<usize>,
+    /// Stance score on the topic's axis, in [-1, 1], when it has one.
+    pub stance: Option<f32>,
+}
+
+/// A topic cluster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Topic {
+    /// Index of this topic in `topics`.
+    pub id: usize,
+    /// Short human label (top keywords).
+    pub label: String,
+    /// Id of the medoid statement (the most central one).
+    pub medoid: String,
+    pub medoid_text: String,
+    pub keywords: Vec<String>,
+    pub languages: Vec<String>,
+    pub speakers: Vec<String>,
+    /// Member statement ids, central first.
+    pub members: Vec<String>,
+    /// The stance axis used inside this topic: an axis name from the axes
+    /// file, or `unsupervised` for the topic's main opposition.
+    pub axis: Option<String>,
+    /// Human description of the axis' positive pole (what +1 means).
+    pub axis_pro: Option<String>,
+    /// Human description of the axis' negative pole (what -1 means).
+    pub axis_con: Option<String>,
+}
+
+/// The dated stance series of one speaker on one topic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timeline {
+    pub speaker: String,
+    pub topic: usize,
+    pub points: Vec<StancePoint>,
+}
+
+/// One statement on a timeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StancePoint {
+    pub id: String,
+    pub date: String,
+    pub stance: f32,
+}
+
+/// A change of position of one speaker on one topic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Shift {
+    pub speaker: String,
+    pub topic: usize,
+    pub topic_label: String,
+    pub from_date: String,
+    pub to_date: String,
+    /// Ids of the statements before the turn (evidence), latest last.
+    pub before: Vec<String>,
+    /// Ids of the statements after the turn (evidence), earliest first.
+    pub after: Vec<String>,
+    /// Mean stance before and after the turn.
+    pub stance_before: f32,
+    pub stance_after: f32,
+    /// |stance_after - stance_before|, in [0, 2].
+    pub magnitude: f32,
+    /// In [0, 1]: how sure the detector is that this is a real turn.
+    pub confidence: f32,
+    /// `sign_change` or `change_point`.
+    pub kind: String,
+}

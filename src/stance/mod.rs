@@ -1,0 +1,1 @@
+//! Stance scores and shift detection.
