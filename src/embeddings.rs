@@ -15,7 +15,7 @@ impl Embeddings {
         if dim == 0 {
             bail!("embedding dimension must be positive");
         }
-        if data.len() % dim != 0 {
+        if !data.len().is_multiple_of(dim) {
             bail!(
                 "embedding buffer of {} floats is not a multiple of dimension {dim}",
                 data.len()
@@ -59,7 +59,11 @@ impl Embeddings {
     /// Appends one row.
     pub fn push_row(&mut self, row: &[f32]) -> Result<()> {
         if row.len() != self.dim {
-            bail!("row of length {} pushed into dimension {}", row.len(), self.dim);
+            bail!(
+                "row of length {} pushed into dimension {}",
+                row.len(),
+                self.dim
+            );
         }
         self.data.extend_from_slice(row);
         Ok(())

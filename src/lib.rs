@@ -2,6 +2,7 @@
 //! clustering and stance-shift detection.
 
 pub mod cluster;
+pub mod embed_cache;
 pub mod embeddings;
 pub mod encoder;
 pub mod input;
@@ -10,3 +11,5 @@ pub mod output;
 pub mod report;
 pub mod similarity;
 pub mod stance;
+pub mod stats;
+pub mod sts;

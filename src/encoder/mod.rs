@@ -1,5 +1,14 @@
-//! Sentence encoders.
+//! Sentence encoders: tokenization, batching, the transformer, pooling.
 
+pub mod backbone;
+pub mod batching;
+pub mod device;
 pub mod embedder;
+pub mod pooling;
+pub mod sentence;
+pub mod tokenize;
 
+pub use device::DeviceChoice;
 pub use embedder::TextEmbedder;
+pub use sentence::{EncodeStats, EncoderOptions, SentenceEncoder};
+pub use tokenize::LongText;

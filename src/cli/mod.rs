@@ -1,0 +1,42 @@
+//! The `volte` command line.
+
+pub mod common;
+pub mod embed;
+pub mod models;
+pub mod sts;
+
+use clap::{Parser, Subcommand};
+
+/// volte: find statements that say the same thing, in any language, and who
+/// changed position.
+///
+/// Exit codes: 0 success, 1 runtime failure (model, I/O), 2 bad input or usage
+/// (the message names the file and line of the bad record).
+#[derive(Debug, Parser)]
+#[command(name = "volte", version, about, long_about)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug); RUST_LOG works too.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Embed statements into vectors (.npy, .parquet, .jsonl).
+    Embed(embed::EmbedArgs),
+    /// Evaluate a model on STS-benchmark pairs (Spearman).
+    Sts(sts::StsArgs),
+    /// Manage models: pull, list, info.
+    Models(models::ModelsArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Embed(a) => embed::run(a),
+        Command::Sts(a) => sts::run(a),
+        Command::Models(a) => models::run(a),
+    }
+}

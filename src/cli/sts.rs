@@ -1,0 +1,60 @@
+//! `volte sts`: Spearman correlation between cosine similarity and gold
+//! scores on STS-benchmark CSVs.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::common::{encode_summary, ModelArgs};
+use volte::sts::{evaluate, read_sts};
+
+/// Evaluate the model on an STS CSV (`sentence1,sentence2,score`, no header).
+#[derive(Debug, Args)]
+pub struct StsArgs {
+    /// STS CSV file.
+    pub file: PathBuf,
+    /// Take sentence2 from this row-aligned file instead (cross-lingual pairs).
+    #[arg(long)]
+    pub cross: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: StsArgs) -> Result<()> {
+    let pairs = read_sts(&args.file)?;
+    let cross = args.cross.as_deref().map(read_sts).transpose()?;
+    let (resolved, mut encoder) = args.model.load()?;
+    let result = evaluate(&mut encoder, &pairs, cross.as_deref())?;
+    if args.json {
+        let out = serde_json::json!({
+            "file": args.file,
+            "cross": args.cross,
+            "model": resolved.spec,
+            "prompt": encoder.prompt(),
+            "pairs": result.pairs,
+            "unique_sentences": result.unique_sentences,
+            "spearman": result.spearman,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "{}{}: Spearman {:.4} over {} pairs ({} distinct sentences, model {}, prompt {:?})",
+            args.file.display(),
+            args.cross
+                .as_ref()
+                .map(|c| format!(" x {}", c.display()))
+                .unwrap_or_default(),
+            result.spearman,
+            result.pairs,
+            result.unique_sentences,
+            resolved.spec,
+            encoder.prompt()
+        );
+    }
+    eprintln!("volte: {}", encode_summary(&encoder));
+    Ok(())
+}

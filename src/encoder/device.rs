@@ -1,0 +1,61 @@
+//! Choosing where the encoder runs: `--device auto|cpu|cuda|metal`.
+
+use anyhow::{bail, Result};
+use candle_core::Device;
+
+/// The user's device choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum DeviceChoice {
+    /// CUDA or Metal when built in and present, else the CPU.
+    #[default]
+    Auto,
+    Cpu,
+    Cuda,
+    Metal,
+}
+
+/// Opens the chosen device. `auto` falls back to the CPU with a one-line notice.
+pub fn open_device(choice: DeviceChoice) -> Result<Device> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Device::Cpu),
+        DeviceChoice::Cuda => {
+            if !cfg!(feature = "cuda") {
+                bail!("this volte was built without CUDA support (rebuild with --features cuda)");
+            }
+            Ok(Device::new_cuda(0)?)
+        }
+        DeviceChoice::Metal => {
+            if !cfg!(feature = "metal") {
+                bail!("this volte was built without Metal support (rebuild with --features metal)");
+            }
+            Ok(Device::new_metal(0)?)
+        }
+        DeviceChoice::Auto => {
+            if cfg!(feature = "cuda") {
+                match Device::new_cuda(0) {
+                    Ok(d) => return Ok(d),
+                    Err(e) => eprintln!("volte: no usable CUDA device ({e}); using the CPU"),
+                }
+                return Ok(Device::Cpu);
+            }
+            if cfg!(feature = "metal") {
+                match Device::new_metal(0) {
+                    Ok(d) => return Ok(d),
+                    Err(e) => eprintln!("volte: no usable Metal device ({e}); using the CPU"),
+                }
+                return Ok(Device::Cpu);
+            }
+            tracing::info!("built without GPU support; using the CPU");
+            Ok(Device::Cpu)
+        }
+    }
+}
+
+/// A short human name of a device.
+pub fn device_name(d: &Device) -> &'static str {
+    match d {
+        Device::Cpu => "cpu",
+        Device::Cuda(_) => "cuda",
+        Device::Metal(_) => "metal",
+    }
+}

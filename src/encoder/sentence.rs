@@ -1,0 +1,223 @@
+//! The sentence encoder: prompt, tokenize, batch by length under a token
+//! budget, run the backbone, pool, average windows, L2-normalize.
+
+use anyhow::{Context, Result};
+use candle_core::{DType, Device, Tensor};
+use indicatif::ProgressBar;
+
+use super::backbone::Backbone;
+use super::batching::plan_batches;
+use super::device::{device_name, open_device, DeviceChoice};
+use super::tokenize::{LongText, TextTokenizer, TokenizedText};
+use super::TextEmbedder;
+use crate::embeddings::Embeddings;
+use crate::model::{ModelLayout, Pooling, ResolvedModel};
+
+/// How to run the encoder.
+#[derive(Debug, Clone)]
+pub struct EncoderOptions {
+    pub device: DeviceChoice,
+    /// Prompt name from the model's configuration (`query`, `passage`).
+    pub prompt_name: Option<String>,
+    /// Literal prompt text; wins over `prompt_name`.
+    pub prompt: Option<String>,
+    pub long_text: LongText,
+    /// Padded tokens per batch.
+    pub token_budget: usize,
+    pub max_batch: usize,
+}
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        Self {
+            device: DeviceChoice::Auto,
+            prompt_name: None,
+            prompt: None,
+            long_text: LongText::Truncate,
+            token_budget: 8192,
+            max_batch: 128,
+        }
+    }
+}
+
+/// Counters for the run summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EncodeStats {
+    pub texts: usize,
+    pub windows: usize,
+    pub tokens: usize,
+    pub truncated: usize,
+    pub empty: usize,
+}
+
+/// A loaded sentence-embedding model.
+pub struct SentenceEncoder {
+    backbone: Backbone,
+    tokenizer: TextTokenizer,
+    layout: ModelLayout,
+    device: Device,
+    prompt: String,
+    options: EncoderOptions,
+    name: String,
+    pub stats: EncodeStats,
+}
+
+impl SentenceEncoder {
+    /// Loads a resolved model.
+    pub fn load(model: &ResolvedModel, options: EncoderOptions) -> Result<Self> {
+        let layout = ModelLayout::open(&model.dir)?;
+        let device = open_device(options.device)?;
+        let prompt = match (&options.prompt, &options.prompt_name) {
+            (Some(p), _) => p.clone(),
+            (None, Some(name)) => layout.prompt(name)?.to_string(),
+            (None, None) => match &layout.default_prompt_name {
+                Some(name) => layout.prompt(name)?.to_string(),
+                None => String::new(),
+            },
+        };
+        let tokenizer = TextTokenizer::from_file(&layout.tokenizer, layout.max_seq_length)?;
+        let backbone = Backbone::load(&layout, &device, DType::F32)?;
+        let name = format!(
+            "{}|{:?}|{}|{:?}|f32",
+            model.spec, layout.pooling, prompt, options.long_text
+        );
+        Ok(Self {
+            backbone,
+            tokenizer,
+            layout,
+            device,
+            prompt,
+            options,
+            name,
+            stats: EncodeStats::default(),
+        })
+    }
+
+    pub fn layout(&self) -> &ModelLayout {
+        &self.layout
+    }
+
+    pub fn device_name(&self) -> &'static str {
+        device_name(&self.device)
+    }
+
+    pub fn prompt(&self) -> &str {
+        &self.prompt
+    }
+
+    /// Tokenizes texts with the prompt applied.
+    pub fn tokenize(&self, texts: &[&str]) -> Result<Vec<TokenizedText>> {
+        let prompted: Vec<String> = texts
+            .iter()
+            .map(|t| format!("{}{t}", self.prompt))
+            .collect();
+        self.tokenizer
+            .tokenize_batch(&prompted, self.options.long_text)
+    }
+
+    /// Embeds texts in input order, advancing `progress` by one per text.
+    pub fn embed_with_progress(
+        &mut self,
+        texts: &[&str],
+        progress: Option<&ProgressBar>,
+    ) -> Result<Embeddings> {
+        let dim = self.layout.hidden_size;
+        let tokenized = self.tokenize(texts)?;
+        // Flatten windows, remembering their text and weight.
+        let mut windows: Vec<(usize, f32, &[u32])> = Vec::new();
+        for (t, tok) in tokenized.iter().enumerate() {
+            for (ids, w) in tok.windows.iter().zip(&tok.weights) {
+                windows.push((t, *w as f32, ids));
+            }
+        }
+        let lengths: Vec<usize> = windows.iter().map(|w| w.2.len()).collect();
+        let batches = plan_batches(&lengths, self.options.token_budget, self.options.max_batch);
+        let mut sums = vec![0f32; texts.len() * dim];
+        let mut weight = vec![0f32; texts.len()];
+        let mut remaining: Vec<usize> = tokenized.iter().map(|t| t.windows.len()).collect();
+        for batch in batches {
+            let seqs: Vec<&[u32]> = batch.iter().map(|&i| windows[i].2).collect();
+            let pooled = self
+                .run_batch(&seqs)
+                .context("running the encoder on a batch")?;
+            for (row, &i) in batch.iter().enumerate() {
+                let (t, w, _) = windows[i];
+                let v = &pooled[row * dim..(row + 1) * dim];
+                sums[t * dim..(t + 1) * dim]
+                    .iter_mut()
+                    .zip(v)
+                    .for_each(|(s, x)| *s += w * x);
+                weight[t] += w;
+                remaining[t] -= 1;
+                if remaining[t] == 0 {
+                    if let Some(p) = progress {
+                        p.inc(1);
+                    }
+                }
+            }
+        }
+        for (t, w) in weight.iter().enumerate() {
+            if *w > 0.0 {
+                sums[t * dim..(t + 1) * dim]
+                    .iter_mut()
+                    .for_each(|s| *s /= w);
+            }
+        }
+        let mut out = Embeddings::new(dim, sums)?;
+        out.normalize();
+        self.stats.texts += texts.len();
+        self.stats.windows += windows.len();
+        self.stats.tokens += lengths.iter().sum::<usize>();
+        self.stats.truncated += tokenized.iter().filter(|t| t.truncated).count();
+        self.stats.empty += texts.iter().filter(|t| t.trim().is_empty()).count();
+        Ok(out)
+    }
+
+    /// Pads a batch, runs the backbone and pools; returns `[batch × dim]` floats.
+    fn run_batch(&self, seqs: &[&[u32]]) -> Result<Vec<f32>> {
+        let width = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
+        let pad = self.pad_id();
+        let mut ids = Vec::with_capacity(seqs.len() * width);
+        let mut mask = Vec::with_capacity(seqs.len() * width);
+        for s in seqs {
+            ids.extend_from_slice(s);
+            ids.extend(std::iter::repeat_n(pad, width - s.len()));
+            mask.extend(std::iter::repeat_n(1u32, s.len()));
+            mask.extend(std::iter::repeat_n(0u32, width - s.len()));
+        }
+        let ids = Tensor::from_vec(ids, (seqs.len(), width), &self.device)?;
+        let mask = Tensor::from_vec(mask, (seqs.len(), width), &self.device)?;
+        let hidden = self.backbone.forward(&ids, &mask)?;
+        let pooled = super::pooling::pool(&hidden, &mask, self.layout.pooling)?;
+        Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    fn pad_id(&self) -> u32 {
+        #[derive(serde::Deserialize)]
+        struct Pad {
+            pad_token_id: Option<u32>,
+        }
+        serde_json::from_str::<Pad>(&self.layout.config_json)
+            .ok()
+            .and_then(|p| p.pad_token_id)
+            .unwrap_or(0)
+    }
+
+    pub fn pooling(&self) -> Pooling {
+        self.layout.pooling
+    }
+}
+
+impl TextEmbedder for SentenceEncoder {
+    fn dim(&self) -> usize {
+        self.layout.hidden_size
+    }
+
+    fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+        self.embed_with_progress(texts, None)
+    }
+
+    fn fingerprint(&self) -> String {
+        self.name.clone()
+    }
+}

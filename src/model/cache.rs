@@ -1,0 +1,29 @@
+//! Where volte keeps what it downloads or converts: `$VOLTE_CACHE`, else
+//! `$XDG_CACHE_HOME/volte`, else `~/.cache/volte`.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Result};
+
+/// Root of volte's cache directory (not created here).
+pub fn cache_root() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("VOLTE_CACHE").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p).join("volte"));
+    }
+    dirs::home_dir()
+        .map(|h| h.join(".cache").join("volte"))
+        .ok_or_else(|| anyhow!("no cache directory: set VOLTE_CACHE or XDG_CACHE_HOME"))
+}
+
+/// Directory of converted models.
+pub fn models_dir() -> Result<PathBuf> {
+    Ok(cache_root()?.join("models"))
+}
+
+/// Directory of the on-disk embedding cache.
+pub fn embeddings_dir() -> Result<PathBuf> {
+    Ok(cache_root()?.join("embeddings"))
+}

@@ -1,0 +1,96 @@
+//! Fetching a sentence-transformers model from the Hugging Face Hub.
+//! Honours `HF_HOME` (cache location), `HF_ENDPOINT`, `HF_TOKEN` and
+//! `HF_HUB_OFFLINE` (cache only, no network).
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context, Result};
+use hf_hub::api::sync::ApiBuilder;
+use hf_hub::{Cache, Repo, RepoType};
+
+/// Files every model needs.
+const REQUIRED: [&str; 2] = ["config.json", "tokenizer.json"];
+/// Weight files, tried in order.
+const WEIGHTS: [&str; 2] = ["model.safetensors", "pytorch_model.bin"];
+/// Optional sentence-transformers files.
+const OPTIONAL: [&str; 4] = [
+    "modules.json",
+    "1_Pooling/config.json",
+    "config_sentence_transformers.json",
+    "sentence_bert_config.json",
+];
+
+fn offline_mode() -> bool {
+    std::env::var("HF_HUB_OFFLINE")
+        .map(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "yes" | "ON" | "on"))
+        .unwrap_or(false)
+}
+
+/// Downloads (or finds in the Hub cache) the files of `repo_id` and returns
+/// the snapshot directory holding them.
+pub fn fetch(repo_id: &str, revision: Option<&str>) -> Result<PathBuf> {
+    let repo = match revision {
+        Some(r) => Repo::with_revision(repo_id.to_string(), RepoType::Model, r.to_string()),
+        None => Repo::new(repo_id.to_string(), RepoType::Model),
+    };
+    if offline_mode() {
+        let cache = Cache::from_env().repo(repo);
+        let get = |f: &str| {
+            cache.get(f).ok_or_else(|| {
+                anyhow!("HF_HUB_OFFLINE is set and {repo_id}/{f} is not in the Hub cache")
+            })
+        };
+        let config = get(REQUIRED[0])?;
+        get(REQUIRED[1])?;
+        WEIGHTS
+            .iter()
+            .find_map(|w| cache.get(w))
+            .ok_or_else(|| anyhow!("HF_HUB_OFFLINE is set and {repo_id} has no cached weights"))?;
+        return snapshot_dir(config);
+    }
+    let mut builder =
+        ApiBuilder::from_env().with_progress(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if let Ok(token) = std::env::var("HF_TOKEN") {
+        if !token.is_empty() {
+            builder = builder.with_token(Some(token));
+        }
+    }
+    let api = builder
+        .build()
+        .context("setting up the Hugging Face Hub client")?;
+    let api = api.repo(repo);
+    let config = api
+        .get(REQUIRED[0])
+        .with_context(|| format!("fetching {repo_id}/config.json from the Hub"))?;
+    api.get(REQUIRED[1])
+        .with_context(|| format!("fetching {repo_id}/tokenizer.json from the Hub"))?;
+    let mut last_err = None;
+    let mut found = false;
+    for w in WEIGHTS {
+        match api.get(w) {
+            Ok(_) => {
+                found = true;
+                break;
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    if !found {
+        return Err(anyhow!(
+            "{repo_id} has no model.safetensors or pytorch_model.bin: {}",
+            last_err.map(|e| e.to_string()).unwrap_or_default()
+        ));
+    }
+    for f in OPTIONAL {
+        // Absent optional files mean defaults (mean pooling, no prompts).
+        let _ = api.get(f);
+    }
+    snapshot_dir(config)
+}
+
+fn snapshot_dir(config: PathBuf) -> Result<PathBuf> {
+    config
+        .parent()
+        .map(|p| p.to_path_buf())
+        .ok_or_else(|| anyhow!("unexpected Hub cache path {}", config.display()))
+}

