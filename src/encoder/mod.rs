@@ -4,11 +4,12 @@ pub mod backbone;
 pub mod batching;
 pub mod device;
 pub mod embedder;
+pub mod int8;
 pub mod pooling;
 pub mod sentence;
 pub mod tokenize;
 
 pub use device::DeviceChoice;
 pub use embedder::TextEmbedder;
-pub use sentence::{EncodeStats, EncoderOptions, SentenceEncoder};
+pub use sentence::{EncodeStats, EncoderOptions, Precision, SentenceEncoder};
 pub use tokenize::LongText;

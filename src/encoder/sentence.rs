@@ -8,6 +8,7 @@ use indicatif::ProgressBar;
 use super::backbone::Backbone;
 use super::batching::plan_batches;
 use super::device::{device_name, open_device, DeviceChoice};
+use super::int8::Int8Encoder;
 use super::tokenize::{LongText, TextTokenizer, TokenizedText};
 use super::TextEmbedder;
 use crate::embeddings::Embeddings;
@@ -25,6 +26,28 @@ pub struct EncoderOptions {
     /// Padded tokens per batch.
     pub token_budget: usize,
     pub max_batch: usize,
+    pub dtype: Precision,
+}
+
+/// Numeric precision of the encoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Precision {
+    /// int8 on the CPU, f16 on CUDA, f32 on Metal.
+    #[default]
+    Auto,
+    /// float32 everywhere (the reference).
+    F32,
+    /// float16 weights and activations (GPU).
+    F16,
+    /// bfloat16 weights and activations (GPU).
+    Bf16,
+    /// int8 linear layers, per-channel weights and per-token activations (CPU).
+    Int8,
+}
+
+enum Engine {
+    Candle(Backbone),
+    Int8(Int8Encoder),
 }
 
 impl Default for EncoderOptions {
@@ -36,6 +59,7 @@ impl Default for EncoderOptions {
             long_text: LongText::Truncate,
             token_budget: 8192,
             max_batch: 128,
+            dtype: Precision::Auto,
         }
     }
 }
@@ -52,7 +76,8 @@ pub struct EncodeStats {
 
 /// A loaded sentence-embedding model.
 pub struct SentenceEncoder {
-    backbone: Backbone,
+    engine: Engine,
+    precision: Precision,
     tokenizer: TextTokenizer,
     layout: ModelLayout,
     device: Device,
@@ -76,13 +101,34 @@ impl SentenceEncoder {
             },
         };
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, layout.max_seq_length)?;
-        let backbone = Backbone::load(&layout, &device, DType::F32)?;
+        let precision = match (options.dtype, &device) {
+            (Precision::Auto, Device::Cpu) => Precision::Int8,
+            (Precision::Auto, Device::Cuda(_)) => Precision::F16,
+            (Precision::Auto, _) => Precision::F32,
+            (p, _) => p,
+        };
+        let engine = match precision {
+            Precision::Int8 => {
+                if !device.is_cpu() {
+                    anyhow::bail!(
+                        "--dtype int8 runs on the CPU only (use --device cpu, or f16/bf16 on a GPU)"
+                    );
+                }
+                Engine::Int8(Int8Encoder::load(&layout)?)
+            }
+            Precision::F16 => Engine::Candle(Backbone::load(&layout, &device, DType::F16)?),
+            Precision::Bf16 => Engine::Candle(Backbone::load(&layout, &device, DType::BF16)?),
+            Precision::F32 | Precision::Auto => {
+                Engine::Candle(Backbone::load(&layout, &device, DType::F32)?)
+            }
+        };
         let name = format!(
-            "{}|{:?}|{}|{:?}|f32",
-            model.spec, layout.pooling, prompt, options.long_text
+            "{}|{:?}|{}|{:?}|{:?}",
+            model.spec, layout.pooling, prompt, options.long_text, precision
         );
         Ok(Self {
-            backbone,
+            engine,
+            precision,
             tokenizer,
             layout,
             device,
@@ -175,6 +221,10 @@ impl SentenceEncoder {
 
     /// Pads a batch, runs the backbone and pools; returns `[batch × dim]` floats.
     fn run_batch(&self, seqs: &[&[u32]]) -> Result<Vec<f32>> {
+        let backbone = match &self.engine {
+            Engine::Int8(m) => return m.forward(seqs, self.layout.pooling),
+            Engine::Candle(b) => b,
+        };
         let width = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
         let pad = self.pad_id();
         let mut ids = Vec::with_capacity(seqs.len() * width);
@@ -187,7 +237,7 @@ impl SentenceEncoder {
         }
         let ids = Tensor::from_vec(ids, (seqs.len(), width), &self.device)?;
         let mask = Tensor::from_vec(mask, (seqs.len(), width), &self.device)?;
-        let hidden = self.backbone.forward(&ids, &mask)?;
+        let hidden = backbone.forward(&ids, &mask)?;
         let pooled = super::pooling::pool(&hidden, &mask, self.layout.pooling)?;
         Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
     }
@@ -205,6 +255,11 @@ impl SentenceEncoder {
 
     pub fn pooling(&self) -> Pooling {
         self.layout.pooling
+    }
+
+    /// The precision actually in use (`auto` resolved).
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 }
 
