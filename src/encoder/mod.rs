@@ -8,6 +8,7 @@ pub mod int8;
 pub mod pooling;
 pub mod sentence;
 pub mod tokenize;
+pub mod unigram;
 
 pub use device::DeviceChoice;
 pub use embedder::TextEmbedder;
