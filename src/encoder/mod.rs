@@ -5,6 +5,7 @@ pub mod batching;
 pub mod device;
 pub mod embedder;
 pub mod int8;
+pub mod oom;
 pub mod pooling;
 pub mod sentence;
 pub mod tokenize;
