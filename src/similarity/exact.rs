@@ -7,10 +7,28 @@ use super::candidates::Candidates;
 use super::{Neighbor, Pair};
 use crate::embeddings::Embeddings;
 
-/// Dot product accumulated in float64, in index order (the reference score).
+/// Dot product accumulated in float64 (the reference score): eight
+/// interleaved partial sums, combined in a fixed order, so the result is the
+/// same wherever it is computed.
 #[inline]
 pub fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
+    const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f64; LANES];
+    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| *x as f64 * *y as f64)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..LANES {
+            acc[l] += x[l] as f64 * y[l] as f64;
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 /// Largest row norm of `emb` (0 for an empty matrix).

@@ -30,26 +30,26 @@ pub fn rows_into(tile: &[f32], cols: usize, col_offset: u32, rows: &mut [Candida
 
 /// Offers column `c` of the `m × cols.len()` tile to `cols[c]`, as row
 /// indices `row_offset + r` (the transposed half of a symmetric product).
+/// Column maxima over bands of rows are taken first (contiguous and
+/// vectorizable); only the columns of a band whose maximum may enter their
+/// buffer are walked.
 pub fn cols_into(tile: &[f32], m: usize, row_offset: u32, cols: &mut [Candidates]) {
     let n = cols.len();
-    let mut entry: Vec<f32> = cols.iter().map(Candidates::entry).collect();
-    for r in 0..m {
-        let row = &tile[r * n..(r + 1) * n];
-        for base in (0..n).step_by(CHUNK) {
-            let end = (base + CHUNK).min(n);
-            let mut hit = false;
-            for (v, t) in row[base..end].iter().zip(&entry[base..end]) {
-                hit |= v >= t;
+    let mut col_max = vec![f32::NEG_INFINITY; n];
+    for (band_index, band) in tile[..m * n].chunks(CHUNK * n).enumerate() {
+        col_max.fill(f32::NEG_INFINITY);
+        for row in band.chunks_exact(n) {
+            for (best, &v) in col_max.iter_mut().zip(row) {
+                *best = if v > *best { v } else { *best };
             }
-            if !hit {
+        }
+        let first_row = band_index * CHUNK;
+        for (c, buf) in cols.iter_mut().enumerate() {
+            if col_max[c] < buf.entry() {
                 continue;
             }
-            for c in base..end {
-                let v = row[c];
-                if v >= entry[c] {
-                    cols[c].offer(row_offset + r as u32, v);
-                    entry[c] = cols[c].entry();
-                }
+            for (r, row) in band.chunks_exact(n).enumerate() {
+                buf.offer(row_offset + (first_row + r) as u32, row[c]);
             }
         }
     }
