@@ -41,9 +41,11 @@ fn tile_product(c: &mut Criterion) {
         });
         let ta = Tensor::from_slice(a.as_slice(), (side, DIM), &Device::Cpu).unwrap();
         let tb = Tensor::from_slice(b.as_slice(), (side, DIM), &Device::Cpu).unwrap();
-        group.bench_with_input(BenchmarkId::new("candle_matmul", side), &side, |bench, _| {
-            bench.iter(|| black_box(ta.matmul(&tb.t().unwrap()).unwrap()))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("candle_matmul", side),
+            &side,
+            |bench, _| bench.iter(|| black_box(ta.matmul(&tb.t().unwrap()).unwrap())),
+        );
     }
     group.finish();
 }

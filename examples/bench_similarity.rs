@@ -30,7 +30,8 @@ fn main() -> Result<()> {
     let prefix = &args[2];
     let tile = args.get(3).map(|t| t.parse()).transpose().context("TILE")?;
 
-    let arr: Array2<f32> = read_npy(&path).with_context(|| format!("reading {}", path.display()))?;
+    let arr: Array2<f32> =
+        read_npy(&path).with_context(|| format!("reading {}", path.display()))?;
     let (n, dim) = arr.dim();
     let mut emb = Embeddings::new(dim, arr.as_standard_layout().iter().copied().collect())?;
     emb.normalize();

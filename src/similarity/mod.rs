@@ -23,6 +23,7 @@
 
 pub mod brute;
 mod candidates;
+pub mod condensed;
 mod cpu;
 mod device;
 mod exact;
