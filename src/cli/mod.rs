@@ -1,8 +1,12 @@
 //! The `volte` command line.
 
+pub mod cluster;
 pub mod common;
 pub mod embed;
 pub mod models;
+pub mod pairs;
+pub mod search_io;
+pub mod similar;
 pub mod sts;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +34,12 @@ pub enum Command {
     Sts(sts::StsArgs),
     /// Manage models: pull, list, info.
     Models(models::ModelsArgs),
+    /// Find the most similar statements of each statement or query.
+    Similar(similar::SimilarArgs),
+    /// List every pair of statements above a similarity threshold.
+    Pairs(pairs::PairsArgs),
+    /// Group statements into topics with medoids and keywords.
+    Cluster(cluster::ClusterArgs),
 }
 
 /// Runs a parsed command line.
@@ -38,5 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Sts(a) => sts::run(a),
         Command::Models(a) => models::run(a),
+        Command::Similar(a) => similar::run(a),
+        Command::Pairs(a) => pairs::run(a),
+        Command::Cluster(a) => cluster::run(a),
     }
 }
