@@ -2,7 +2,9 @@
 
 pub mod common;
 pub mod embed;
+pub mod eval;
 pub mod models;
+pub mod report;
 pub mod sts;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +32,10 @@ pub enum Command {
     Sts(sts::StsArgs),
     /// Manage models: pull, list, info.
     Models(models::ModelsArgs),
+    /// Who changed position on what: topics, stance timelines, shifts.
+    Report(report::ReportArgs),
+    /// Evaluate against annotated data (shift precision and recall).
+    Eval(eval::EvalArgs),
 }
 
 /// Runs a parsed command line.
@@ -38,5 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Sts(a) => sts::run(a),
         Command::Models(a) => models::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }
