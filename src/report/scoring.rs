@@ -1,6 +1,7 @@
 //! Stance scores of every statement, topic by topic.
 
 use super::grouping::TopicGroup;
+use super::timelines::speaker_of;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -34,9 +35,16 @@ pub struct Scores {
 /// The name of the unsupervised axis in reports.
 pub const UNSUPERVISED: &str = "unsupervised";
 
+/// Without axes, topics where fewer speakers than this speak get no stance:
+/// the opposition inside a topic is learnt from disagreement between
+/// speakers, and a split of one speaker's own statements would turn any
+/// change of subject into a "shift".
+pub const MIN_SPEAKERS_UNSUPERVISED: usize = 2;
+
 /// Scores every topic: on its matched axis when there are axes (topics that
-/// matched none get no stance), else on its main opposition (topics too
-/// small to have one get no stance).
+/// matched none get no stance), else on its main opposition (topics with
+/// fewer than [`crate::stance::unsupervised::MIN_STATEMENTS`] statements or
+/// [`MIN_SPEAKERS_UNSUPERVISED`] speakers get no stance).
 pub fn score_topics(
     space: &Embeddings,
     statements: &[Statement],
@@ -64,6 +72,7 @@ pub fn score_topics(
                 };
                 (info, s)
             }),
+            None if distinct_speakers(statements, &t.members) < MIN_SPEAKERS_UNSUPERVISED => None,
             None => main_opposition(&space.select(&t.members)).map(|o| {
                 let s: Vec<f32> = t.members.iter().map(|&i| o.score(space.row(i))).collect();
                 let info = TopicAxis {
@@ -91,6 +100,14 @@ pub fn score_topics(
     }
 }
 
+fn distinct_speakers(statements: &[Statement], members: &[usize]) -> usize {
+    members
+        .iter()
+        .filter_map(|&i| speaker_of(&statements[i]))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 /// Population standard deviation.
 fn std_dev(v: &[f32]) -> f32 {
     if v.is_empty() {
@@ -109,7 +126,7 @@ mod tests {
         Statement {
             id: format!("s{i}"),
             text: format!("text {i}"),
-            speaker: None,
+            speaker: Some(format!("speaker {}", i % 2)),
             date: None,
             source: None,
             lang: None,
@@ -152,6 +169,10 @@ mod tests {
         assert!(axis.pro.starts_with("text "));
         assert_eq!(s.axes[1], None);
         assert_eq!(s.stance[5], None);
+        // The same topic spoken by one speaker has no opposition.
+        let mut alone = statements.clone();
+        alone.iter_mut().for_each(|s| s.speaker = Some("A".into()));
+        assert_eq!(score_topics(&space, &alone, &topics, None).axes[0], None);
         assert!((std_dev(&[1.0, -1.0]) - 1.0).abs() < 1e-6);
     }
 }

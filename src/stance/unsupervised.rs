@@ -8,6 +8,11 @@
 //! the midpoint is 0, the centroids are +1 and −1, and scores are clipped to
 //! [−1, 1].
 //!
+//! The report only looks for an opposition in topics where several speakers
+//! speak (see `report::scoring`): the contested dimension of a debate is
+//! learnt from disagreement, and splitting one speaker's own statements would
+//! turn any change of subject into a change of position.
+//!
 //! The orientation is a convention, not a judgement: `+1` is the side with
 //! more statements (on a tie, the side of the earliest statement in the
 //! input). A report describes each pole by the statement closest to its
