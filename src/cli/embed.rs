@@ -28,16 +28,21 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let read = args.input_args.read(&args.input, Some(&args.output))?;
     let (resolved, mut encoder) = args.model.load()?;
     let texts: Vec<&str> = read.statements.iter().map(|s| s.text.as_str()).collect();
+    let started = std::time::Instant::now();
     let emb = embed_texts(&mut encoder, &texts)?;
+    let seconds = started.elapsed().as_secs_f64();
     write_embeddings(&args.output, &read.statements, &emb)?;
     eprintln!(
-        "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {}); {}; {} bad record(s) skipped, {} blank line(s)",
+        "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {:?}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
         emb.len(),
         emb.dim(),
         args.output.display(),
         resolved.spec,
         encoder.prompt(),
         encoder.device_name(),
+        encoder.precision(),
+        seconds,
+        emb.len() as f64 / seconds.max(1e-9),
         encode_summary(&encoder),
         read.rejects.len(),
         read.blank_lines

@@ -1,13 +1,25 @@
 //! Grouping statements into topics.
 //!
 //! Interface shared by the clustering methods:
-//! - `community::community_detection(emb, threshold, min_size) -> Clustering`
+//! - [`community::community_detection`]`(emb, threshold, min_size) -> Result<Clustering>`
 //!   (sentence-transformers semantics: threshold, minimum size,
-//!   non-overlapping, central member first);
-//! - `agglomerative::agglomerative(emb, distance_threshold) -> Clustering`
-//!   (average linkage on cosine distance);
-//! - `keywords::label_clusters(texts, &mut clustering, top_n)` fills
+//!   non-overlapping; built on the tiled pair search, no n × n matrix);
+//! - [`agglomerative::agglomerative`]`(emb, distance_threshold, min_size) -> Result<Clustering>`
+//!   (average linkage on cosine distance, up to [`agglomerative::MAX_ROWS`] rows);
+//! - [`keywords::label_clusters`]`(texts, &mut clustering, top_n)` fills
 //!   `Cluster::keywords` (c-TF-IDF, multilingual stop words).
+//!
+//! Both methods return members most central first (the medoid leads) and
+//! put every statement that fits no cluster in `unassigned`. Results are the
+//! same for the same input whatever the number of threads.
+//! [`metrics`] scores a clustering against a reference partition.
+
+pub mod agglomerative;
+mod assemble;
+pub mod community;
+pub mod keywords;
+pub mod metrics;
+pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,4 +41,41 @@ pub struct Clustering {
     pub clusters: Vec<Cluster>,
     /// Indices that fit no cluster, ascending (never dropped).
     pub unassigned: Vec<usize>,
+}
+
+impl Clustering {
+    /// One label per row of `n`: the cluster's position, and a fresh label
+    /// for each unassigned row (a singleton), as partition metrics expect.
+    pub fn labels(&self, n: usize) -> Vec<usize> {
+        let mut labels = vec![usize::MAX; n];
+        for (c, cluster) in self.clusters.iter().enumerate() {
+            for &i in &cluster.members {
+                labels[i] = c;
+            }
+        }
+        let mut next = self.clusters.len();
+        for l in labels.iter_mut().filter(|l| **l == usize::MAX) {
+            *l = next;
+            next += 1;
+        }
+        labels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unassigned_rows_get_their_own_labels() {
+        let c = Clustering {
+            clusters: vec![Cluster {
+                members: vec![2, 0],
+                medoid: 2,
+                keywords: vec![],
+            }],
+            unassigned: vec![1, 3],
+        };
+        assert_eq!(c.labels(4), vec![0, 1, 0, 2]);
+    }
 }

@@ -5,9 +5,11 @@ pub mod batching;
 pub mod device;
 pub mod embedder;
 pub mod int8;
+pub mod oom;
 pub mod pooling;
 pub mod sentence;
 pub mod tokenize;
+pub mod unigram;
 
 pub use device::DeviceChoice;
 pub use embedder::TextEmbedder;

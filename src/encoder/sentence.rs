@@ -9,6 +9,7 @@ use super::backbone::Backbone;
 use super::batching::plan_batches;
 use super::device::{device_name, open_device, DeviceChoice};
 use super::int8::Int8Encoder;
+use super::oom::run_halving;
 use super::tokenize::{LongText, TextTokenizer, TokenizedText};
 use super::TextEmbedder;
 use crate::embeddings::Embeddings;
@@ -183,9 +184,10 @@ impl SentenceEncoder {
         let mut remaining: Vec<usize> = tokenized.iter().map(|t| t.windows.len()).collect();
         for batch in batches {
             let seqs: Vec<&[u32]> = batch.iter().map(|&i| windows[i].2).collect();
-            let pooled = self
-                .run_batch(&seqs)
-                .context("running the encoder on a batch")?;
+            let pooled = run_halving(&seqs, &mut |b| self.run_batch(b), &mut |n| {
+                eprintln!("volte: device out of memory on a batch of {n}; halving it")
+            })
+            .context("running the encoder on a batch")?;
             for (row, &i) in batch.iter().enumerate() {
                 let (t, w, _) = windows[i];
                 let v = &pooled[row * dim..(row + 1) * dim];

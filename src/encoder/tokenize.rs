@@ -4,7 +4,10 @@
 use std::path::Path;
 
 use anyhow::{anyhow, ensure, Result};
+use rayon::prelude::*;
 use tokenizers::Tokenizer;
+
+use super::unigram::UnigramTokenizer;
 
 /// What to do with texts longer than the model's maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -25,9 +28,16 @@ pub struct TokenizedText {
     pub truncated: bool,
 }
 
+enum Inner {
+    /// SentencePiece-unigram vocabularies (compact, see `unigram`).
+    Unigram(Box<UnigramTokenizer>),
+    /// Everything else, through the `tokenizers` crate.
+    General(Box<Tokenizer>),
+}
+
 /// A tokenizer that knows the model's frame and maximum length.
 pub struct TextTokenizer {
-    inner: Tokenizer,
+    inner: Inner,
     prefix: Vec<u32>,
     suffix: Vec<u32>,
     max_len: usize,
@@ -36,18 +46,16 @@ pub struct TextTokenizer {
 impl TextTokenizer {
     /// Loads `tokenizer.json`; `max_len` counts the special tokens too.
     pub fn from_file(path: &Path, max_len: usize) -> Result<Self> {
-        let mut inner = Tokenizer::from_file(path)
-            .map_err(|e| anyhow!("loading tokenizer {}: {e}", path.display()))?;
-        inner.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
-        inner.with_padding(None);
-        let plain = inner.encode("a", false).map_err(|e| anyhow!("{e}"))?;
-        let framed = inner.encode("a", true).map_err(|e| anyhow!("{e}"))?;
-        let (p, f) = (plain.get_ids(), framed.get_ids());
-        let pos = (0..=f.len().saturating_sub(p.len()))
-            .find(|&i| &f[i..i + p.len()] == p)
-            .ok_or_else(|| anyhow!("{}: cannot locate the special-token frame", path.display()))?;
-        let prefix = f[..pos].to_vec();
-        let suffix = f[pos + p.len()..].to_vec();
+        let (inner, prefix, suffix) = match UnigramTokenizer::from_file(path)? {
+            Some(u) => {
+                let (p, s) = (u.prefix.clone(), u.suffix.clone());
+                (Inner::Unigram(Box::new(u)), p, s)
+            }
+            None => {
+                let (t, p, s) = general(path)?;
+                (Inner::General(Box::new(t)), p, s)
+            }
+        };
         ensure!(
             max_len > prefix.len() + suffix.len(),
             "maximum length {max_len} leaves no room for content"
@@ -67,24 +75,22 @@ impl TextTokenizer {
 
     /// Content token ids of a text, without special tokens.
     pub fn content_ids(&self, text: &str) -> Result<Vec<u32>> {
-        Ok(self
-            .inner
-            .encode(text, false)
-            .map_err(|e| anyhow!("tokenizing: {e}"))?
-            .get_ids()
-            .to_vec())
+        match &self.inner {
+            Inner::Unigram(u) => u.encode(text),
+            Inner::General(t) => Ok(t
+                .encode(text, false)
+                .map_err(|e| anyhow!("tokenizing: {e}"))?
+                .get_ids()
+                .to_vec()),
+        }
     }
 
     /// Tokenizes many texts (in parallel) into windows.
     pub fn tokenize_batch(&self, texts: &[String], mode: LongText) -> Result<Vec<TokenizedText>> {
-        let encodings = self
-            .inner
-            .encode_batch(texts.iter().map(|s| s.as_str()).collect::<Vec<_>>(), false)
-            .map_err(|e| anyhow!("tokenizing: {e}"))?;
-        Ok(encodings
-            .iter()
-            .map(|e| self.frame(e.get_ids(), mode))
-            .collect())
+        texts
+            .par_iter()
+            .map(|t| Ok(self.frame(&self.content_ids(t)?, mode)))
+            .collect()
     }
 
     /// Splits content ids into framed windows.
@@ -116,4 +122,22 @@ impl TextTokenizer {
             truncated: truncated && mode == LongText::Truncate,
         }
     }
+}
+
+/// Loads a general tokenizer and finds its special-token frame by
+/// tokenizing a probe with and without special tokens.
+fn general(path: &Path) -> Result<(Tokenizer, Vec<u32>, Vec<u32>)> {
+    let mut inner = Tokenizer::from_file(path)
+        .map_err(|e| anyhow!("loading tokenizer {}: {e}", path.display()))?;
+    inner.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
+    inner.with_padding(None);
+    let plain = inner.encode("a", false).map_err(|e| anyhow!("{e}"))?;
+    let framed = inner.encode("a", true).map_err(|e| anyhow!("{e}"))?;
+    let (p, f) = (plain.get_ids(), framed.get_ids());
+    let pos = (0..=f.len().saturating_sub(p.len()))
+        .find(|&i| &f[i..i + p.len()] == p)
+        .ok_or_else(|| anyhow!("{}: cannot locate the special-token frame", path.display()))?;
+    let prefix = f[..pos].to_vec();
+    let suffix = f[pos + p.len()..].to_vec();
+    Ok((inner, prefix, suffix))
 }

