@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod embed_cache;
 pub mod embeddings;
 pub mod encoder;
+pub mod eval;
 pub mod input;
 pub mod model;
 pub mod output;

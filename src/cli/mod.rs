@@ -3,10 +3,12 @@
 pub mod cluster;
 pub mod common;
 pub mod embed;
+pub mod eval;
 pub mod models;
 pub mod pairs;
 pub mod search_io;
 pub mod similar;
+pub mod report;
 pub mod sts;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +42,10 @@ pub enum Command {
     Pairs(pairs::PairsArgs),
     /// Group statements into topics with medoids and keywords.
     Cluster(cluster::ClusterArgs),
+    /// Who changed position on what: topics, stance timelines, shifts.
+    Report(report::ReportArgs),
+    /// Evaluate against annotated data (shift precision and recall).
+    Eval(eval::EvalArgs),
 }
 
 /// Runs a parsed command line.
@@ -51,5 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Similar(a) => similar::run(a),
         Command::Pairs(a) => pairs::run(a),
         Command::Cluster(a) => cluster::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }

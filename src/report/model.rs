@@ -1,7 +1,7 @@
 //! The analyst report as data: what every output format renders.
 //!
 //! This is also the JSON schema of `volte report --format json` (documented
-//! in the README); field names are part of the public interface.
+//! in `docs/report-schema.md`); field names are part of the public interface.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,13 @@ pub struct Report {
     pub inputs: Vec<String>,
     /// Stance mode: `axes` (with the axes file path) or `unsupervised`.
     pub stance_mode: String,
+    /// The axes file, in `axes` mode.
+    #[serde(default)]
+    pub axes_file: Option<String>,
+    /// The settings the report was made with.
+    pub settings: Settings,
+    /// Where every statement went: topics, stance, timelines.
+    pub coverage: Coverage,
     /// Every statement read, in input order.
     pub statements: Vec<StatementEntry>,
     /// Topic clusters, largest first.
@@ -26,6 +33,48 @@ pub struct Report {
     pub timelines: Vec<Timeline>,
     /// Detected turns, strongest first.
     pub shifts: Vec<Shift>,
+}
+
+/// The settings of a report run (see `volte report --help`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Average-linkage cut, as a cosine distance in the analysis space.
+    pub cluster_threshold: f32,
+    /// Smallest topic (clusters without an axis).
+    pub min_topic_size: usize,
+    /// Smallest cosine between a topic and an axis for the axis to apply.
+    pub axis_min_similarity: f32,
+    /// Smallest step of mean stance for a shift, in units of the topic's spread.
+    pub shift_min_change: f32,
+    /// Smallest confidence of a shift.
+    pub shift_min_confidence: f32,
+    /// Languages centred on their own mean in the analysis space.
+    pub centred_languages: Vec<String>,
+}
+
+/// Counts of where the statements went; nothing is dropped silently.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Statements read.
+    pub statements: usize,
+    /// Statements in a topic.
+    pub in_topics: usize,
+    /// Statements in no topic (`unassigned`).
+    pub unassigned: usize,
+    /// Statements in a topic that has a stance axis (they have a `stance`).
+    pub scored: usize,
+    /// Scored statements on a timeline (they have a speaker and a date).
+    pub on_timelines: usize,
+    /// Scored statements kept off the timelines for lack of a speaker.
+    pub scored_without_speaker: usize,
+    /// Scored statements with a speaker kept off the timelines for lack of a date.
+    pub scored_without_date: usize,
+    /// All statements without a speaker.
+    pub without_speaker: usize,
+    /// All statements without a date.
+    pub without_date: usize,
+    /// Timelines whose statements all share one date (no turn is possible).
+    pub single_date_timelines: usize,
 }
 
 /// A statement as the report shows it.
@@ -65,6 +114,16 @@ pub struct Topic {
     pub axis_pro: Option<String>,
     /// Human description of the axis' negative pole (what -1 means).
     pub axis_con: Option<String>,
+    /// The question of the axis (axes mode).
+    #[serde(default)]
+    pub axis_description: Option<String>,
+    /// Cosine between the topic and its axis (axes mode).
+    #[serde(default)]
+    pub axis_similarity: Option<f32>,
+    /// Standard deviation of the topic's stance scores: the unit shift
+    /// thresholds are measured in.
+    #[serde(default)]
+    pub stance_spread: Option<f32>,
 }
 
 /// The dated stance series of one speaker on one topic.
@@ -102,6 +161,7 @@ pub struct Shift {
     pub magnitude: f32,
     /// In [0, 1]: how sure the detector is that this is a real turn.
     pub confidence: f32,
-    /// `sign_change` or `change_point`.
+    /// `sign_change` (the mean stance crosses zero) or `change_point` (it
+    /// retreats towards the other pole without crossing).
     pub kind: String,
 }

@@ -1,1 +1,14 @@
 //! Stance scores and shift detection.
+//!
+//! * [`space`]: the analysis space (language-centred embeddings) every
+//!   stance computation works in;
+//! * [`axes`]: stance along axes given by pro/con example statements;
+//! * [`unsupervised`]: stance along the main opposition inside a topic;
+//! * [`dates`]: statement dates as day spans;
+//! * [`shifts`]: turns in a speaker's dated stance series.
+
+pub mod axes;
+pub mod dates;
+pub mod shifts;
+pub mod space;
+pub mod unsupervised;

@@ -1,0 +1,151 @@
+//! `volte eval shifts`: precision and recall of detected shifts against a
+//! gold list.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+
+use super::common::{InputArgs, ModelArgs};
+use super::report::{make_report, PipelineArgs};
+use volte::eval::{evaluate, read_gold, GoldShift};
+use volte::report::json;
+use volte::report::model::Shift;
+
+/// Evaluate volte against annotated data.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub command: EvalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Precision and recall of shift detection against a gold file.
+    ///
+    /// The gold file is JSON with a `shifts` array of {speaker, from_date,
+    /// to_date, before: [ids], after: [ids]} (other fields are ignored). A
+    /// detected shift matches a gold shift of the same speaker when their
+    /// before ids and their after ids overlap, or when their turn intervals
+    /// [from_date, to_date] overlap; matching is one-to-one, strongest
+    /// detected shift first.
+    ///
+    /// Shifts come either from running the report pipeline on --input (with
+    /// the same settings as `volte report`), or from a report already written
+    /// with `volte report --format json` (--report).
+    Shifts(ShiftsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShiftsArgs {
+    /// Gold shifts (JSON).
+    pub gold: PathBuf,
+    /// Statements to analyse.
+    #[arg(long, conflicts_with = "report", required_unless_present = "report")]
+    pub input: Option<PathBuf>,
+    /// A JSON report to evaluate instead of running the pipeline.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+pub fn run(args: EvalArgs) -> Result<()> {
+    match args.command {
+        EvalCommand::Shifts(a) => shifts(a),
+    }
+}
+
+fn shifts(args: ShiftsArgs) -> Result<()> {
+    let gold = read_gold(&args.gold)?;
+    let report = match (&args.input, &args.report) {
+        (Some(input), None) => make_report(input, &args.pipeline, &args.model, &args.input_args)?,
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            json::parse(&text).with_context(|| format!("report {}", path.display()))?
+        }
+        _ => bail!("give either --input STATEMENTS or --report REPORT.json"),
+    };
+    let e = evaluate(&report.shifts, &gold);
+    if args.json {
+        let out = serde_json::json!({
+            "gold": args.gold,
+            "stance_mode": report.stance_mode,
+            "detected": report.shifts.len(),
+            "expected": gold.len(),
+            "matched": e.matches.len(),
+            "precision": e.precision,
+            "recall": e.recall,
+            "f1": e.f1,
+            "matches": e.matches.iter().map(|&(d, g)| serde_json::json!({
+                "speaker": report.shifts[d].speaker,
+                "detected": {"from_date": report.shifts[d].from_date, "to_date": report.shifts[d].to_date},
+                "gold": {"from_date": gold[g].from_date, "to_date": gold[g].to_date},
+            })).collect::<Vec<_>>(),
+            "false_positives": e.false_positives.iter().map(|&d| describe(&report.shifts[d])).collect::<Vec<_>>(),
+            "missed": e.missed.iter().map(|&g| describe_gold(&gold[g])).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "{} detected, {} expected ({} stance)",
+        report.shifts.len(),
+        gold.len(),
+        report.stance_mode
+    );
+    for &(d, _) in &e.matches {
+        println!("  match   {}", describe(&report.shifts[d]));
+    }
+    for &d in &e.false_positives {
+        println!("  extra   {}", describe(&report.shifts[d]));
+    }
+    for &g in &e.missed {
+        println!("  missed  {}", describe_gold(&gold[g]));
+    }
+    println!(
+        "precision {:.3} ({}/{}), recall {:.3} ({}/{}), F1 {:.3}",
+        e.precision,
+        e.matches.len(),
+        report.shifts.len(),
+        e.recall,
+        e.matches.len(),
+        gold.len(),
+        e.f1
+    );
+    Ok(())
+}
+
+fn describe(s: &Shift) -> String {
+    format!(
+        "{} on \"{}\": {} → {} ({:+.2} → {:+.2}, confidence {:.2})",
+        s.speaker,
+        s.topic_label,
+        s.from_date,
+        s.to_date,
+        s.stance_before,
+        s.stance_after,
+        s.confidence
+    )
+}
+
+fn describe_gold(g: &GoldShift) -> String {
+    format!(
+        "{}{}: {} → {}",
+        g.speaker,
+        g.topic_hint
+            .as_deref()
+            .map(|t| format!(" on {t}"))
+            .unwrap_or_default(),
+        g.from_date,
+        g.to_date
+    )
+}

@@ -1,0 +1,236 @@
+//! `volte report`: topics, per-speaker stance timelines and shifts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::common::{load_or_embed, InputArgs, ModelArgs};
+use volte::embed_cache::EmbeddingCache;
+use volte::embeddings::Embeddings;
+use volte::encoder::{SentenceEncoder, TextEmbedder};
+use volte::model::{self, ModelLayout};
+use volte::report::build::{build_report, ReportInput, ReportOptions};
+use volte::report::model::Report;
+use volte::report::{html, json, markdown, term};
+use volte::stance::axes::{example_texts, read_axes, AxisSet};
+use volte::stance::shifts::ShiftParams;
+
+/// Show who changed position on what: topics, stance timelines, shifts.
+///
+/// Pipeline: statements are embedded (E5 models get their `query: ` prompt
+/// unless --prompt/--prompt-name say otherwise), each language's mean vector
+/// is removed (the "analysis space"), statements are grouped into topics by
+/// average-linkage clustering, every statement of a topic gets a stance
+/// score in [-1, 1], each speaker's dated scores on a topic form a timeline,
+/// and a shift is a significant turn in a timeline, reported with the
+/// statements before and after it.
+///
+/// Stance: with --axes, each topic takes the axis whose examples are closest
+/// to it (clusters of one axis form one topic) and statements are scored
+/// against the axis' pro (+1) and con (-1) examples. Without axes, a topic's
+/// stance is its main opposition: the 2-means split of its statements,
+/// started from their first principal direction; +1 is the larger side.
+///
+/// Statements without a speaker or a date stay in their topics but cannot be
+/// on a timeline; the report counts them.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
+    pub input: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Term)]
+    pub format: ReportFormat,
+    /// Output file; standard output when omitted (not for html).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Plain text for the terminal.
+    Term,
+    /// Markdown.
+    Md,
+    /// JSON (schema: docs/report-schema.md).
+    Json,
+    /// One self-contained HTML page with SVG timelines (needs -o).
+    Html,
+}
+
+/// Stance and shift settings shared by `report` and `eval shifts`.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    /// Stance axes (TOML): `[[axis]]` tables with `name`, `description`,
+    /// `pro = [...]` and `con = [...]` example statements in any language.
+    /// Without axes, each topic's stance is its main opposition.
+    #[arg(long)]
+    pub axes: Option<PathBuf>,
+
+    /// Topic cut: the average-linkage cosine distance at which clusters stop
+    /// merging, measured between language-centred embeddings (there,
+    /// paraphrases sit around 0.3-0.6 apart and unrelated statements around
+    /// 1.0). The default 0.9 groups what one debate says about one question
+    /// and keeps its different questions, and other subjects, apart.
+    #[arg(long, default_value_t = ReportOptions::default().cluster_threshold)]
+    pub cluster_threshold: f32,
+
+    /// Smallest topic: a cluster with fewer statements (that matches no
+    /// axis) is not a topic, and its statements are listed as unassigned.
+    #[arg(long, default_value_t = ReportOptions::default().min_topic_size)]
+    pub min_topic_size: usize,
+
+    /// With --axes: the smallest cosine between a cluster's centroid and an
+    /// axis' examples (both centred) for the axis to apply. Clusters about
+    /// something else (weather next to a tax debate) score near 0 or below.
+    #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity)]
+    pub axis_min_similarity: f32,
+
+    /// Smallest turn: the step of a speaker's mean stance, in units of the
+    /// topic's own spread of stance scores (its standard deviation). A
+    /// sign change needs this step, a retreat that keeps its sign needs
+    /// twice as much. One spread is a move from a typical position on one
+    /// side to a typical position on the other.
+    #[arg(long, default_value_t = ShiftParams::default().min_change)]
+    pub shift_min_change: f32,
+
+    /// Smallest confidence of a turn, in [0, 1]: a two-sided test of the step
+    /// against the noise within each side, where a side with one statement
+    /// is judged against the topic's spread. 0.8 lets one clear statement
+    /// after several consistent ones count as a turn.
+    #[arg(long, default_value_t = ShiftParams::default().min_confidence)]
+    pub shift_min_confidence: f32,
+}
+
+impl PipelineArgs {
+    pub fn options(&self) -> Result<ReportOptions> {
+        if !(0.0..=2.0).contains(&self.cluster_threshold) {
+            bail!("--cluster-threshold must be a cosine distance in [0, 2]");
+        }
+        if !(0.0..=1.0).contains(&self.shift_min_confidence) {
+            bail!("--shift-min-confidence must be in [0, 1]");
+        }
+        if self.shift_min_change < 0.0 {
+            bail!("--shift-min-change must not be negative");
+        }
+        Ok(ReportOptions {
+            cluster_threshold: self.cluster_threshold,
+            min_topic_size: self.min_topic_size.max(1),
+            axis_min_similarity: self.axis_min_similarity,
+            shift: ShiftParams {
+                min_change: self.shift_min_change,
+                min_confidence: self.shift_min_confidence,
+            },
+            ..ReportOptions::default()
+        })
+    }
+}
+
+pub fn run(args: ReportArgs) -> Result<()> {
+    if args.format == ReportFormat::Html && args.output.is_none() {
+        bail!("--format html writes a file: give it with -o FILE.html");
+    }
+    let report = make_report(&args.input, &args.pipeline, &args.model, &args.input_args)?;
+    let text = match args.format {
+        ReportFormat::Term => term::render(&report),
+        ReportFormat::Md => markdown::render(&report),
+        ReportFormat::Json => json::render(&report)?,
+        ReportFormat::Html => html::render(&report),
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    eprintln!(
+        "volte: {} topic(s), {} timeline(s), {} shift(s){}",
+        report.topics.len(),
+        report.timelines.len(),
+        report.shifts.len(),
+        args.output
+            .as_ref()
+            .map(|p| format!("; wrote {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// Reads, embeds and analyses the statements of `input`.
+pub fn make_report(
+    input: &Path,
+    pipeline: &PipelineArgs,
+    model_args: &ModelArgs,
+    input_args: &InputArgs,
+) -> Result<Report> {
+    let options = pipeline.options()?;
+    let axes_specs = pipeline.axes.as_deref().map(read_axes).transpose()?;
+    let model_args = with_default_prompt(model_args)?;
+    let embedded = load_or_embed(input, input_args, &model_args)?;
+    let Some(statements) = embedded.statements else {
+        bail!(
+            "{}: a report needs the statements themselves (JSONL, CSV/TSV or text), not bare embeddings",
+            input.display()
+        );
+    };
+    if embedded.ids.len() != statements.len() {
+        bail!(
+            "{} ids for {} statements",
+            embedded.ids.len(),
+            statements.len()
+        );
+    }
+    let (_, mut encoder) = model_args.load()?;
+    let fingerprint = TextEmbedder::fingerprint(&encoder);
+    let axes = match axes_specs {
+        Some(specs) => {
+            let examples = embed_examples(&mut encoder, &example_texts(&specs))?;
+            Some(AxisSet::new(specs, &examples)?)
+        }
+        None => None,
+    };
+    let report = build_report(
+        &ReportInput {
+            statements: &statements,
+            embeddings: &embedded.embeddings,
+            axes: axes
+                .as_ref()
+                .zip(pipeline.axes.as_ref())
+                .map(|(set, path)| (set, path.display().to_string())),
+            model: fingerprint,
+            inputs: vec![input.display().to_string()],
+        },
+        &options,
+    )?;
+    Ok(report)
+}
+
+/// E5-style models need a prompt for symmetric tasks: use the model's
+/// `query` prompt unless the user chose one.
+fn with_default_prompt(args: &ModelArgs) -> Result<ModelArgs> {
+    let mut args = args.clone();
+    if args.prompt.is_none() && args.prompt_name.is_none() {
+        let resolved = model::resolve(&args.model)?;
+        let layout = ModelLayout::open(&resolved.dir)?;
+        if layout.default_prompt_name.is_none() && layout.prompts.contains_key("query") {
+            args.prompt_name = Some("query".to_string());
+        }
+    }
+    Ok(args)
+}
+
+/// Embeds the axes' example texts through the embedding cache.
+fn embed_examples(encoder: &mut SentenceEncoder, texts: &[&str]) -> Result<Embeddings> {
+    let dim = TextEmbedder::dim(encoder);
+    let fingerprint = TextEmbedder::fingerprint(encoder);
+    let mut cache = EmbeddingCache::open(&model::cache::embeddings_dir()?, &fingerprint, dim)?;
+    Ok(cache.embed(encoder, texts)?.0)
+}

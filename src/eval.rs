@@ -1,0 +1,237 @@
+//! Scoring detected shifts against a list of expected ("gold") shifts.
+//!
+//! A gold file is JSON with a `shifts` array; each entry has `speaker`,
+//! `from_date`, `to_date`, `before` and `after` (statement ids), and may
+//! carry more fields (`topic_hint`, `axis`, `from_stance`, …), which are
+//! ignored. Other top-level keys (`steady`, `distractors`) are ignored too.
+//!
+//! A detected shift matches a gold shift of the same speaker (compared
+//! without case and surrounding blanks) when either
+//! * its `before` ids share at least one id with the gold `before` and its
+//!   `after` ids share one with the gold `after`, or
+//! * its turn `[from_date, to_date]` overlaps the gold turn
+//!   `[from_date, to_date]` (dates as day spans, so `2025-11` covers the month).
+//!
+//! Matching is one-to-one, taking detected shifts in report order
+//! (strongest first). Precision is matched / detected (0 when nothing was
+//! detected), recall is matched / gold (1 when the gold list is empty).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::input::StatementDate;
+use crate::report::model::Shift;
+use crate::stance::dates::DateSpan;
+
+/// One expected shift.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct GoldShift {
+    pub speaker: String,
+    pub from_date: String,
+    pub to_date: String,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+    /// Plain-language topic, when the gold file gives one.
+    #[serde(default)]
+    pub topic_hint: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GoldFile {
+    shifts: Vec<GoldShift>,
+}
+
+/// Reads the `shifts` of a gold file.
+pub fn read_gold(path: &Path) -> Result<Vec<GoldShift>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file: GoldFile =
+        serde_json::from_str(&text).with_context(|| format!("gold file {}", path.display()))?;
+    for g in &file.shifts {
+        for d in [&g.from_date, &g.to_date] {
+            StatementDate::parse(d)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("gold file {}: shift of {}", path.display(), g.speaker))?;
+        }
+    }
+    Ok(file.shifts)
+}
+
+/// The outcome of an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// (index into detected, index into gold) pairs.
+    pub matches: Vec<(usize, usize)>,
+    /// Detected shifts that match no gold shift.
+    pub false_positives: Vec<usize>,
+    /// Gold shifts no detected shift matches.
+    pub missed: Vec<usize>,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+/// Matches detected shifts to gold shifts and scores them.
+pub fn evaluate(detected: &[Shift], gold: &[GoldShift]) -> Evaluation {
+    let mut taken = vec![false; gold.len()];
+    let mut matches = Vec::new();
+    let mut false_positives = Vec::new();
+    for (d, shift) in detected.iter().enumerate() {
+        let hit = gold
+            .iter()
+            .enumerate()
+            .find(|(g, gs)| !taken[*g] && matches_gold(shift, gs))
+            .map(|(g, _)| g);
+        match hit {
+            Some(g) => {
+                taken[g] = true;
+                matches.push((d, g));
+            }
+            None => false_positives.push(d),
+        }
+    }
+    let missed: Vec<usize> = (0..gold.len()).filter(|&g| !taken[g]).collect();
+    let m = matches.len() as f64;
+    let precision = if detected.is_empty() {
+        0.0
+    } else {
+        m / detected.len() as f64
+    };
+    let recall = if gold.is_empty() {
+        1.0
+    } else {
+        m / gold.len() as f64
+    };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    Evaluation {
+        matches,
+        false_positives,
+        missed,
+        precision,
+        recall,
+        f1,
+    }
+}
+
+/// Whether a detected shift matches a gold one (see the module docs).
+pub fn matches_gold(shift: &Shift, gold: &GoldShift) -> bool {
+    if !same_speaker(&shift.speaker, &gold.speaker) {
+        return false;
+    }
+    let overlap = |a: &[String], b: &[String]| {
+        let set: HashSet<&str> = a.iter().map(String::as_str).collect();
+        b.iter().any(|x| set.contains(x.as_str()))
+    };
+    if overlap(&shift.before, &gold.before) && overlap(&shift.after, &gold.after) {
+        return true;
+    }
+    match (
+        turn_span(&shift.from_date, &shift.to_date),
+        turn_span(&gold.from_date, &gold.to_date),
+    ) {
+        (Some(a), Some(b)) => a.start <= b.end && b.start <= a.end,
+        _ => false,
+    }
+}
+
+fn same_speaker(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+fn turn_span(from: &str, to: &str) -> Option<DateSpan> {
+    let from = DateSpan::of(&StatementDate::parse(from).ok()?);
+    let to = DateSpan::of(&StatementDate::parse(to).ok()?);
+    Some(DateSpan {
+        start: from.start.min(to.start),
+        end: from.end.max(to.end),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shift(speaker: &str, from: &str, to: &str, before: &[&str], after: &[&str]) -> Shift {
+        Shift {
+            speaker: speaker.into(),
+            topic: 0,
+            topic_label: String::new(),
+            from_date: from.into(),
+            to_date: to.into(),
+            before: before.iter().map(|s| s.to_string()).collect(),
+            after: after.iter().map(|s| s.to_string()).collect(),
+            stance_before: 0.5,
+            stance_after: -0.5,
+            magnitude: 1.0,
+            confidence: 0.9,
+            kind: "sign_change".into(),
+        }
+    }
+
+    fn gold(speaker: &str, from: &str, to: &str, before: &[&str], after: &[&str]) -> GoldShift {
+        GoldShift {
+            speaker: speaker.into(),
+            from_date: from.into(),
+            to_date: to.into(),
+            before: before.iter().map(|s| s.to_string()).collect(),
+            after: after.iter().map(|s| s.to_string()).collect(),
+            topic_hint: None,
+        }
+    }
+
+    #[test]
+    fn matches_by_ids_or_dates() {
+        let g = gold("Ann", "2022-05-11", "2023-01-25", &["a", "b"], &["c", "d"]);
+        // Same ids, other dates.
+        assert!(matches_gold(
+            &shift(" ann ", "2021-01-01", "2021-02-01", &["b"], &["c"]),
+            &g
+        ));
+        // Overlapping dates, other ids.
+        assert!(matches_gold(
+            &shift("Ann", "2022-12", "2024-01-01", &["x"], &["y"]),
+            &g
+        ));
+        // Neither.
+        assert!(!matches_gold(
+            &shift("Ann", "2020-01-01", "2021-01-01", &["a"], &["y"]),
+            &g
+        ));
+        // Another speaker.
+        assert!(!matches_gold(
+            &shift("Bob", "2022-05-11", "2023-01-25", &["a"], &["c"]),
+            &g
+        ));
+    }
+
+    #[test]
+    fn precision_and_recall() {
+        let gold = vec![
+            gold("A", "2022-01-01", "2022-06-01", &["1"], &["2"]),
+            gold("B", "2022-01-01", "2022-06-01", &["3"], &["4"]),
+        ];
+        let detected = vec![
+            shift("A", "2022-01-01", "2022-06-01", &["1"], &["2"]),
+            // A second match for the same gold shift counts as a false positive.
+            shift("A", "2022-02-01", "2022-03-01", &["1"], &["2"]),
+            shift("C", "2022-01-01", "2022-06-01", &["5"], &["6"]),
+        ];
+        let e = evaluate(&detected, &gold);
+        assert_eq!(e.matches, vec![(0, 0)]);
+        assert_eq!(e.false_positives, vec![1, 2]);
+        assert_eq!(e.missed, vec![1]);
+        assert!((e.precision - 1.0 / 3.0).abs() < 1e-12);
+        assert!((e.recall - 0.5).abs() < 1e-12);
+        assert!((e.f1 - 0.4).abs() < 1e-12);
+        let none = evaluate(&[], &gold);
+        assert_eq!((none.precision, none.recall, none.f1), (0.0, 0.0, 0.0));
+        assert_eq!(evaluate(&[], &[]).recall, 1.0);
+    }
+}

@@ -1,0 +1,261 @@
+//! The report pipeline: statements and their embeddings in, [`Report`] out.
+//!
+//! 1. The embeddings are moved to the analysis space
+//!    ([`crate::stance::space`]).
+//! 2. Statements are grouped by average-linkage clustering; with axes, the
+//!    clusters are matched to axes and the clusters of one axis form one
+//!    topic ([`super::grouping`]).
+//! 3. Every statement of a topic with an axis gets a stance score
+//!    ([`super::scoring`]).
+//! 4. Each speaker's dated scores on a topic form a timeline, searched for
+//!    shifts ([`super::timelines`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{bail, Result};
+
+use super::grouping::{self, TopicGroup};
+use super::model::{Coverage, Report, Settings, StatementEntry, Topic};
+use super::scoring::{score_topics, Scores};
+use super::timelines::{build_series, speaker_of};
+use crate::embeddings::Embeddings;
+use crate::input::Statement;
+use crate::stance::axes::AxisSet;
+use crate::stance::shifts::ShiftParams;
+use crate::stance::space::{centre_by_language, mean_of};
+
+/// Tunable settings of the pipeline; the defaults are explained in
+/// `volte report --help`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// Average-linkage cut, as a cosine distance in the analysis space.
+    pub cluster_threshold: f32,
+    /// Smallest topic made of clusters that match no axis (and, without
+    /// axes, of any cluster).
+    pub min_topic_size: usize,
+    /// A cluster's cosine to an axis must exceed this for the axis to apply.
+    pub axis_min_similarity: f32,
+    /// Shift thresholds.
+    pub shift: ShiftParams,
+    /// Keywords per topic.
+    pub keywords: usize,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        Self {
+            cluster_threshold: 0.9,
+            min_topic_size: 2,
+            axis_min_similarity: 0.0,
+            shift: ShiftParams::default(),
+            keywords: 5,
+        }
+    }
+}
+
+/// Everything the pipeline reads.
+pub struct ReportInput<'a> {
+    pub statements: &'a [Statement],
+    /// Model embeddings of the statements, in order (L2-normalized).
+    pub embeddings: &'a Embeddings,
+    /// Stance axes with their embedded examples, and the file they came from.
+    pub axes: Option<(&'a AxisSet, String)>,
+    /// Model fingerprint.
+    pub model: String,
+    /// Input file names.
+    pub inputs: Vec<String>,
+}
+
+/// Runs the pipeline.
+pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Report> {
+    let statements = input.statements;
+    if statements.len() != input.embeddings.len() {
+        bail!(
+            "{} statements but {} embeddings",
+            statements.len(),
+            input.embeddings.len()
+        );
+    }
+    let langs: Vec<Option<&str>> = statements.iter().map(|s| s.lang.as_deref()).collect();
+    let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
+    let axes = input.axes.as_ref().map(|(a, _)| *a);
+    let all: Vec<usize> = (0..statements.len()).collect();
+    let matcher = axes.map(|a| a.matcher(&mean_of(input.embeddings, &all)));
+
+    let clustering = grouping::cluster(&space, options.cluster_threshold);
+    let (groups, unassigned) = grouping::topics(
+        &space,
+        &clustering,
+        matcher.as_ref(),
+        options.axis_min_similarity,
+        options.min_topic_size,
+    );
+    let keywords = grouping::keywords(statements, &groups, options.keywords);
+    let labels: Vec<String> = groups
+        .iter()
+        .zip(&keywords)
+        .map(|(g, k)| topic_label(k, &statements[g.members[0]].text))
+        .collect();
+    let scores = score_topics(&space, statements, &groups, axes);
+    let series = build_series(statements, &groups, &labels, &scores, &options.shift);
+
+    let topic_of = topic_index(&groups, statements.len());
+    let coverage = Coverage {
+        statements: statements.len(),
+        in_topics: groups.iter().map(|g| g.members.len()).sum(),
+        unassigned: unassigned.len(),
+        scored: scores.stance.iter().filter(|s| s.is_some()).count(),
+        on_timelines: series.on_timelines,
+        scored_without_speaker: series.without_speaker,
+        scored_without_date: series.without_date,
+        without_speaker: statements
+            .iter()
+            .filter(|s| speaker_of(s).is_none())
+            .count(),
+        without_date: statements.iter().filter(|s| s.date.is_none()).count(),
+        single_date_timelines: series.single_date,
+    };
+    Ok(Report {
+        generator: format!("volte {}", env!("CARGO_PKG_VERSION")),
+        model: input.model.clone(),
+        inputs: input.inputs.clone(),
+        stance_mode: if axes.is_some() {
+            "axes"
+        } else {
+            "unsupervised"
+        }
+        .to_string(),
+        axes_file: input.axes.as_ref().map(|(_, f)| f.clone()),
+        settings: Settings {
+            cluster_threshold: options.cluster_threshold,
+            min_topic_size: options.min_topic_size,
+            axis_min_similarity: options.axis_min_similarity,
+            shift_min_change: options.shift.min_change,
+            shift_min_confidence: options.shift.min_confidence,
+            centred_languages,
+        },
+        coverage,
+        statements: statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StatementEntry {
+                id: s.id.clone(),
+                text: s.text.clone(),
+                speaker: speaker_of(s).map(str::to_string),
+                date: s.date.as_ref().map(|d| d.raw.clone()),
+                source: s.source.clone(),
+                lang: s.lang.clone(),
+                topic: topic_of[i],
+                stance: scores.stance[i],
+            })
+            .collect(),
+        topics: topics(statements, &groups, keywords, labels, &scores),
+        unassigned: unassigned
+            .iter()
+            .map(|&i| statements[i].id.clone())
+            .collect(),
+        timelines: series.timelines,
+        shifts: series.shifts,
+    })
+}
+
+fn topic_index(groups: &[TopicGroup], n: usize) -> Vec<Option<usize>> {
+    let mut of = vec![None; n];
+    for (t, g) in groups.iter().enumerate() {
+        for &i in &g.members {
+            of[i] = Some(t);
+        }
+    }
+    of
+}
+
+/// A topic's label: its first keywords, or the start of its central statement.
+fn topic_label(keywords: &[String], medoid_text: &str) -> String {
+    if !keywords.is_empty() {
+        return keywords
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    const MAX_CHARS: usize = 60;
+    let text = medoid_text.trim();
+    if text.chars().count() <= MAX_CHARS {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX_CHARS).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+fn topics(
+    statements: &[Statement],
+    groups: &[TopicGroup],
+    keywords: Vec<Vec<String>>,
+    labels: Vec<String>,
+    scores: &Scores,
+) -> Vec<Topic> {
+    groups
+        .iter()
+        .zip(keywords)
+        .zip(labels)
+        .enumerate()
+        .map(|(t, ((g, keywords), label))| {
+            let medoid = &statements[g.members[0]];
+            let languages: BTreeSet<String> = g
+                .members
+                .iter()
+                .filter_map(|&i| statements[i].lang.as_deref().map(str::trim))
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            let mut speaker_counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for &i in &g.members {
+                if let Some(s) = speaker_of(&statements[i]) {
+                    *speaker_counts.entry(s).or_default() += 1;
+                }
+            }
+            let mut speakers: Vec<(&str, usize)> = speaker_counts.into_iter().collect();
+            speakers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let axis = scores.axes[t].as_ref();
+            Topic {
+                id: t,
+                label,
+                medoid: medoid.id.clone(),
+                medoid_text: medoid.text.clone(),
+                keywords,
+                languages: languages.into_iter().collect(),
+                speakers: speakers.into_iter().map(|(s, _)| s.to_string()).collect(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|&i| statements[i].id.clone())
+                    .collect(),
+                axis: axis.map(|a| a.name.clone()),
+                axis_pro: axis.map(|a| a.pro.clone()),
+                axis_con: axis.map(|a| a.con.clone()),
+                axis_description: axis.and_then(|a| a.description.clone()),
+                axis_similarity: axis.and_then(|a| a.similarity),
+                stance_spread: axis.map(|a| a.spread),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_prefer_keywords() {
+        assert_eq!(
+            topic_label(&["a".into(), "b".into(), "c".into(), "d".into()], "x"),
+            "a, b, c"
+        );
+        assert_eq!(topic_label(&[], "  short  "), "short");
+        let long = "word ".repeat(30);
+        let l = topic_label(&[], &long);
+        assert!(l.ends_with('…') && l.chars().count() <= 61);
+    }
+}

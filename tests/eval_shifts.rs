@@ -1,0 +1,112 @@
+//! `volte eval shifts` on the synthetic multilingual corpus tests/data/shifts,
+//! through the real binary and the real model.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const GOLD: &str = "tests/data/shifts/gold.json";
+const CORPUS: &str = "tests/data/shifts/statements.jsonl";
+const AXES: &str = "tests/data/shifts/axes.toml";
+
+fn eval(extra: &[&str]) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
+        .current_dir(root)
+        .env("VOLTE_NO_PROGRESS", "1")
+        .args(["eval", "shifts", GOLD, "--input", CORPUS, "--json"])
+        .args(extra)
+        .output()
+        .expect("run volte");
+    assert!(
+        out.status.success(),
+        "volte eval failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("evaluation is JSON");
+    println!(
+        "{}: precision {:.3}, recall {:.3}, F1 {:.3} ({} detected, {} expected, {} matched)",
+        v["stance_mode"].as_str().unwrap(),
+        v["precision"].as_f64().unwrap(),
+        v["recall"].as_f64().unwrap(),
+        v["f1"].as_f64().unwrap(),
+        v["detected"],
+        v["expected"],
+        v["matched"]
+    );
+    for fp in v["false_positives"].as_array().unwrap() {
+        println!("  extra:  {}", fp.as_str().unwrap());
+    }
+    for m in v["missed"].as_array().unwrap() {
+        println!("  missed: {}", m.as_str().unwrap());
+    }
+    v
+}
+
+#[test]
+fn shifts_with_axes() {
+    let v = eval(&["--axes", AXES]);
+    assert_eq!(v["expected"], 5);
+    assert!(
+        v["recall"].as_f64().unwrap() >= 0.8,
+        "recall {}",
+        v["recall"]
+    );
+    assert!(
+        v["precision"].as_f64().unwrap() >= 0.5,
+        "precision {}",
+        v["precision"]
+    );
+}
+
+#[test]
+fn shifts_without_axes() {
+    let v = eval(&[]);
+    assert!(
+        v["recall"].as_f64().unwrap() >= 0.4,
+        "recall {}",
+        v["recall"]
+    );
+    assert!(
+        v["precision"].as_f64().unwrap() >= 0.3,
+        "precision {}",
+        v["precision"]
+    );
+}
+
+#[test]
+fn a_saved_report_evaluates_like_a_fresh_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO_BIN_EXE_volte"))
+        .current_dir(root)
+        .env("VOLTE_NO_PROGRESS", "1")
+        .args(["report", CORPUS, "--axes", AXES, "--format", "json", "-o"])
+        .arg(&report)
+        .status()
+        .expect("run volte");
+    assert!(status.success());
+    let fresh = eval(&["--axes", AXES]);
+    let saved = eval_report(&report);
+    for k in ["detected", "matched", "precision", "recall"] {
+        assert_eq!(fresh[k], saved[k], "{k}");
+    }
+}
+
+fn eval_report(report: &Path) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
+        .current_dir(root)
+        .args(["eval", "shifts", GOLD, "--json", "--report"])
+        .arg(report)
+        .output()
+        .expect("run volte");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

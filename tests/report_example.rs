@@ -1,0 +1,190 @@
+//! `volte report` on the ai-bailout example corpus, through the real binary
+//! and the real model.
+//!
+//! Expected (examples/ai-bailout/README.md): David Sacks and Sarah Friar
+//! change position, Sam Altman does not.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const CORPUS: &str = "examples/ai-bailout/statements.jsonl";
+const AXES: &str = "examples/ai-bailout/axes.toml";
+
+fn report(extra: &[&str]) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
+        .current_dir(root)
+        .env("VOLTE_NO_PROGRESS", "1")
+        .args(["report", CORPUS, "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("run volte");
+    assert!(
+        out.status.success(),
+        "volte report failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report is JSON")
+}
+
+fn shifted_speakers(report: &Value) -> BTreeSet<String> {
+    report["shifts"]
+        .as_array()
+        .expect("shifts")
+        .iter()
+        .map(|s| s["speaker"].as_str().expect("speaker").to_string())
+        .collect()
+}
+
+fn print_shifts(mode: &str, report: &Value) {
+    for s in report["shifts"].as_array().expect("shifts") {
+        println!(
+            "{mode}: {} {} -> {} ({:+.2} -> {:+.2}, magnitude {:.2}, confidence {:.2}) before {} after {}",
+            s["speaker"], s["from_date"], s["to_date"],
+            s["stance_before"].as_f64().unwrap(), s["stance_after"].as_f64().unwrap(),
+            s["magnitude"].as_f64().unwrap(), s["confidence"].as_f64().unwrap(),
+            s["before"], s["after"]
+        );
+    }
+}
+
+/// Structure every report must have, whatever it finds.
+fn check_structure(report: &Value) {
+    let statements = report["statements"].as_array().expect("statements");
+    assert_eq!(statements.len(), 50);
+    let ids: BTreeSet<&str> = statements
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    let c = &report["coverage"];
+    let n = |k: &str| c[k].as_u64().unwrap_or_else(|| panic!("coverage.{k}"));
+    assert_eq!(n("statements"), 50);
+    assert_eq!(n("in_topics") + n("unassigned"), 50);
+    assert_eq!(
+        n("on_timelines") + n("scored_without_speaker") + n("scored_without_date"),
+        n("scored")
+    );
+    let topics = report["topics"].as_array().expect("topics");
+    let members: usize = topics
+        .iter()
+        .map(|t| t["members"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(members as u64, n("in_topics"));
+    for t in topics {
+        assert!(ids.contains(t["medoid"].as_str().unwrap()));
+        assert!(!t["speakers"].as_array().unwrap().is_empty());
+    }
+    for s in report["shifts"].as_array().unwrap() {
+        for key in [
+            "speaker",
+            "topic",
+            "from_date",
+            "to_date",
+            "before",
+            "after",
+            "magnitude",
+        ] {
+            assert!(!s[key].is_null(), "shift without {key}");
+        }
+        for side in ["before", "after"] {
+            let side = s[side].as_array().unwrap();
+            assert!(!side.is_empty());
+            assert!(side.iter().all(|id| ids.contains(id.as_str().unwrap())));
+        }
+        assert!(s["from_date"].as_str().unwrap() < s["to_date"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn with_axes_sacks_and_friar_shift_and_altman_does_not() {
+    let r = report(&["--axes", AXES]);
+    print_shifts("axes", &r);
+    check_structure(&r);
+    assert_eq!(r["stance_mode"], "axes");
+    let shifted = shifted_speakers(&r);
+    assert!(
+        shifted.contains("David Sacks"),
+        "David Sacks not flagged: {shifted:?}"
+    );
+    assert!(
+        shifted.contains("Sarah Friar"),
+        "Sarah Friar not flagged: {shifted:?}"
+    );
+    assert!(
+        !shifted.contains("Sam Altman"),
+        "Sam Altman flagged: {shifted:?}"
+    );
+
+    let shifts = r["shifts"].as_array().unwrap();
+    let sacks = shifts
+        .iter()
+        .find(|s| s["speaker"] == "David Sacks")
+        .unwrap();
+    assert_eq!(sacks["from_date"], "2025-11-06");
+    assert_eq!(sacks["to_date"], "2025-11-24");
+    assert!(sacks["before"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("s044")));
+    assert!(sacks["after"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("s045")));
+    assert!(sacks["stance_after"].as_f64() > sacks["stance_before"].as_f64());
+    let friar = shifts
+        .iter()
+        .find(|s| s["speaker"] == "Sarah Friar")
+        .unwrap();
+    assert_eq!(friar["from_date"], "2025-11-05");
+    assert_eq!(friar["to_date"], "2025-11-06");
+    assert!(friar["after"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("s017")));
+    assert!(friar["stance_after"].as_f64() < friar["stance_before"].as_f64());
+}
+
+#[test]
+fn without_axes_altman_does_not_shift() {
+    let r = report(&[]);
+    print_shifts("unsupervised", &r);
+    check_structure(&r);
+    assert_eq!(r["stance_mode"], "unsupervised");
+    let shifted = shifted_speakers(&r);
+    assert!(
+        !shifted.contains("Sam Altman"),
+        "Sam Altman flagged: {shifted:?}"
+    );
+    // Every speaker with statements in a scored topic has a timeline there.
+    let timelines = r["timelines"].as_array().unwrap();
+    assert!(!timelines.is_empty());
+    for t in timelines {
+        assert!(t["points"].as_array().is_some_and(|p| !p.is_empty()));
+    }
+}
+
+/// The README's expectation without axes. The unsupervised opposition of a
+/// topic is whatever divides its statements most, and on this corpus that is
+/// not the turn of either speaker; run with `--ignored` to check progress.
+#[test]
+#[ignore = "unsupervised stance does not find the Sacks and Friar turns on this corpus"]
+fn without_axes_sacks_and_friar_shift() {
+    let r = report(&[]);
+    print_shifts("unsupervised", &r);
+    let shifted = shifted_speakers(&r);
+    assert!(
+        shifted.contains("David Sacks"),
+        "David Sacks not flagged: {shifted:?}"
+    );
+    assert!(
+        shifted.contains("Sarah Friar"),
+        "Sarah Friar not flagged: {shifted:?}"
+    );
+    assert!(
+        !shifted.contains("Sam Altman"),
+        "Sam Altman flagged: {shifted:?}"
+    );
+}
