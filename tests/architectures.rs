@@ -1,7 +1,8 @@
 //! BERT and XLM-RoBERTa directories with random weights (same tokenizer as
-//! the default model): the int8 encoder and candle-transformers' float
-//! encoder are independent implementations and must agree, for both
-//! position-id conventions and both pooling modes.
+//! the default model): the int8 encoder and the candle encoder (float32 and
+//! float16, whose attention mask must stay finite) are independent
+//! implementations and must agree, for both position-id conventions and both
+//! pooling modes.
 
 use std::path::Path;
 
@@ -158,10 +159,16 @@ fn int8_and_float_encoders_agree_on_both_architectures() {
             .unwrap();
             enc.embed(&texts).unwrap()
         };
-        let (f, q) = (embed(Precision::F32), embed(Precision::Int8));
+        let (f, q, h) = (
+            embed(Precision::F32),
+            embed(Precision::Int8),
+            embed(Precision::F16),
+        );
         for i in 0..texts.len() {
             let c = cosine(f.row(i), q.row(i));
-            assert!(c > 0.99, "{model_type} cls={cls} text {i}: cosine {c}");
+            assert!(c > 0.99, "{model_type} cls={cls} text {i}: int8 cosine {c}");
+            let c = cosine(f.row(i), h.row(i));
+            assert!(c > 0.999, "{model_type} cls={cls} text {i}: f16 cosine {c}");
         }
         // Different texts stay different (the comparison is not vacuous).
         assert!(cosine(f.row(0), f.row(3)) < 0.99);
