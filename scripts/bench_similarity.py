@@ -7,9 +7,11 @@ written as .npy and searched by both engines for the 10 nearest other rows:
 volte through `examples/bench_similarity.rs` (its own process; the search is
 timed inside, loading excluded), FAISS in this process (`IndexFlatIP`, k = 11
 with the row itself dropped; index building excluded). Both use every core
-(rayon / OpenMP). The table gives the times, the ratio volte / FAISS (below
-1.0 means volte is faster), and GFLOP/s counted as 2·n²·d for both, although
-volte computes only half of the symmetric score matrix.
+(rayon / OpenMP). The table gives the search times, the ratio volte / FAISS
+(below 1.0 means volte is faster), GFLOP/s counted as 2·n²·d for both
+(although volte computes only half of the symmetric score matrix), and the
+CPU seconds of each (volte: its whole process; FAISS: the search call), which
+shift less than wall times when other work shares the machine.
 
 Exactness: rows whose neighbour lists differ between the engines are
 checked against float64 scores — a difference is a tie only if the swapped
@@ -18,7 +20,7 @@ rows are compared with a float64 numpy brute force, which they must equal.
 
 Clustering: `volte cluster` (community detection) on 100,000 embeddings drawn
 around 2,000 topic centres (Zipf-like sizes) plus 10% noise, timed end to end
-with the peak RSS of the process (wait4).
+with its CPU time and the peak RSS of the process (wait4).
 
 Setup (once):
     python3 -m venv /work/venv-bench
@@ -30,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -67,7 +70,8 @@ def clustered_rows(n, topics, noise_share, seed):
 
 
 def run_with_rss(cmd):
-    """Runs a command; returns (stdout, stderr, wall seconds, peak RSS MiB)."""
+    """Runs a command; returns (stdout, stderr, wall seconds, CPU seconds,
+    peak RSS MiB)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # Read the pipes fully before reaping the child with wait4 for its rusage.
@@ -77,30 +81,32 @@ def run_with_rss(cmd):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{err.decode()}")
-    return out.decode(), err.decode(), wall, usage.ru_maxrss / 1024.0
+    cpu = usage.ru_utime + usage.ru_stime
+    return out.decode(), err.decode(), wall, cpu, usage.ru_maxrss / 1024.0
 
 
 def volte_topk(binary, path, prefix):
-    out, _, wall, rss = run_with_rss([binary, path, str(K), prefix])
+    out, _, wall, cpu, rss = run_with_rss([binary, path, str(K), prefix])
     info = json.loads(out.strip().splitlines()[-1])
-    return info["seconds"], wall, rss, np.load(prefix + ".indices.npy"), np.load(prefix + ".scores.npy")
+    return info["seconds"], wall, cpu, rss, np.load(prefix + ".indices.npy")
 
 
 def faiss_topk(x):
     index = faiss.IndexFlatIP(x.shape[1])
     index.add(x)
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     scores, ids = index.search(x, K + 1)
     seconds = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     # Drop each row itself (wherever ties put it), keep K.
     n = x.shape[0]
     keep = ids != np.arange(n)[:, None]
     out_ids = np.empty((n, K), dtype=np.int64)
-    out_scores = np.empty((n, K), dtype=np.float32)
     for i in range(n):
         out_ids[i] = ids[i][keep[i]][:K]
-        out_scores[i] = scores[i][keep[i]][:K]
-    return seconds, out_ids, out_scores
+    return seconds, cpu, out_ids
 
 
 def compare(x, v_ids, f_ids, samples, seed):
@@ -146,7 +152,7 @@ def main():
 
     cpu = next((l.split(":", 1)[1].strip() for l in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines() if l.startswith("Model name")), platform.processor())
     print(f"machine: {cpu}, {os.cpu_count()} cores; faiss {faiss.__version__} ({faiss.omp_get_max_threads()} threads); numpy {np.__version__}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}\n")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}; load average {os.getloadavg()[0]:.2f}\n")
 
     rows = []
     for n in [int(s) for s in args.sizes.split(",")]:
@@ -154,17 +160,19 @@ def main():
         path = os.path.join(args.workdir, f"random-{n}.npy")
         np.save(path, x)
         prefix = os.path.join(args.workdir, f"volte-{n}")
-        v_s, v_wall, v_rss, v_ids, _ = volte_topk(bench, path, prefix)
-        f_s, f_ids, _ = faiss_topk(x)
+        v_s, v_wall, v_cpu, v_rss, v_ids = volte_topk(bench, path, prefix)
+        f_s, f_cpu, f_ids = faiss_topk(x)
         same, ties, real, sampled, mismatched = compare(x, v_ids, f_ids, args.samples, seed=n)
         flops = 2.0 * n * n * DIM
-        rows.append((n, v_s, f_s, flops, same, ties, real, sampled, mismatched, v_wall, v_rss))
-        print(f"n={n}: volte {v_s:.2f} s (process {v_wall:.2f} s, {v_rss:.0f} MiB), faiss {f_s:.2f} s", flush=True)
+        rows.append((n, v_s, f_s, v_cpu, f_cpu, flops, same, ties, real, sampled, mismatched))
+        print(f"n={n}: volte {v_s:.2f} s (process: {v_wall:.2f} s wall, {v_cpu:.2f} s CPU, {v_rss:.0f} MiB), "
+              f"faiss {f_s:.2f} s ({f_cpu:.2f} s CPU); load average {os.getloadavg()[0]:.2f}", flush=True)
 
-    print("\n| n | d | k | volte s | FAISS s | volte / FAISS | volte GFLOP/s | FAISS GFLOP/s | rows identical | tie swaps | other differences | volte = float64 brute force |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for n, v_s, f_s, flops, same, ties, real, sampled, mismatched, _, _ in rows:
+    print("\n| n | d | k | volte s | FAISS s | volte / FAISS | volte GFLOP/s | FAISS GFLOP/s | volte CPU s | FAISS CPU s | CPU ratio | rows identical | tie swaps | other differences | volte = float64 brute force |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n, v_s, f_s, v_cpu, f_cpu, flops, same, ties, real, sampled, mismatched in rows:
         print(f"| {n:,} | {DIM} | {K} | {v_s:.2f} | {f_s:.2f} | {v_s / f_s:.3f} | {flops / v_s / 1e9:.1f} | {flops / f_s / 1e9:.1f} "
+              f"| {v_cpu:.1f} | {f_cpu:.1f} | {v_cpu / f_cpu:.3f} "
               f"| {same:,} / {n:,} | {ties} | {real} | {sampled - mismatched} / {sampled} sampled rows |")
 
     n = args.cluster_n
@@ -173,14 +181,15 @@ def main():
     np.save(path, x)
     out_json = os.path.join(args.workdir, f"clusters-{n}.json")
     cmd = [volte, "cluster", path, "--method", "community", "--threshold", "0.9", "--min-size", "5", "-o", out_json]
-    _, err, wall, rss = run_with_rss(cmd)
+    _, err, wall, cpu_s, rss = run_with_rss(cmd)
     with open(out_json) as f:
         doc = json.load(f)
     clustered = sum(c["size"] for c in doc["clusters"])
     print(f"\nclustering: `{' '.join(cmd[1:])}`")
-    print("\n| n | method | threshold | min size | wall s (load + cluster + write) | peak RSS MiB | topics | clustered | unassigned |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(f"| {n:,} | community | 0.9 | 5 | {wall:.2f} | {rss:.0f} | {len(doc['clusters']):,} | {clustered:,} | {len(doc['unassigned']):,} |")
+    print("\n| n | method | threshold | min size | wall s (load + cluster + write) | CPU s | peak RSS MiB | topics | clustered | unassigned |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| {n:,} | community | 0.9 | 5 | {wall:.2f} | {cpu_s:.1f} | {rss:.0f} | {len(doc['clusters']):,} | {clustered:,} | {len(doc['unassigned']):,} |")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print("\n" + err.strip())
 
 
