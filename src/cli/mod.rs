@@ -6,9 +6,9 @@ pub mod embed;
 pub mod eval;
 pub mod models;
 pub mod pairs;
+pub mod report;
 pub mod search_io;
 pub mod similar;
-pub mod report;
 pub mod sts;
 
 use clap::{Parser, Subcommand};

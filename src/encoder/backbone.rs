@@ -31,10 +31,10 @@ impl Backbone {
         let vb = match &layout.weights {
             // SAFETY: the weight files are memory-mapped read-only and not
             // modified while the model lives.
-            Weights::Safetensors(files) => unsafe {
-                VarBuilder::from_mmaped_safetensors(files, dtype, device)
+            Weights::Safetensors(files) => {
+                unsafe { VarBuilder::from_mmaped_safetensors(files, dtype, device) }
+                    .with_context(|| format!("loading weights from {}", layout.dir.display()))?
             }
-            .with_context(|| format!("loading weights from {}", layout.dir.display()))?,
             Weights::PytorchBin(file) => VarBuilder::from_pth(file, dtype, device)
                 .with_context(|| format!("loading {}", file.display()))?,
         };

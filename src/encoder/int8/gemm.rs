@@ -28,10 +28,11 @@ pub struct Int8Linear {
     k4: usize,
     /// Panels of `NR` output columns: `[n_pad / NR][k4 / 4][NR][4]` int8.
     packed: Vec<i8>,
-    /// Per-output-channel scale.
+    /// Per-output-channel scale (padded to whole panels with zeros).
     scale: Vec<f32>,
-    /// Per-output-channel sum of quantized weights (for the +128 offset).
-    colsum: Vec<i32>,
+    /// Per-output-channel 128 × sum of quantized weights (the +128 offset).
+    offset: Vec<i32>,
+    /// Bias (padded like `scale`).
     bias: Vec<f32>,
 }
 
@@ -56,8 +57,8 @@ impl Int8Linear {
         let k4 = round_up(k, 4);
         let n_pad = round_up(n, NR);
         let mut packed = vec![0i8; n_pad * k4];
-        let mut scale = vec![0f32; n];
-        let mut colsum = vec![0i32; n];
+        let mut scale = vec![0f32; n_pad];
+        let mut offset = vec![0i32; n_pad];
         for row in 0..n {
             let w = &weight[row * k..(row + 1) * k];
             let amax = w.iter().fold(0f32, |m, x| m.max(x.abs()));
@@ -71,20 +72,21 @@ impl Int8Linear {
                 let idx = ((panel * (k4 / 4) + kk / 4) * NR + lane) * 4 + kk % 4;
                 packed[idx] = q;
             }
-            colsum[row] = sum;
+            offset[row] = 128 * sum;
         }
-        let bias = if bias.is_empty() {
+        let mut bias = if bias.is_empty() {
             vec![0.0; n]
         } else {
             bias.to_vec()
         };
+        bias.resize(n_pad, 0.0);
         Self {
             n,
             k,
             k4,
             packed,
             scale,
-            colsum,
+            offset,
             bias,
         }
     }
@@ -126,7 +128,7 @@ impl Int8Linear {
 
     #[inline]
     fn finish(&self, acc: i32, col: usize, sx: f32) -> f32 {
-        (acc - 128 * self.colsum[col]) as f32 * sx * self.scale[col] + self.bias[col]
+        ((acc - self.offset[col]) as f32).mul_add(sx * self.scale[col], self.bias[col])
     }
 
     /// Portable kernel: same integer arithmetic, no special instructions.
@@ -158,7 +160,6 @@ impl Int8Linear {
         let k4 = self.k4;
         let groups = k4 / 4;
         let panels = round_up(self.n, NR) / NR;
-        let mut tile = [[0i32; NR]; MR];
         let mut r0 = 0;
         while r0 < rows {
             let mr = (rows - r0).min(MR);
@@ -193,18 +194,18 @@ impl Int8Linear {
                     if pp >= panels || (pp == p + 1 && !two) {
                         continue;
                     }
-                    for i in 0..mr {
-                        _mm512_storeu_si512(tile[i].as_mut_ptr() as *mut _, acc[i]);
-                    }
                     let c0 = pp * NR;
                     let cols = (self.n - c0).min(NR);
-                    for (i, t) in tile.iter().enumerate().take(mr) {
+                    let mask: __mmask16 = if cols == NR { !0 } else { (1u16 << cols) - 1 };
+                    let off = _mm512_loadu_si512(self.offset.as_ptr().add(c0) as *const _);
+                    let sc = _mm512_loadu_ps(self.scale.as_ptr().add(c0));
+                    let bi = _mm512_loadu_ps(self.bias.as_ptr().add(c0));
+                    for (i, a) in acc.iter().enumerate().take(mr) {
                         let r = r0 + i;
-                        let sx = q.scale[m0 + r];
-                        let o = &mut out[r * self.n + c0..r * self.n + c0 + cols];
-                        for (j, v) in o.iter_mut().enumerate() {
-                            *v = self.finish(t[j], c0 + j, sx);
-                        }
+                        let sx = _mm512_set1_ps(q.scale[m0 + r]);
+                        let v = _mm512_cvtepi32_ps(_mm512_sub_epi32(*a, off));
+                        let y = _mm512_fmadd_ps(v, _mm512_mul_ps(sx, sc), bi);
+                        _mm512_mask_storeu_ps(out.as_mut_ptr().add(r * self.n + c0), mask, y);
                     }
                 }
                 p += 2;
@@ -224,14 +225,16 @@ pub fn quantize_rows(x: &[f32], rows: usize, k: usize) -> QuantizedRows {
         .zip(scale.par_iter_mut())
         .enumerate()
         .for_each(|(r, (d, s))| {
-            let row = &x[r * k..(r + 1) * k];
-            let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let sc = if amax > 0.0 { amax / 127.0 } else { 1.0 };
-            let inv = 1.0 / sc;
-            for (o, v) in d.iter_mut().zip(row) {
-                *o = ((v * inv).round().clamp(-127.0, 127.0) as i32 + 128) as u8;
-            }
-            *s = sc;
+            super::simd::dispatch(|| {
+                let row = &x[r * k..(r + 1) * k];
+                let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+                let sc = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+                let inv = 1.0 / sc;
+                for (o, v) in d.iter_mut().zip(row) {
+                    *o = ((v * inv).round().clamp(-127.0, 127.0) as i32 + 128) as u8;
+                }
+                *s = sc;
+            })
         });
     QuantizedRows {
         rows,

@@ -4,6 +4,7 @@
 pub mod gemm;
 pub mod model;
 pub mod ops;
+pub mod simd;
 pub mod weights;
 
 pub use model::Int8Encoder;

@@ -3,57 +3,56 @@
 
 use rayon::prelude::*;
 
+use super::simd;
+
 /// `x ← LayerNorm(x + residual)` row by row (`residual` may be empty).
 pub fn add_layer_norm(x: &mut [f32], residual: &[f32], w: &[f32], b: &[f32], eps: f32) {
     let h = w.len();
     x.par_chunks_mut(h).enumerate().for_each(|(r, row)| {
-        if !residual.is_empty() {
-            row.iter_mut()
-                .zip(&residual[r * h..(r + 1) * h])
-                .for_each(|(a, b)| *a += b);
-        }
-        let mean = row.iter().sum::<f32>() / h as f32;
-        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / h as f32;
-        let inv = 1.0 / (var + eps).sqrt();
-        for ((v, g), bb) in row.iter_mut().zip(w).zip(b) {
-            *v = (*v - mean) * inv * g + bb;
-        }
+        simd::dispatch(|| {
+            if !residual.is_empty() {
+                row.iter_mut()
+                    .zip(&residual[r * h..(r + 1) * h])
+                    .for_each(|(a, b)| *a += b);
+            }
+            let mean = row.iter().sum::<f32>() / h as f32;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / h as f32;
+            let inv = 1.0 / (var + eps).sqrt();
+            for ((v, g), bb) in row.iter_mut().zip(w).zip(b) {
+                *v = (*v - mean) * inv * g + bb;
+            }
+        })
     });
 }
 
-/// erf with absolute error below 2e-7 (Abramowitz & Stegun 7.1.26 is too
-/// coarse; this is the rational approximation used by many math libraries).
-#[inline]
+/// erf without `exp`, so loops over it vectorize: Abramowitz & Stegun
+/// 7.1.28, absolute error below 3e-7.
+#[inline(always)]
 fn erf(x: f32) -> f32 {
-    // W. J. Cody's rational approximation via exp, refined for f32 range.
     let a = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * a);
-    let y = t
-        * (-a * a - 1.265_512_2
-            + t * (1.000_023_7
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_204
-                                    + t * (1.488_515_9
-                                        + t * (-0.822_152_2 + t * 0.170_872_77)))))))))
-            .exp();
-    let r = 1.0 - y;
-    if x >= 0.0 {
-        r
-    } else {
-        -r
-    }
+    let p = 1.0
+        + a * (0.070_523_08
+            + a * (0.042_282_01
+                + a * (0.009_270_527
+                    + a * (0.000_152_014_3 + a * (0.000_276_567_2 + a * 0.000_043_063_8)))));
+    let p2 = p * p;
+    let p4 = p2 * p2;
+    let p8 = p4 * p4;
+    let r = 1.0 - 1.0 / (p8 * p8);
+    r.copysign(x)
 }
 
 /// GELU (erf form), in place.
 pub fn gelu(x: &mut [f32]) {
-    x.par_chunks_mut(4096).for_each(|c| {
-        for v in c {
-            *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
-        }
-    });
+    x.par_chunks_mut(4096)
+        .for_each(|c| simd::dispatch(|| gelu_chunk(c)));
+}
+
+#[inline(always)]
+fn gelu_chunk(c: &mut [f32]) {
+    for v in c {
+        *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
+    }
 }
 
 /// Scaled dot-product attention inside each sequence. `qkv` holds, per
@@ -76,39 +75,41 @@ pub fn attention(qkv: &[f32], seqs: &[(usize, usize)], hidden: usize, heads: usi
         at = s.1;
     }
     parts.into_par_iter().for_each(|(&(start, end), out)| {
-        let len = end - start;
-        let mut scores = vec![0f32; len];
-        let mut kt = vec![0f32; len * hd];
-        for h in 0..heads {
-            // Keys of this head, contiguous.
-            for j in 0..len {
-                let src = &qkv[(start + j) * 3 * hidden + hidden + h * hd..][..hd];
-                kt[j * hd..(j + 1) * hd].copy_from_slice(src);
+        simd::dispatch(|| {
+            let len = end - start;
+            let mut scores = vec![0f32; len];
+            let mut kt = vec![0f32; len * hd];
+            for h in 0..heads {
+                // Keys of this head, contiguous.
+                for j in 0..len {
+                    let src = &qkv[(start + j) * 3 * hidden + hidden + h * hd..][..hd];
+                    kt[j * hd..(j + 1) * hd].copy_from_slice(src);
+                }
+                for i in 0..len {
+                    let q = &qkv[(start + i) * 3 * hidden + h * hd..][..hd];
+                    let mut max = f32::NEG_INFINITY;
+                    for (j, s) in scores.iter_mut().enumerate() {
+                        let k = &kt[j * hd..(j + 1) * hd];
+                        let d: f32 = q.iter().zip(k).map(|(a, b)| a * b).sum();
+                        *s = d * scale;
+                        max = max.max(*s);
+                    }
+                    let mut sum = 0f32;
+                    for s in scores.iter_mut() {
+                        *s = (*s - max).exp();
+                        sum += *s;
+                    }
+                    let inv = 1.0 / sum;
+                    let o = &mut out[i * hidden + h * hd..i * hidden + (h + 1) * hd];
+                    o.iter_mut().for_each(|v| *v = 0.0);
+                    for (j, s) in scores.iter().enumerate() {
+                        let p = s * inv;
+                        let v = &qkv[(start + j) * 3 * hidden + 2 * hidden + h * hd..][..hd];
+                        o.iter_mut().zip(v).for_each(|(a, b)| *a += p * b);
+                    }
+                }
             }
-            for i in 0..len {
-                let q = &qkv[(start + i) * 3 * hidden + h * hd..][..hd];
-                let mut max = f32::NEG_INFINITY;
-                for (j, s) in scores.iter_mut().enumerate() {
-                    let k = &kt[j * hd..(j + 1) * hd];
-                    let d: f32 = q.iter().zip(k).map(|(a, b)| a * b).sum();
-                    *s = d * scale;
-                    max = max.max(*s);
-                }
-                let mut sum = 0f32;
-                for s in scores.iter_mut() {
-                    *s = (*s - max).exp();
-                    sum += *s;
-                }
-                let inv = 1.0 / sum;
-                let o = &mut out[i * hidden + h * hd..i * hidden + (h + 1) * hd];
-                o.iter_mut().for_each(|v| *v = 0.0);
-                for (j, s) in scores.iter().enumerate() {
-                    let p = s * inv;
-                    let v = &qkv[(start + j) * 3 * hidden + 2 * hidden + h * hd..][..hd];
-                    o.iter_mut().zip(v).for_each(|(a, b)| *a += p * b);
-                }
-            }
-        }
+        })
     });
     ctx
 }
