@@ -25,7 +25,11 @@ fn linear_layers(c: &mut Criterion) {
     let m = 2048;
     let mut group = c.benchmark_group("linear");
     group.sample_size(10);
-    for (name, n, k) in [("qkv", 1152, 384), ("ffn-up", 1536, 384), ("ffn-down", 384, 1536)] {
+    for (name, n, k) in [
+        ("qkv", 1152, 384),
+        ("ffn-up", 1536, 384),
+        ("ffn-down", 384, 1536),
+    ] {
         let x = values(1, m * k);
         let w = values(2, n * k);
         let b = values(3, n);

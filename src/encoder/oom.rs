@@ -12,7 +12,11 @@ pub fn is_out_of_memory(e: &anyhow::Error) -> bool {
 /// Runs `f` on `items`; when it fails for lack of memory, runs it on each
 /// half (recursively) and concatenates the `width`-float rows of the results.
 /// `on_split` is told each time a batch is halved.
-pub fn run_halving<T, F>(items: &[T], f: &mut F, on_split: &mut dyn FnMut(usize)) -> Result<Vec<f32>>
+pub fn run_halving<T, F>(
+    items: &[T],
+    f: &mut F,
+    on_split: &mut dyn FnMut(usize),
+) -> Result<Vec<f32>>
 where
     F: FnMut(&[T]) -> Result<Vec<f32>>,
 {
