@@ -32,9 +32,7 @@ pub enum Command {
     Sts(sts::StsArgs),
     /// Manage models: pull, list, info.
     Models(models::ModelsArgs),
-    /// Who changed position on what: topics, stance timelines, shifts.
     Report(report::ReportArgs),
-    /// Evaluate against annotated data (shift precision and recall).
     Eval(eval::EvalArgs),
 }
 
