@@ -26,7 +26,8 @@ pub struct ModelArgs {
     #[arg(long, default_value = model::DEFAULT_MODEL, env = "VOLTE_MODEL")]
     pub model: String,
 
-    /// Where to run the encoder; `auto` uses a GPU when one is built in and present.
+    /// Where to run the encoder and the similarity search; `auto` uses a GPU
+    /// when one is built in and present, else the CPU.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
 

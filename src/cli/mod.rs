@@ -1,10 +1,14 @@
 //! The `volte` command line.
 
+pub mod cluster;
 pub mod common;
 pub mod embed;
 pub mod eval;
 pub mod models;
+pub mod pairs;
 pub mod report;
+pub mod search_io;
+pub mod similar;
 pub mod sts;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +36,12 @@ pub enum Command {
     Sts(sts::StsArgs),
     /// Manage models: pull, list, info.
     Models(models::ModelsArgs),
+    /// Find the most similar statements of each statement or query.
+    Similar(similar::SimilarArgs),
+    /// List every pair of statements above a similarity threshold.
+    Pairs(pairs::PairsArgs),
+    /// Group statements into topics with medoids and keywords.
+    Cluster(cluster::ClusterArgs),
     Report(report::ReportArgs),
     Eval(eval::EvalArgs),
 }
@@ -42,6 +52,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Embed(a) => embed::run(a),
         Command::Sts(a) => sts::run(a),
         Command::Models(a) => models::run(a),
+        Command::Similar(a) => similar::run(a),
+        Command::Pairs(a) => pairs::run(a),
+        Command::Cluster(a) => cluster::run(a),
         Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(a),
     }

@@ -4,20 +4,22 @@
 //!
 //! 1. Every row whose neighbourhood — the rows (itself included) with cosine
 //!    similarity at least `threshold` — has at least `min_size` members
-//!    proposes that neighbourhood as a community, most similar first.
+//!    proposes that neighbourhood as a community.
 //! 2. Proposals are taken largest first (ties: smaller proposing row); each
 //!    keeps only its rows not already taken, and is accepted when at least
 //!    `min_size` remain.
 //!
-//! Memory is the qualifying pairs (12 bytes each while searching, 16 per pair
-//! in the neighbourhood lists) plus O(n); [`SearchOptions::max_pairs`] bounds it.
+//! Memory is the qualifying pairs (8 bytes each while searching, 8 more in
+//! the neighbourhood lists) plus O(n); [`SearchOptions::max_pairs`] bounds
+//! it. Only pairs near the threshold are re-scored in float64, so membership
+//! is exact.
 
 use anyhow::Result;
 
 use super::assemble::assemble;
 use super::Clustering;
 use crate::embeddings::Embeddings;
-use crate::similarity::{dot_f64, pairs_above, Pair, SearchOptions};
+use crate::similarity::{dot_f64, pair_indices_above, SearchOptions};
 
 /// Communities of rows with similarity at least `threshold`, each of at least
 /// `min_size` rows, computed on the CPU.
@@ -42,84 +44,84 @@ pub fn community_detection_with(
         return Ok(Clustering::default());
     }
     let min_size = min_size.clamp(1, n);
-    let pairs = pairs_above(emb, threshold, options)?;
-    let proposals = neighbourhoods(emb, threshold, min_size, pairs);
-    let communities = without_overlaps(proposals, n, min_size);
+    let pairs = pair_indices_above(emb, threshold, options)?;
+    let graph = Neighbourhoods::new(emb, threshold, pairs);
+    let communities = without_overlaps(&graph, min_size);
     Ok(assemble(emb, communities))
 }
 
-/// One row's neighbourhood: `(score, row)` best first.
-struct Proposal {
-    row: usize,
-    members: Vec<(f32, u32)>,
+/// Every row's neighbourhood (itself included when its self-similarity
+/// reaches the threshold) in compressed rows, neighbours in index order.
+struct Neighbourhoods {
+    offsets: Vec<usize>,
+    members: Vec<u32>,
 }
 
-/// Neighbourhoods of at least `min_size` rows, largest first (ties: smaller row).
-fn neighbourhoods(
-    emb: &Embeddings,
-    threshold: f32,
-    min_size: usize,
-    pairs: Vec<Pair>,
-) -> Vec<Proposal> {
-    let n = emb.len();
-    let self_score: Vec<f64> = (0..n).map(|i| dot_f64(emb.row(i), emb.row(i))).collect();
-    let includes_self = |i: usize| self_score[i] >= threshold as f64;
-    let mut size: Vec<usize> = (0..n).map(|i| includes_self(i) as usize).collect();
-    for p in &pairs {
-        size[p.a as usize] += 1;
-        size[p.b as usize] += 1;
-    }
-    let mut lists: Vec<Option<Vec<(f32, u32)>>> = size
-        .iter()
-        .map(|&s| (s >= min_size).then(|| Vec::with_capacity(s)))
-        .collect();
-    for (i, list) in lists.iter_mut().enumerate() {
-        if let Some(l) = list.as_mut().filter(|_| includes_self(i)) {
-            l.push((self_score[i] as f32, i as u32));
+impl Neighbourhoods {
+    fn new(emb: &Embeddings, threshold: f32, pairs: Vec<[u32; 2]>) -> Self {
+        let n = emb.len();
+        let includes_self: Vec<bool> = (0..n)
+            .map(|i| dot_f64(emb.row(i), emb.row(i)) >= threshold as f64)
+            .collect();
+        let mut size: Vec<usize> = includes_self.iter().map(|&s| s as usize).collect();
+        for &[a, b] in &pairs {
+            size[a as usize] += 1;
+            size[b as usize] += 1;
         }
-    }
-    for p in &pairs {
-        if let Some(l) = lists[p.a as usize].as_mut() {
-            l.push((p.score, p.b));
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0);
+        for s in &size {
+            offsets.push(offsets.last().unwrap() + s);
         }
-        if let Some(l) = lists[p.b as usize].as_mut() {
-            l.push((p.score, p.a));
+        let mut fill = offsets[..n].to_vec();
+        let mut members = vec![0u32; offsets[n]];
+        let mut put = |row: usize, member: u32| {
+            members[fill[row]] = member;
+            fill[row] += 1;
+        };
+        for (i, &s) in includes_self.iter().enumerate() {
+            if s {
+                put(i, i as u32);
+            }
         }
+        for &[a, b] in &pairs {
+            put(a as usize, b);
+            put(b as usize, a);
+        }
+        drop(pairs);
+        for i in 0..n {
+            members[offsets[i]..offsets[i + 1]].sort_unstable();
+        }
+        Self { offsets, members }
     }
-    drop(pairs);
-    let mut proposals: Vec<Proposal> = lists
-        .into_iter()
-        .enumerate()
-        .filter_map(|(row, list)| {
-            list.map(|mut members| {
-                members.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-                Proposal { row, members }
-            })
-        })
-        .collect();
-    proposals.sort_by(|a, b| {
-        b.members
-            .len()
-            .cmp(&a.members.len())
-            .then(a.row.cmp(&b.row))
-    });
-    proposals
+
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn of(&self, row: usize) -> &[u32] {
+        &self.members[self.offsets[row]..self.offsets[row + 1]]
+    }
 }
 
-/// Greedy extraction: each proposal keeps its rows not taken yet and is
-/// accepted with at least `min_size` of them.
-fn without_overlaps(proposals: Vec<Proposal>, n: usize, min_size: usize) -> Vec<Vec<usize>> {
+/// Proposals of at least `min_size` rows, taken largest first (ties: smaller
+/// proposing row); each keeps its rows not taken yet and is accepted with at
+/// least `min_size` of them.
+fn without_overlaps(graph: &Neighbourhoods, min_size: usize) -> Vec<Vec<usize>> {
+    let n = graph.len();
+    let mut proposals: Vec<usize> = (0..n).filter(|&i| graph.of(i).len() >= min_size).collect();
+    proposals.sort_by(|&a, &b| graph.of(b).len().cmp(&graph.of(a).len()).then(a.cmp(&b)));
     let mut taken = vec![false; n];
     let mut free = n;
     let mut out = Vec::new();
-    for p in proposals {
+    for row in proposals {
         if free < min_size {
             break;
         }
-        let kept: Vec<usize> = p
-            .members
+        let kept: Vec<usize> = graph
+            .of(row)
             .iter()
-            .map(|&(_, j)| j as usize)
+            .map(|&j| j as usize)
             .filter(|&j| !taken[j])
             .collect();
         if kept.len() >= min_size {

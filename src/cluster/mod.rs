@@ -53,10 +53,9 @@ impl Clustering {
                 labels[i] = c;
             }
         }
-        let mut next = self.clusters.len();
-        for l in labels.iter_mut().filter(|l| **l == usize::MAX) {
+        let unassigned = labels.iter_mut().filter(|l| **l == usize::MAX);
+        for (next, l) in (self.clusters.len()..).zip(unassigned) {
             *l = next;
-            next += 1;
         }
         labels
     }

@@ -118,7 +118,12 @@ impl SentenceEncoder {
                 Engine::Int8(Int8Encoder::load(&layout)?)
             }
             Precision::F16 => Engine::Candle(Backbone::load(&layout, &device, DType::F16)?),
-            Precision::Bf16 => Engine::Candle(Backbone::load(&layout, &device, DType::BF16)?),
+            Precision::Bf16 => {
+                if device.is_cpu() {
+                    anyhow::bail!("--dtype bf16 needs a GPU (the CPU supports f32, f16 and int8)");
+                }
+                Engine::Candle(Backbone::load(&layout, &device, DType::BF16)?)
+            }
             Precision::F32 | Precision::Auto => {
                 Engine::Candle(Backbone::load(&layout, &device, DType::F32)?)
             }

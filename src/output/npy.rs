@@ -33,7 +33,11 @@ pub fn read(path: &Path) -> Result<(Vec<String>, Embeddings)> {
     let arr: Array2<f32> = read_npy(path)
         .with_context(|| format!("reading {} (expected a 2-D float32 .npy)", path.display()))?;
     let (n, dim) = arr.dim();
-    let data = arr.as_standard_layout().iter().copied().collect();
+    let data = if arr.is_standard_layout() {
+        arr.into_raw_vec_and_offset().0
+    } else {
+        arr.as_standard_layout().iter().copied().collect()
+    };
     let side = ids_path(path);
     let ids = if side.is_file() {
         let text = std::fs::read_to_string(&side)?;

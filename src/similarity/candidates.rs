@@ -77,7 +77,8 @@ impl Candidates {
     /// Offers one candidate.
     #[inline]
     pub fn offer(&mut self, index: u32, score: f32) {
-        if !(score >= self.entry) {
+        // NaN scores never enter.
+        if score.is_nan() || score < self.entry {
             return;
         }
         let c = Candidate { score, index };

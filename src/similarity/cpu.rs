@@ -11,8 +11,8 @@ use anyhow::{bail, Result};
 use rayon::prelude::*;
 
 use super::candidates::Candidates;
-use super::exact::{dot_f64, finalize_row, sort_pairs};
-use super::{gemm_tile, scan, tiles, Neighbor, Pair, Plan};
+use super::exact::finalize_row;
+use super::{gemm_tile, scan, tiles, too_many_pairs, Neighbor, Plan};
 use crate::embeddings::Embeddings;
 
 /// Candidate buffers of one row block.
@@ -114,20 +114,23 @@ pub fn top_k(
     finish(queries, corpus, state, k)
 }
 
-/// Every pair `a < b` of rows of `emb` whose float64 score is at least
-/// `threshold`, best first. Fails once more than `max_pairs` qualify.
-pub fn pairs_above(
+/// `keep(a, b, approximate score)` for every pair `a < b` of rows of `emb`
+/// whose float32 score is at least `threshold - margin`, in tile order;
+/// `keep` decides (exactly) whether the pair qualifies. Fails once more than
+/// `max_pairs` qualify.
+pub fn pairs_where<T: Send>(
     emb: &Embeddings,
     threshold: f32,
     max_pairs: usize,
     plan: &Plan,
-) -> Result<Vec<Pair>> {
+    keep: &(dyn Fn(u32, u32, f32) -> Option<T> + Sync),
+) -> Result<Vec<T>> {
     let blocks = tiles::blocks(emb.len(), plan.tile);
     let work = tiles::upper_tiles(blocks.len());
     plan.start(work.len());
     let min = threshold - plan.margin;
     let found = AtomicUsize::new(0);
-    let per_tile: Vec<Vec<Pair>> = work
+    let per_tile: Vec<Vec<T>> = work
         .par_iter()
         .map_init(
             || (Vec::new(), Vec::new()),
@@ -147,33 +150,23 @@ pub fn pairs_above(
                     bi == bj,
                     candidates,
                 );
-                let pairs: Vec<Pair> = candidates
+                let kept: Vec<T> = candidates
                     .iter()
-                    .filter_map(|&(a, b)| {
-                        let s = dot_f64(emb.row(a as usize), emb.row(b as usize));
-                        (s >= threshold as f64).then_some(Pair {
-                            a,
-                            b,
-                            score: s as f32,
-                        })
-                    })
+                    .filter_map(|&(a, b, s)| keep(a, b, s))
                     .collect();
-                found.fetch_add(pairs.len(), Ordering::Relaxed);
+                found.fetch_add(kept.len(), Ordering::Relaxed);
                 plan.tick();
-                pairs
+                kept
             },
         )
         .collect();
     let total = found.into_inner();
     if total > max_pairs {
-        bail!(
-            "more than {max_pairs} pairs score at least {threshold}: raise the threshold \
-             (or the pair limit)"
-        );
+        bail!(too_many_pairs(max_pairs, threshold));
     }
     let mut all = Vec::with_capacity(total);
     for p in per_tile {
         all.extend(p);
     }
-    Ok(sort_pairs(all))
+    Ok(all)
 }

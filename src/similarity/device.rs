@@ -11,8 +11,8 @@ use anyhow::{bail, Result};
 use candle_core::{DType, Device, Tensor, D};
 
 use super::candidates::{Candidates, SLACK};
-use super::exact::{dot_f64, finalize_row, sort_pairs};
-use super::{scan, tiles, Neighbor, Pair, Plan};
+use super::exact::finalize_row;
+use super::{scan, tiles, too_many_pairs, Neighbor, Plan};
 use crate::embeddings::Embeddings;
 
 fn upload(emb: &Embeddings, device: &Device) -> Result<Tensor> {
@@ -80,16 +80,19 @@ pub fn top_k(
     Ok(out)
 }
 
-/// Every pair `a < b` of rows of `emb` whose float64 score is at least
-/// `threshold`, best first. Only rows of a tile whose maximum reaches
-/// `threshold - margin` are copied back. Fails once more than `max_pairs` qualify.
-pub fn pairs_above(
+/// `keep(a, b, approximate score)` for every pair `a < b` of rows of `emb`
+/// whose float32 score is at least `threshold - margin`, in tile order;
+/// `keep` decides (exactly) whether the pair qualifies. Only rows of a tile
+/// whose maximum reaches `threshold - margin` are copied back. Fails once
+/// more than `max_pairs` qualify.
+pub fn pairs_where<T>(
     emb: &Embeddings,
     threshold: f32,
     max_pairs: usize,
     device: &Device,
     plan: &Plan,
-) -> Result<Vec<Pair>> {
+    keep: &(dyn Fn(u32, u32, f32) -> Option<T> + Sync),
+) -> Result<Vec<T>> {
     let e = upload(emb, device)?;
     let blocks = tiles::blocks(emb.len(), plan.tile);
     let work = tiles::upper_tiles(blocks.len());
@@ -110,40 +113,29 @@ pub fn pairs_above(
                 .index_select(&picked, 0)?
                 .to_dtype(DType::F32)?
                 .to_vec2::<f32>()?;
+            candidates.clear();
             for (&r, row) in hot.iter().zip(&rows) {
-                candidates.clear();
-                let a = ri.start as u32 + r;
                 scan::pairs_into(
                     row,
                     1,
                     rj.len(),
-                    (a, rj.start as u32),
+                    (ri.start as u32 + r, rj.start as u32),
                     min,
                     false,
                     &mut candidates,
                 );
-                for &(a, b) in &candidates {
-                    if bi == bj && b <= a {
-                        continue;
-                    }
-                    let s = dot_f64(emb.row(a as usize), emb.row(b as usize));
-                    if s >= threshold as f64 {
-                        all.push(Pair {
-                            a,
-                            b,
-                            score: s as f32,
-                        });
-                    }
-                }
             }
+            all.extend(
+                candidates
+                    .iter()
+                    .filter(|&&(a, b, _)| bi != bj || a < b)
+                    .filter_map(|&(a, b, s)| keep(a, b, s)),
+            );
             if all.len() > max_pairs {
-                bail!(
-                    "more than {max_pairs} pairs score at least {threshold}: raise the threshold \
-                     (or the pair limit)"
-                );
+                bail!(too_many_pairs(max_pairs, threshold));
             }
         }
         plan.tick();
     }
-    Ok(sort_pairs(all))
+    Ok(all)
 }

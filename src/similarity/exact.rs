@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn ranks_by_score_then_index() {
-        let mut v = vec![(0.5, 3), (0.9, 7), (0.5, 1), (f64::NAN, 0)];
+        let mut v = [(0.5, 3), (0.9, 7), (0.5, 1), (f64::NAN, 0)];
         v.sort_by(by_score_then_index);
         let idx: Vec<u32> = v.iter().map(|x| x.1).collect();
         assert_eq!(idx, vec![7, 1, 3, 0]);

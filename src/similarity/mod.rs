@@ -191,6 +191,43 @@ pub fn top_k(
 
 /// Every pair of rows `a < b` of `emb` with similarity at least `threshold`.
 pub fn pairs_above(emb: &Embeddings, threshold: f32, options: &SearchOptions) -> Result<Vec<Pair>> {
+    let keep = |a: u32, b: u32, _approximate: f32| {
+        let s = dot_f64(emb.row(a as usize), emb.row(b as usize));
+        (s >= threshold as f64).then_some(Pair {
+            a,
+            b,
+            score: s as f32,
+        })
+    };
+    Ok(exact::sort_pairs(pairs_where(
+        emb, threshold, options, &keep,
+    )?))
+}
+
+/// The pairs of [`pairs_above`] without their scores, in no particular (but
+/// fixed) order — cheaper: only pairs near the threshold are re-scored in
+/// float64, and each takes 8 bytes.
+pub fn pair_indices_above(
+    emb: &Embeddings,
+    threshold: f32,
+    options: &SearchOptions,
+) -> Result<Vec<[u32; 2]>> {
+    let margin = Plan::new(options, emb, emb).margin;
+    let sure = threshold + margin;
+    let keep = |a: u32, b: u32, approximate: f32| {
+        let qualifies = approximate >= sure
+            || dot_f64(emb.row(a as usize), emb.row(b as usize)) >= threshold as f64;
+        qualifies.then_some([a, b])
+    };
+    pairs_where(emb, threshold, options, &keep)
+}
+
+fn pairs_where<T: Send>(
+    emb: &Embeddings,
+    threshold: f32,
+    options: &SearchOptions,
+    keep: &(dyn Fn(u32, u32, f32) -> Option<T> + Sync),
+) -> Result<Vec<T>> {
     check_rows(emb)?;
     if threshold.is_nan() {
         bail!("the similarity threshold is not a number");
@@ -198,9 +235,16 @@ pub fn pairs_above(emb: &Embeddings, threshold: f32, options: &SearchOptions) ->
     let plan = Plan::new(options, emb, emb);
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
     match &options.backend {
-        Backend::Cpu => cpu::pairs_above(emb, threshold, max_pairs, &plan),
-        Backend::Device(d) => device::pairs_above(emb, threshold, max_pairs, d, &plan),
+        Backend::Cpu => cpu::pairs_where(emb, threshold, max_pairs, &plan, keep),
+        Backend::Device(d) => device::pairs_where(emb, threshold, max_pairs, d, &plan, keep),
     }
+}
+
+fn too_many_pairs(max_pairs: usize, threshold: f32) -> String {
+    format!(
+        "more than {max_pairs} pairs score at least {threshold}: raise the threshold \
+         (or the pair limit)"
+    )
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ pub fn diagonal_into(tile: &[f32], offset: u32, rows: &mut [Candidates]) {
     }
 }
 
-/// Appends `(row_offset + r, col_offset + c)` for every score of the
+/// Appends `(row_offset + r, col_offset + c, score)` for every score of the
 /// `m × cols` tile at least `min`; with `upper_only`, only `c > r` (the
 /// tile of a block with itself).
 pub fn pairs_into(
@@ -79,7 +79,7 @@ pub fn pairs_into(
     offsets: (u32, u32),
     min: f32,
     upper_only: bool,
-    out: &mut Vec<(u32, u32)>,
+    out: &mut Vec<(u32, u32, f32)>,
 ) {
     for r in 0..m {
         let row = &tile[r * cols..(r + 1) * cols];
@@ -97,7 +97,7 @@ pub fn pairs_into(
             for (j, &v) in chunk.iter().enumerate() {
                 let c = base + j;
                 if c >= start && v >= min {
-                    out.push((offsets.0 + r as u32, offsets.1 + c as u32));
+                    out.push((offsets.0 + r as u32, offsets.1 + c as u32, v));
                 }
             }
         }
@@ -142,9 +142,9 @@ mod tests {
         let tile = [1.0, 0.8, 0.1, 0.8, 1.0, 0.9, 0.1, 0.9, 1.0];
         let mut out = Vec::new();
         pairs_into(&tile, 3, 3, (0, 0), 0.5, true, &mut out);
-        assert_eq!(out, vec![(0, 1), (1, 2)]);
+        assert_eq!(out, vec![(0, 1, 0.8), (1, 2, 0.9)]);
         out.clear();
         pairs_into(&tile[..3], 1, 3, (4, 7), 0.5, false, &mut out);
-        assert_eq!(out, vec![(4, 7), (4, 8)]);
+        assert_eq!(out, vec![(4, 7, 1.0), (4, 8, 0.8)]);
     }
 }

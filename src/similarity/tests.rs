@@ -73,6 +73,13 @@ proptest! {
         let want = brute::pairs_above(&emb, threshold);
         prop_assert_eq!(&pairs_above(&emb, threshold, &options(tile)).unwrap(), &want);
         prop_assert_eq!(&pairs_above(&emb, threshold, &device_options(tile)).unwrap(), &want);
+        let mut want_indices: Vec<[u32; 2]> = want.iter().map(|p| [p.a, p.b]).collect();
+        want_indices.sort_unstable();
+        for o in [options(tile), device_options(tile)] {
+            let mut got = pair_indices_above(&emb, threshold, &o).unwrap();
+            got.sort_unstable();
+            prop_assert_eq!(&got, &want_indices);
+        }
     }
 }
 

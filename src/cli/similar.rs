@@ -1,0 +1,125 @@
+//! `volte similar`: the most similar statements of every statement, or of
+//! each query, as JSON lines.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use serde::Serialize;
+
+use super::common::{load_or_embed, progress, InputArgs, ModelArgs};
+use super::search_io::{backend, create_output, label, write_line, Label};
+use volte::similarity::{top_k, top_k_self, SearchOptions};
+
+/// Find the most similar statements (cosine similarity of the embeddings).
+///
+/// Without --queries, every input statement is compared with all the others
+/// (never with itself). With --queries, each query is compared with every
+/// input statement. Results are exact (the same as comparing every pair in
+/// float64) and ordered by score, then input order.
+///
+/// Output: one JSON line per statement (or query):
+/// {"id": ..., "text": ..., "neighbors": [{"id": ..., "text": ..., "score": 0.93}, ...]}
+/// ("text" only when the input had statements rather than embeddings).
+/// With --device cuda (in a CUDA build) similarities are computed on the GPU.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    volte similar statements.jsonl --top-k 5 -o similar.jsonl\n  \
+    volte embed statements.jsonl -o statements.npy && volte similar statements.npy -o similar.jsonl\n  \
+    volte similar statements.jsonl --queries questions.txt -k 3 -o answers.jsonl")]
+pub struct SimilarArgs {
+    /// Statements (JSONL, CSV/TSV with a header, plain text; embedded on the
+    /// fly through the embedding cache) or embeddings from `volte embed`
+    /// (.npy with its ids file, or .parquet).
+    pub input: PathBuf,
+    /// Neighbours per statement.
+    #[arg(short = 'k', long, default_value_t = 10)]
+    pub top_k: usize,
+    /// Search for these statements (or embeddings, same model) among the input
+    /// instead of every input statement among the others.
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Leave out neighbours whose similarity is below this.
+    #[arg(long)]
+    pub min_score: Option<f32>,
+    /// Output file (JSON lines); `-` writes to stdout.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+#[derive(Serialize)]
+struct Neighbor<'a> {
+    #[serde(flatten)]
+    statement: Label<'a>,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(flatten)]
+    statement: Label<'a>,
+    neighbors: Vec<Neighbor<'a>>,
+}
+
+pub fn run(args: SimilarArgs) -> Result<()> {
+    if args.top_k == 0 {
+        bail!("--top-k must be at least 1");
+    }
+    let corpus = load_or_embed(&args.input, &args.input_args, &args.model)?;
+    let queries = match &args.queries {
+        Some(q) => Some(load_or_embed(q, &args.input_args, &args.model)?),
+        None => None,
+    };
+    let pb = progress(0, "searching");
+    let options = SearchOptions {
+        backend: backend(&args.model)?,
+        progress: Some(&pb),
+        ..SearchOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let results = match &queries {
+        Some(q) => top_k(&q.embeddings, &corpus.embeddings, args.top_k, &options)?,
+        None => top_k_self(&corpus.embeddings, args.top_k, &options)?,
+    };
+    pb.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+
+    let askers = queries.as_ref().unwrap_or(&corpus);
+    let mut out = create_output(&args.output)?;
+    let min = args.min_score.unwrap_or(f32::NEG_INFINITY);
+    for (i, row) in results.iter().enumerate() {
+        let neighbors = row
+            .iter()
+            .filter(|n| n.score >= min)
+            .map(|n| Neighbor {
+                statement: label(&corpus, n.index as usize),
+                score: n.score,
+            })
+            .collect();
+        write_line(
+            &mut out,
+            &Line {
+                statement: label(askers, i),
+                neighbors,
+            },
+        )?;
+    }
+    out.flush()?;
+    eprintln!(
+        "volte: top {} of {} statement(s) for {} {} in {seconds:.2} s; wrote {}",
+        args.top_k,
+        corpus.ids.len(),
+        askers.ids.len(),
+        if queries.is_some() {
+            "query(ies)"
+        } else {
+            "statement(s)"
+        },
+        args.output.display()
+    );
+    Ok(())
+}
