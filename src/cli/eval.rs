@@ -12,7 +12,7 @@ use volte::eval::{evaluate, read_gold, GoldShift};
 use volte::report::json;
 use volte::report::model::Shift;
 
-/// Evaluate volte against annotated data.
+/// Evaluate volte against annotated data (shift precision and recall).
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     #[command(subcommand)]

@@ -42,9 +42,7 @@ pub enum Command {
     Pairs(pairs::PairsArgs),
     /// Group statements into topics with medoids and keywords.
     Cluster(cluster::ClusterArgs),
-    /// Who changed position on what: topics, stance timelines, shifts.
     Report(report::ReportArgs),
-    /// Evaluate against annotated data (shift precision and recall).
     Eval(eval::EvalArgs),
 }
 

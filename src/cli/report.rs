@@ -20,21 +20,29 @@ use volte::stance::shifts::ShiftParams;
 /// Show who changed position on what: topics, stance timelines, shifts.
 ///
 /// Pipeline: statements are embedded (E5 models get their `query: ` prompt
-/// unless --prompt/--prompt-name say otherwise), each language's mean vector
-/// is removed (the "analysis space"), statements are grouped into topics by
-/// average-linkage clustering, every statement of a topic gets a stance
-/// score in [-1, 1], each speaker's dated scores on a topic form a timeline,
-/// and a shift is a significant turn in a timeline, reported with the
-/// statements before and after it.
+/// unless --prompt/--prompt-name say otherwise) and each language's mean
+/// vector is removed (the "analysis space", where what a statement says
+/// counts more than the language it says it in). Statements are grouped into
+/// topics by average-linkage clustering, every statement of a topic gets a
+/// stance score in [-1, 1], each speaker's dated scores on a topic form a
+/// timeline, and a shift is a significant turn in a timeline, reported with
+/// the statements before and after it.
 ///
-/// Stance: with --axes, each topic takes the axis whose examples are closest
-/// to it (clusters of one axis form one topic) and statements are scored
-/// against the axis' pro (+1) and con (-1) examples. Without axes, a topic's
-/// stance is its main opposition: the 2-means split of its statements,
-/// started from their first principal direction; +1 is the larger side.
+/// Stance with --axes: each cluster takes the axis it leans towards most
+/// (see --axis-min-similarity) and the clusters of one axis form one topic.
+/// A statement's score compares it with its two closest `pro` examples and
+/// its two closest `con` examples, calibrated so that the examples themselves
+/// average +1 and -1.
+///
+/// Stance without axes: a topic's stance is its main opposition, the 2-means
+/// split of its statements started from their first principal direction; +1
+/// is the larger side, and each pole is shown by its most typical statement.
+/// Topics with fewer than 4 statements or a single speaker get no stance.
+/// This finds what divides a topic most, which need not be a position (it
+/// can be a sub-question); axes say what the positions are.
 ///
 /// Statements without a speaker or a date stay in their topics but cannot be
-/// on a timeline; the report counts them.
+/// on a timeline; the report counts them (coverage).
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
@@ -76,10 +84,11 @@ pub struct PipelineArgs {
     pub axes: Option<PathBuf>,
 
     /// Topic cut: the average-linkage cosine distance at which clusters stop
-    /// merging, measured between language-centred embeddings (there,
-    /// paraphrases sit around 0.3-0.6 apart and unrelated statements around
-    /// 1.0). The default 0.9 groups what one debate says about one question
-    /// and keeps its different questions, and other subjects, apart.
+    /// merging, in the analysis space. There, reports of the same statement
+    /// sit about 0.3-0.6 apart and unrelated statements about 1.0 (cosine
+    /// near 0). The default 0.9 groups what is said about one question of a
+    /// debate, whichever side it takes, and keeps other questions and other
+    /// subjects apart; lower values split topics by side, which hides turns.
     #[arg(long, default_value_t = ReportOptions::default().cluster_threshold)]
     pub cluster_threshold: f32,
 
@@ -88,9 +97,12 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = ReportOptions::default().min_topic_size)]
     pub min_topic_size: usize,
 
-    /// With --axes: the smallest cosine between a cluster's centroid and an
-    /// axis' examples (both centred) for the axis to apply. Clusters about
-    /// something else (weather next to a tax debate) score near 0 or below.
+    /// With --axes: a cluster takes an axis when its cosine to the axis'
+    /// subject exceeds this. Both are taken relative to the corpus' average
+    /// statement (the subject is the mean of the axis' examples), so the
+    /// default 0 means "leans towards the axis more than the average statement
+    /// does"; clusters about something else (weather next to a tax debate)
+    /// fall below 0. Raise it to keep only clusters closely about an axis.
     #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity)]
     pub axis_min_similarity: f32,
 

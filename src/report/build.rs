@@ -82,7 +82,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
     let all: Vec<usize> = (0..statements.len()).collect();
     let matcher = axes.map(|a| a.matcher(&mean_of(input.embeddings, &all)));
 
-    let clustering = grouping::cluster(&space, options.cluster_threshold);
+    let clustering = grouping::cluster(&space, options.cluster_threshold)?;
     let (groups, unassigned) = grouping::topics(
         &space,
         &clustering,
@@ -90,7 +90,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         options.axis_min_similarity,
         options.min_topic_size,
     );
-    let keywords = grouping::keywords(statements, &groups, options.keywords);
+    let keywords = grouping::keywords(statements, &groups, &unassigned, options.keywords);
     let labels: Vec<String> = groups
         .iter()
         .zip(&keywords)

@@ -1,69 +1,21 @@
 //! Grouping statements into topics in the analysis space, and (with axes)
 //! gathering the groups that debate the same axis into one topic.
 
+use anyhow::Result;
+
+use crate::cluster::agglomerative::agglomerative;
+use crate::cluster::keywords::label_clusters;
 use crate::cluster::{Cluster, Clustering};
 use crate::embeddings::Embeddings;
+use crate::input::Statement;
 use crate::stance::axes::AxisMatcher;
 use crate::stance::space::{centroid, dot};
 
 /// Average-linkage clusters of the analysis-space vectors, cut at a cosine
 /// distance of `distance_threshold`; every statement is in exactly one
 /// cluster (singletons included), largest first.
-pub fn cluster(space: &Embeddings, distance_threshold: f32) -> Clustering {
-    let n = space.len();
-    let mut parent: Vec<usize> = (0..2 * n.max(1)).collect();
-    if n > 1 {
-        let mut condensed = Vec::with_capacity(n * (n - 1) / 2);
-        for i in 0..n {
-            for j in i + 1..n {
-                condensed.push((1.0 - dot(space.row(i), space.row(j))).max(0.0));
-            }
-        }
-        let dendrogram = kodama::linkage(&mut condensed, n, kodama::Method::Average);
-        for (k, step) in dendrogram.steps().iter().enumerate() {
-            if step.dissimilarity > distance_threshold as f64 {
-                break;
-            }
-            parent[step.cluster1] = n + k;
-            parent[step.cluster2] = n + k;
-        }
-    }
-    let root = |mut i: usize| {
-        while parent[i] != i {
-            i = parent[i];
-        }
-        i
-    };
-    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for i in 0..n {
-        groups.entry(root(i)).or_default().push(i);
-    }
-    let mut clusters: Vec<Cluster> = groups
-        .into_values()
-        .map(|members| {
-            let members = by_centrality(space, &members);
-            Cluster {
-                medoid: members[0],
-                members,
-                keywords: Vec::new(),
-            }
-        })
-        .collect();
-    sort_clusters(&mut clusters);
-    Clustering {
-        clusters,
-        unassigned: Vec::new(),
-    }
-}
-
-/// Largest first; ties by smallest medoid.
-fn sort_clusters(clusters: &mut [Cluster]) {
-    clusters.sort_by(|a, b| {
-        b.members
-            .len()
-            .cmp(&a.members.len())
-            .then(a.medoid.cmp(&b.medoid))
-    });
+pub fn cluster(space: &Embeddings, distance_threshold: f32) -> Result<Clustering> {
+    agglomerative(space, distance_threshold, 1)
 }
 
 /// Members ordered by mean similarity to the other members, most central
@@ -160,13 +112,32 @@ pub fn topics(
     (out, unassigned)
 }
 
-/// Distinctive words of each topic, most distinctive first.
+/// Distinctive words of each topic, most distinctive first (c-TF-IDF
+/// against the other topics and the unassigned statements).
 pub fn keywords(
-    _statements: &[crate::input::Statement],
+    statements: &[Statement],
     groups: &[TopicGroup],
-    _top_n: usize,
+    unassigned: &[usize],
+    top_n: usize,
 ) -> Vec<Vec<String>> {
-    vec![Vec::new(); groups.len()]
+    let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+    let mut clustering = Clustering {
+        clusters: groups
+            .iter()
+            .map(|g| Cluster {
+                members: g.members.clone(),
+                medoid: g.members[0],
+                keywords: Vec::new(),
+            })
+            .collect(),
+        unassigned: unassigned.to_vec(),
+    };
+    label_clusters(&texts, &mut clustering, top_n);
+    clustering
+        .clusters
+        .into_iter()
+        .map(|c| c.keywords)
+        .collect()
 }
 
 #[cfg(test)]
@@ -188,13 +159,16 @@ mod tests {
             [0.05, 0.95, 0.0],
             [0.0, 0.0, 1.0],
         ]);
-        let c = cluster(&e, 0.2);
+        let c = cluster(&e, 0.2).unwrap();
         let sizes: Vec<usize> = c.clusters.iter().map(|c| c.members.len()).collect();
         assert_eq!(sizes, vec![2, 2, 1]);
         assert_eq!(c.clusters[0].members[0], c.clusters[0].medoid);
-        let all = cluster(&e, 2.0);
+        let all = cluster(&e, 2.0).unwrap();
         assert_eq!(all.clusters.len(), 1);
-        assert_eq!(cluster(&Embeddings::empty(3), 0.5).clusters.len(), 0);
+        assert!(cluster(&Embeddings::empty(3), 0.5)
+            .unwrap()
+            .unassigned
+            .is_empty());
     }
 
     #[test]
@@ -205,11 +179,32 @@ mod tests {
             [0.9, 0.1, 0.0],
             [0.0, 0.0, 1.0],
         ]);
-        let c = cluster(&e, 0.2);
+        let c = cluster(&e, 0.2).unwrap();
         let (topics, unassigned) = topics(&e, &c, None, 0.0, 2);
         assert_eq!(topics.len(), 1);
         assert_eq!(topics[0].members.len(), 3);
         assert_eq!(topics[0].members[0], 1);
         assert_eq!(unassigned, vec![3]);
+        let statements: Vec<Statement> = [
+            "tax carbon now",
+            "carbon tax please",
+            "carbon tax yes",
+            "rain",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Statement {
+            id: i.to_string(),
+            text: t.to_string(),
+            speaker: None,
+            date: None,
+            source: None,
+            lang: None,
+            line: i + 1,
+        })
+        .collect();
+        let kw = keywords(&statements, &topics, &unassigned, 2);
+        assert_eq!(kw.len(), 1);
+        assert!(kw[0].contains(&"carbon".to_string()), "{kw:?}");
     }
 }
