@@ -210,6 +210,8 @@ pub struct Embedded {
     pub ids: Vec<String>,
     pub statements: Option<Vec<Statement>>,
     pub embeddings: Embeddings,
+    /// The loaded model, when the statements were embedded here.
+    pub encoder: Option<SentenceEncoder>,
 }
 
 /// Loads `.npy`/`.parquet` embeddings as they are, or reads statements and
@@ -225,6 +227,7 @@ pub fn load_or_embed(path: &Path, input: &InputArgs, model_args: &ModelArgs) -> 
             ids,
             statements: None,
             embeddings,
+            encoder: None,
         });
     }
     let read = input.read(path, None)?;
@@ -253,6 +256,7 @@ pub fn load_or_embed(path: &Path, input: &InputArgs, model_args: &ModelArgs) -> 
         ids: statements.iter().map(|s| s.id.clone()).collect(),
         statements: Some(statements),
         embeddings,
+        encoder: Some(encoder),
     })
 }
 

@@ -186,8 +186,8 @@ pub fn make_report(
     let options = pipeline.options()?;
     let axes_specs = pipeline.axes.as_deref().map(read_axes).transpose()?;
     let model_args = with_default_prompt(model_args)?;
-    let embedded = load_or_embed(input, input_args, &model_args)?;
-    let Some(statements) = embedded.statements else {
+    let mut embedded = load_or_embed(input, input_args, &model_args)?;
+    let Some(statements) = embedded.statements.take() else {
         bail!(
             "{}: a report needs the statements themselves (JSONL, CSV/TSV or text), not bare embeddings",
             input.display()
@@ -200,7 +200,10 @@ pub fn make_report(
             statements.len()
         );
     }
-    let (_, mut encoder) = model_args.load()?;
+    let mut encoder = match embedded.encoder.take() {
+        Some(e) => e,
+        None => model_args.load()?.1,
+    };
     let fingerprint = TextEmbedder::fingerprint(&encoder);
     let axes = match axes_specs {
         Some(specs) => {
