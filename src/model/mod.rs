@@ -76,10 +76,11 @@ pub fn resolve(spec: &str) -> Result<ResolvedModel> {
             Some(m) => {
                 if !offline::is_provisioned(&m)? {
                     eprintln!(
-                        "volte: Hugging Face Hub unavailable for {spec} ({}); using the offline source",
-                        first_line(&e)
+                        "volte: the Hugging Face Hub cannot serve {spec} ({}); using the offline source",
+                        hub_failure(&e)
                     );
                 }
+                tracing::info!("Hub error for {spec}: {e:#}");
                 offline_model(spec, &m)
             }
             None => Err(e.context(format!(
@@ -109,10 +110,16 @@ fn looks_like_path(spec: &str) -> bool {
         || spec.matches('/').count() > 1
 }
 
-fn first_line(e: &anyhow::Error) -> String {
-    format!("{e:#}")
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
+/// A short reason for a Hub failure (the full error is logged with `-v`).
+fn hub_failure(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}").to_ascii_lowercase();
+    if text.contains("dns") || text.contains("resolve") || text.contains("connect") {
+        "unreachable".to_string()
+    } else if text.contains("404") || text.contains("not found") {
+        "not found".to_string()
+    } else if text.contains("401") || text.contains("403") {
+        "access denied; is HF_TOKEN set?".to_string()
+    } else {
+        "request failed; details with -v".to_string()
+    }
 }
