@@ -98,10 +98,7 @@ pub fn render(report: &Report) -> String {
 }
 
 fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
-    let axis = view
-        .topic(shift.topic)
-        .and_then(|t| t.axis.clone())
-        .unwrap_or_default();
+    let axis = view.axis_name(shift.topic);
     let _ = writeln!(
         out,
         "### {} — {} ({} → {})\n",

@@ -104,10 +104,7 @@ pub fn render(report: &Report) -> String {
 }
 
 fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
-    let axis = view
-        .topic(shift.topic)
-        .and_then(|t| t.axis.clone())
-        .unwrap_or_default();
+    let axis = view.axis_name(shift.topic);
     let _ = writeln!(
         out,
         "\n{n}. {} on [{}] {} (axis {axis})",

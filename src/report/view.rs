@@ -42,6 +42,13 @@ impl<'a> ReportView<'a> {
     pub fn topic(&self, id: usize) -> Option<&'a Topic> {
         self.report.topics.get(id)
     }
+
+    /// Name of the stance axis of a topic (empty when it has none).
+    pub fn axis_name(&self, topic: usize) -> &'a str {
+        self.topic(topic)
+            .and_then(|t| t.axis.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 /// A stance value with its sign (`+0.42`, `-0.10`).
