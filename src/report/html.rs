@@ -97,7 +97,7 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
         "<p class=\"stats\">{} → {} · stance on <code>{}</code> <span class=\"score\">{} → {}</span> · magnitude {:.2} · confidence {:.2} · {}</p>",
         escape(&shift.from_date),
         escape(&shift.to_date),
-        escape(&axis),
+        escape(axis),
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
