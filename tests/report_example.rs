@@ -166,11 +166,14 @@ fn without_axes_altman_does_not_shift() {
     }
 }
 
-/// The README's expectation without axes. The unsupervised opposition of a
-/// topic is whatever divides its statements most, and on this corpus that is
-/// not the turn of either speaker; run with `--ignored` to check progress.
+/// The README's expectation without axes, which multilingual-e5-small does
+/// not meet: the statements after both turns sit closer to the speaker's own
+/// earlier statements than to those of their new stance, even on a
+/// centroid axis fitted to the gold labels (`scripts/stance_probe.py`:
+/// margins -0.95 for s045 and -0.51 for s017), so no unsupervised split puts
+/// them on the other side. Run with `--ignored` to check another model.
 #[test]
-#[ignore = "unsupervised stance does not find the Sacks and Friar turns on this corpus"]
+#[ignore = "multilingual-e5-small does not separate the Sacks and Friar turns without axes"]
 fn without_axes_sacks_and_friar_shift() {
     let r = report(&[]);
     print_shifts("unsupervised", &r);

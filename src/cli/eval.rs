@@ -1,5 +1,6 @@
-//! `volte eval shifts`: precision and recall of detected shifts against a
-//! gold list.
+//! `volte eval shifts` (precision and recall of detected shifts) and
+//! `volte eval stance` (agreement of stance scores with labelled
+//! statements), both against a gold file.
 
 use std::path::PathBuf;
 
@@ -8,11 +9,12 @@ use clap::{Args, Subcommand};
 
 use super::common::{InputArgs, ModelArgs};
 use super::report::{make_report, PipelineArgs};
-use volte::eval::{evaluate, read_gold, GoldShift};
+use volte::eval::{evaluate, evaluate_stance, read_gold, GoldShift, GroupStance};
+use volte::input::InputError;
 use volte::report::json;
-use volte::report::model::Shift;
+use volte::report::model::{Report, Shift};
 
-/// Evaluate volte against annotated data (shift precision and recall).
+/// Evaluate volte against annotated data: shift precision and recall, stance agreement.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     #[command(subcommand)]
@@ -33,12 +35,27 @@ pub enum EvalCommand {
     /// Shifts come either from running the report pipeline on --input (with
     /// the same settings as `volte report`), or from a report already written
     /// with `volte report --format json` (--report).
-    Shifts(ShiftsArgs),
+    Shifts(GoldArgs),
+    /// Agreement of stance scores with the stances a gold file gives.
+    ///
+    /// Labels come from the gold file: each side of a shift that has
+    /// `from_stance` / `to_stance`, and each `steady` series (`stance`,
+    /// `ids`); they are grouped by `axis` (else `topic_hint`). For each group
+    /// it prints how many labelled statements got a score, over how many
+    /// topics they are spread, the sign accuracy and the AUC (the chance that
+    /// a +1 statement scores above a -1 one; 0.5 is chance).
+    ///
+    /// A topic scored on a named axis keeps its sign (`off-axis` counts the
+    /// labels scored on an axis other than their group's). Topics without
+    /// --axes, whose +1 pole is a convention, are turned the way that agrees
+    /// with more of their labels, so each topic's accuracy is at least 0.5 by
+    /// construction.
+    Stance(GoldArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct ShiftsArgs {
-    /// Gold shifts (JSON).
+pub struct GoldArgs {
+    /// Gold file (JSON): `shifts`, and optionally `steady` series.
     pub gold: PathBuf,
     /// Statements to analyse.
     #[arg(long, conflicts_with = "report", required_unless_present = "report")]
@@ -60,20 +77,86 @@ pub struct ShiftsArgs {
 pub fn run(args: EvalArgs) -> Result<()> {
     match args.command {
         EvalCommand::Shifts(a) => shifts(a),
+        EvalCommand::Stance(a) => stance(a),
     }
 }
 
-fn shifts(args: ShiftsArgs) -> Result<()> {
-    let gold = read_gold(&args.gold)?;
-    let report = match (&args.input, &args.report) {
-        (Some(input), None) => make_report(input, &args.pipeline, &args.model, &args.input_args)?,
+/// The report to evaluate: made from --input, or read from --report.
+fn load_report(args: &GoldArgs) -> Result<Report> {
+    match (&args.input, &args.report) {
+        (Some(input), None) => make_report(input, &args.pipeline, &args.model, &args.input_args),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            json::parse(&text).with_context(|| format!("report {}", path.display()))?
+            json::parse(&text).with_context(|| format!("report {}", path.display()))
         }
         _ => bail!("give either --input STATEMENTS or --report REPORT.json"),
-    };
+    }
+}
+
+fn stance(args: GoldArgs) -> Result<()> {
+    let labels = read_gold(&args.gold)?.labels()?;
+    if labels.is_empty() {
+        return Err(InputError {
+            file: args.gold.display().to_string(),
+            line: 0,
+            reason: "no stance labels (give from_stance/to_stance on shifts, or steady series)"
+                .into(),
+        }
+        .into());
+    }
+    let report = load_report(&args)?;
+    let e = evaluate_stance(&report, &labels)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
+    }
+    println!(
+        "{} labelled statement(s), {} stance",
+        labels.len(),
+        e.stance_mode
+    );
+    if !e.missing.is_empty() {
+        println!(
+            "  {} labelled id(s) not in the report: {}",
+            e.missing.len(),
+            e.missing.join(", ")
+        );
+    }
+    let width = e
+        .groups
+        .iter()
+        .map(|g| g.group.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    println!(
+        "  {:width$}  scored  topics  off-axis  accuracy    AUC  orientation",
+        "group"
+    );
+    for g in e.groups.iter().chain(std::iter::once(&e.overall)) {
+        println!("  {}", stance_row(g, width));
+    }
+    Ok(())
+}
+
+fn stance_row(g: &GroupStance, width: usize) -> String {
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
+    format!(
+        "{:width$}  {:>6}  {:>6}  {:>8}  {:>8}  {:>5}  {}",
+        g.group,
+        format!("{}/{}", g.scored, g.labelled),
+        g.topics,
+        g.off_axis,
+        num(g.accuracy),
+        num(g.auc),
+        g.orientation.map_or("-", |o| o.as_str())
+    )
+}
+
+fn shifts(args: GoldArgs) -> Result<()> {
+    let gold = read_gold(&args.gold)?.shifts;
+    let report = load_report(&args)?;
     let e = evaluate(&report.shifts, &gold);
     if args.json {
         let out = serde_json::json!({

@@ -39,7 +39,8 @@ use volte::stance::shifts::ShiftParams;
 /// is the larger side, and each pole is shown by its most typical statement.
 /// Topics with fewer than 4 statements or a single speaker get no stance.
 /// This finds what divides a topic most, which need not be a position (it
-/// can be a sub-question); axes say what the positions are.
+/// can be who speaks, or a sub-question); axes say what the positions are.
+/// `volte eval stance` measures both modes on labelled statements.
 ///
 /// Statements without a speaker or a date stay in their topics but cannot be
 /// on a timeline; the report counts them (coverage).

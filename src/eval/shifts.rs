@@ -1,9 +1,4 @@
-//! Scoring detected shifts against a list of expected ("gold") shifts.
-//!
-//! A gold file is JSON with a `shifts` array; each entry has `speaker`,
-//! `from_date`, `to_date`, `before` and `after` (statement ids), and may
-//! carry more fields (`topic_hint`, `axis`, `from_stance`, …), which are
-//! ignored. Other top-level keys (`steady`, `distractors`) are ignored too.
+//! Scoring detected shifts against the gold file's expected shifts.
 //!
 //! A detected shift matches a gold shift of the same speaker (compared
 //! without case and surrounding blanks) when either
@@ -17,48 +12,13 @@
 //! detected), recall is matched / gold (1 when the gold list is empty).
 
 use std::collections::HashSet;
-use std::path::Path;
 
-use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::gold::GoldShift;
 use crate::input::StatementDate;
 use crate::report::model::Shift;
 use crate::stance::dates::DateSpan;
-
-/// One expected shift.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct GoldShift {
-    pub speaker: String,
-    pub from_date: String,
-    pub to_date: String,
-    pub before: Vec<String>,
-    pub after: Vec<String>,
-    /// Plain-language topic, when the gold file gives one.
-    #[serde(default)]
-    pub topic_hint: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct GoldFile {
-    shifts: Vec<GoldShift>,
-}
-
-/// Reads the `shifts` of a gold file.
-pub fn read_gold(path: &Path) -> Result<Vec<GoldShift>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let file: GoldFile =
-        serde_json::from_str(&text).with_context(|| format!("gold file {}", path.display()))?;
-    for g in &file.shifts {
-        for d in [&g.from_date, &g.to_date] {
-            StatementDate::parse(d)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("gold file {}: shift of {}", path.display(), g.speaker))?;
-        }
-    }
-    Ok(file.shifts)
-}
 
 /// The outcome of an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -183,6 +143,9 @@ mod tests {
             before: before.iter().map(|s| s.to_string()).collect(),
             after: after.iter().map(|s| s.to_string()).collect(),
             topic_hint: None,
+            axis: None,
+            from_stance: None,
+            to_stance: None,
         }
     }
 
