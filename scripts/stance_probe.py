@@ -18,7 +18,12 @@ languages with fewer than 5 statements use the corpus mean) and reports
   group's first five principal components (the unsupervised opposition
   starts from PC1);
 * for each statement after a gold turn, its signed margin on the
-  leave-one-out centroid axis (positive = on the side of its own stance).
+  leave-one-out centroid axis (positive = on the side of its own stance);
+* for each gold shift, the cosine between the speaker's move (mean of the
+  `after` statements minus mean of the `before` ones) and the axis from the
+  other speakers' -1 centroid to their +1 centroid, signed so that positive
+  means "towards the new stance"; steady series (split in two halves by
+  date) show the same cosine for comparison, where 0 is expected.
 
 Run (embeddings from `volte embed --prompt-name query`, as `volte report`
 uses):
@@ -102,6 +107,38 @@ def main() -> None:
         print(f"{g:24} {len(ids):3d} {right / len(ids):6.3f}  " + " ".join(f"{v:.2f}" for v in r))
         for i, m in margins:
             print(f"  after a turn: {i} margin {m:+.2f}")
+    print("moves against the other speakers' axis (cosine; + = towards the new stance)")
+    speaker = {s["id"]: s["speaker"] for s in statements}
+    date = {s["id"]: s.get("date") or "" for s in statements}
+
+    def others_axis(group: str, who: str) -> np.ndarray | None:
+        ids = [i for i, (g, _) in lab.items() if g == group and speaker.get(i) != who and i in row]
+        pro = [row[i] for i in ids if lab[i][1] > 0]
+        con = [row[i] for i in ids if lab[i][1] < 0]
+        if not pro or not con:
+            return None
+        a = space[pro].mean(0) - space[con].mean(0)
+        return a / np.linalg.norm(a)
+
+    def move(before: list[str], after: list[str]) -> np.ndarray:
+        return space[[row[i] for i in after]].mean(0) - space[[row[i] for i in before]].mean(0)
+
+    for s in gold["shifts"]:
+        group = s.get("axis") or s.get("topic_hint") or s["speaker"]
+        a = others_axis(group, s["speaker"])
+        if a is None or s.get("from_stance") is None or s.get("to_stance") is None:
+            continue
+        d = move(s["before"], s["after"])
+        sign = np.sign(s["to_stance"] - s["from_stance"])
+        print(f"  shift  {s['speaker']:24} {group:24} {sign * (d @ a) / np.linalg.norm(d):+.2f}")
+    for s in gold.get("steady", []):
+        group = s.get("axis") or s.get("topic_hint") or s["speaker"]
+        ids = sorted(s["ids"], key=lambda i: date[i])
+        a = others_axis(group, s["speaker"])
+        if a is None or len(ids) < 2:
+            continue
+        d = move(ids[: len(ids) // 2], ids[len(ids) // 2 :])
+        print(f"  steady {s['speaker']:24} {group:24} {(d @ a) / np.linalg.norm(d):+.2f}")
 
 
 if __name__ == "__main__":
