@@ -171,7 +171,8 @@ fn without_axes_altman_does_not_shift() {
 /// earlier statements than to those of their new stance, even on a
 /// centroid axis fitted to the gold labels (`scripts/stance_probe.py`:
 /// margins -0.95 for s045 and -0.51 for s017), so no unsupervised split puts
-/// them on the other side. Run with `--ignored` to check another model.
+/// them on the other side. To check another model:
+/// `VOLTE_MODEL=<model> cargo test --release --test report_example -- --ignored`.
 #[test]
 #[ignore = "multilingual-e5-small does not separate the Sacks and Friar turns without axes"]
 fn without_axes_sacks_and_friar_shift() {
