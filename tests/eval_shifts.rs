@@ -1,8 +1,9 @@
 //! `volte eval shifts` on the synthetic multilingual corpus tests/data/shifts,
 //! through the real binary and the real model.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -11,20 +12,11 @@ const CORPUS: &str = "tests/data/shifts/statements.jsonl";
 const AXES: &str = "tests/data/shifts/axes.toml";
 
 fn eval(extra: &[&str]) -> Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(root)
-        .env("VOLTE_NO_PROGRESS", "1")
-        .args(["eval", "shifts", GOLD, "--input", CORPUS, "--json"])
-        .args(extra)
-        .output()
-        .expect("run volte");
-    assert!(
-        out.status.success(),
-        "volte eval failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json(
+        common::volte()
+            .args(["eval", "shifts", GOLD, "--input", CORPUS, "--json"])
+            .args(extra),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("evaluation is JSON");
     println!(
         "{}: precision {:.3}, recall {:.3}, F1 {:.3} ({} detected, {} expected, {} matched)",
         v["stance_mode"].as_str().unwrap(),
@@ -79,15 +71,11 @@ fn shifts_without_axes() {
 fn a_saved_report_evaluates_like_a_fresh_run() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(root)
-        .env("VOLTE_NO_PROGRESS", "1")
-        .args(["report", CORPUS, "--axes", AXES, "--format", "json", "-o"])
-        .arg(&report)
-        .status()
-        .expect("run volte");
-    assert!(status.success());
+    common::success(
+        common::volte()
+            .args(["report", CORPUS, "--axes", AXES, "--format", "json", "-o"])
+            .arg(&report),
+    );
     let fresh = eval(&["--axes", AXES]);
     let saved = eval_report(&report);
     for k in ["detected", "matched", "precision", "recall"] {
@@ -96,17 +84,9 @@ fn a_saved_report_evaluates_like_a_fresh_run() {
 }
 
 fn eval_report(report: &Path) -> Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(root)
-        .args(["eval", "shifts", GOLD, "--json", "--report"])
-        .arg(report)
-        .output()
-        .expect("run volte");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::json(
+        common::volte()
+            .args(["eval", "shifts", GOLD, "--json", "--report"])
+            .arg(report),
+    )
 }

@@ -2,26 +2,16 @@
 //! synthetic corpus (tests/data/shifts) and of the example corpus
 //! (examples/ai-bailout), through the real binary and the real model.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
 fn eval(gold: &str, input: &str, extra: &[&str]) -> Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(root)
-        .env("VOLTE_NO_PROGRESS", "1")
-        .args(["eval", "stance", gold, "--input", input, "--json"])
-        .args(extra)
-        .output()
-        .expect("run volte");
-    assert!(
-        out.status.success(),
-        "volte eval stance failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = common::json(
+        common::volte()
+            .args(["eval", "stance", gold, "--input", input, "--json"])
+            .args(extra),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("evaluation is JSON");
     for g in v["groups"]
         .as_array()
         .unwrap()
@@ -128,8 +118,7 @@ fn bad_gold_files_exit_2_naming_the_file_and_line() {
     for (name, text, expected) in cases {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_volte"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let out = common::volte()
             .args(["eval", "stance"])
             .arg(&path)
             .args(["--input", "examples/ai-bailout/statements.jsonl"])

@@ -4,9 +4,9 @@
 //! Expected (examples/ai-bailout/README.md): David Sacks and Sarah Friar
 //! change position, Sam Altman does not.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -14,20 +14,11 @@ const CORPUS: &str = "examples/ai-bailout/statements.jsonl";
 const AXES: &str = "examples/ai-bailout/axes.toml";
 
 fn report(extra: &[&str]) -> Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(root)
-        .env("VOLTE_NO_PROGRESS", "1")
-        .args(["report", CORPUS, "--format", "json"])
-        .args(extra)
-        .output()
-        .expect("run volte");
-    assert!(
-        out.status.success(),
-        "volte report failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("report is JSON")
+    common::json(
+        common::volte()
+            .args(["report", CORPUS, "--format", "json"])
+            .args(extra),
+    )
 }
 
 fn shifted_speakers(report: &Value) -> BTreeSet<String> {
@@ -37,6 +28,22 @@ fn shifted_speakers(report: &Value) -> BTreeSet<String> {
         .iter()
         .map(|s| s["speaker"].as_str().expect("speaker").to_string())
         .collect()
+}
+
+/// The expectation of examples/ai-bailout/README.md.
+fn assert_sacks_and_friar_but_not_altman(shifted: &BTreeSet<String>) {
+    assert!(
+        shifted.contains("David Sacks"),
+        "David Sacks not flagged: {shifted:?}"
+    );
+    assert!(
+        shifted.contains("Sarah Friar"),
+        "Sarah Friar not flagged: {shifted:?}"
+    );
+    assert!(
+        !shifted.contains("Sam Altman"),
+        "Sam Altman flagged: {shifted:?}"
+    );
 }
 
 fn print_shifts(mode: &str, report: &Value) {
@@ -104,19 +111,7 @@ fn with_axes_sacks_and_friar_shift_and_altman_does_not() {
     print_shifts("axes", &r);
     check_structure(&r);
     assert_eq!(r["stance_mode"], "axes");
-    let shifted = shifted_speakers(&r);
-    assert!(
-        shifted.contains("David Sacks"),
-        "David Sacks not flagged: {shifted:?}"
-    );
-    assert!(
-        shifted.contains("Sarah Friar"),
-        "Sarah Friar not flagged: {shifted:?}"
-    );
-    assert!(
-        !shifted.contains("Sam Altman"),
-        "Sam Altman flagged: {shifted:?}"
-    );
+    assert_sacks_and_friar_but_not_altman(&shifted_speakers(&r));
 
     let shifts = r["shifts"].as_array().unwrap();
     let sacks = shifts
@@ -178,17 +173,5 @@ fn without_axes_altman_does_not_shift() {
 fn without_axes_sacks_and_friar_shift() {
     let r = report(&[]);
     print_shifts("unsupervised", &r);
-    let shifted = shifted_speakers(&r);
-    assert!(
-        shifted.contains("David Sacks"),
-        "David Sacks not flagged: {shifted:?}"
-    );
-    assert!(
-        shifted.contains("Sarah Friar"),
-        "Sarah Friar not flagged: {shifted:?}"
-    );
-    assert!(
-        !shifted.contains("Sam Altman"),
-        "Sam Altman flagged: {shifted:?}"
-    );
+    assert_sacks_and_friar_but_not_altman(&shifted_speakers(&r));
 }

@@ -4,6 +4,8 @@
 //!
 //! Needs `/usr/bin/chromium` (Debian package `chromium`).
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,20 +17,7 @@ const CORPUS: &str = "examples/ai-bailout/statements.jsonl";
 const AXES: &str = "examples/ai-bailout/axes.toml";
 
 fn volte(args: &[&str], output: &Path) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(root)
-        .env("VOLTE_NO_PROGRESS", "1")
-        .args(args)
-        .arg("-o")
-        .arg(output)
-        .output()
-        .expect("run volte");
-    assert!(
-        out.status.success(),
-        "volte failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::success(common::volte().args(args).arg("-o").arg(output));
 }
 
 fn chromium(profile: &Path, extra: &[String], page: &Path) -> std::process::Output {

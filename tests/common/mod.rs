@@ -1,0 +1,32 @@
+//! Running the real `volte` binary from integration tests.
+
+// Each test crate uses the part it needs.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The binary, run from the crate root without progress bars.
+pub fn volte() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_volte"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("VOLTE_NO_PROGRESS", "1");
+    cmd
+}
+
+/// Runs `cmd` and fails the test, with its stderr, unless it succeeds.
+pub fn success(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run volte");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `cmd`, which must succeed, and parses its standard output as JSON.
+pub fn json(cmd: &mut Command) -> Value {
+    serde_json::from_slice(&success(cmd).stdout).expect("output is JSON")
+}
