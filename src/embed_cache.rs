@@ -3,9 +3,16 @@
 //!
 //! One directory per model fingerprint; one append-only file of records
 //! `[32-byte SHA-256 of the text][dim × f32 little-endian]`.
+//!
+//! Several processes may share the cache (parallel runs, test harnesses):
+//! a writer appends a whole batch under an exclusive lock on the file, and a
+//! reader reads under a shared lock, so records never interleave and a
+//! reader never sees half a batch. A torn final record (a writer killed
+//! mid-batch) is ignored on reading and cut off before the next append, so
+//! later records stay aligned.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -37,10 +44,14 @@ impl EmbeddingCache {
         let mut entries = HashMap::new();
         if file.is_file() {
             let mut bytes = Vec::new();
-            std::fs::File::open(&file)?.read_to_end(&mut bytes)?;
-            let rec = 32 + dim * 4;
+            let mut f = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            f.lock_shared()
+                .with_context(|| format!("locking {}", file.display()))?;
+            f.read_to_end(&mut bytes)?;
+            drop(f);
             // A torn final record (interrupted write) is ignored.
-            for chunk in bytes.chunks_exact(rec) {
+            for chunk in bytes.chunks_exact(record_len(dim)) {
                 let k: Key = chunk[..32].try_into().unwrap();
                 let v = chunk[32..]
                     .chunks_exact(4)
@@ -84,21 +95,17 @@ impl EmbeddingCache {
         if !missing.is_empty() {
             let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
             let fresh = embedder.embed(&todo)?;
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.file)
-                .with_context(|| format!("opening {}", self.file.display()))?;
-            let mut w = BufWriter::new(f);
+            let mut batch = Vec::with_capacity(missing.len() * record_len(self.dim));
             for (j, &i) in missing.iter().enumerate() {
                 let row = fresh.row(j).to_vec();
-                w.write_all(&keys[i])?;
+                batch.extend_from_slice(&keys[i]);
                 for x in &row {
-                    w.write_all(&x.to_le_bytes())?;
+                    batch.extend_from_slice(&x.to_le_bytes());
                 }
                 self.entries.insert(keys[i], row);
             }
-            w.flush()?;
+            self.append(&batch)
+                .with_context(|| format!("writing {}", self.file.display()))?;
         }
         let mut out = Embeddings::empty(self.dim);
         for k in &keys {
@@ -106,6 +113,31 @@ impl EmbeddingCache {
         }
         Ok((out, hits))
     }
+}
+
+impl EmbeddingCache {
+    /// Appends whole records under an exclusive lock, first cutting off a
+    /// torn final record.
+    fn append(&self, records: &[u8]) -> Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.file)?;
+        f.lock()?;
+        let len = f.metadata()?.len();
+        let whole = len - len % record_len(self.dim) as u64;
+        if whole != len {
+            f.set_len(whole)?;
+        }
+        f.write_all(records)?;
+        f.flush()?;
+        Ok(())
+    }
+}
+
+/// Bytes per record: the key and `dim` f32 values.
+fn record_len(dim: usize) -> usize {
+    32 + dim * 4
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -152,5 +184,76 @@ mod tests {
         assert!(other.is_empty());
         other.embed(&mut model, &["ab"]).unwrap();
         assert_eq!(model.0, 4);
+    }
+
+    #[test]
+    fn a_torn_record_is_cut_off_before_the_next_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = Counting(0);
+        let mut cache = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        let (first, _) = cache.embed(&mut model, &["ab"]).unwrap();
+        // A writer killed half-way through its next record.
+        let file = cache.file.clone();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .unwrap();
+        f.write_all(&[7u8; 20]).unwrap();
+        drop(f);
+        let mut again = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        assert_eq!(again.len(), 1);
+        let (e, _) = again.embed(&mut model, &["abc"]).unwrap();
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().len(),
+            2 * record_len(2) as u64
+        );
+        let reread = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        assert_eq!(reread.len(), 2);
+        assert_eq!(reread.entries[&key("ab")], first.row(0));
+        assert_eq!(reread.entries[&key("abc")], e.row(0));
+    }
+
+    /// Maps a text to `dim` values derived from its length.
+    struct Filled(usize);
+    impl TextEmbedder for Filled {
+        fn dim(&self) -> usize {
+            self.0
+        }
+        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+            let mut e = Embeddings::empty(self.0);
+            for t in texts {
+                let row: Vec<f32> = (0..self.0).map(|j| (t.len() * 1000 + j) as f32).collect();
+                e.push_row(&row)?;
+            }
+            Ok(e)
+        }
+        fn fingerprint(&self) -> String {
+            "filled".into()
+        }
+    }
+
+    #[test]
+    fn parallel_writers_keep_records_whole() {
+        const DIM: usize = 384;
+        let dir = tempfile::tempdir().unwrap();
+        let texts: Vec<Vec<String>> = (0..8)
+            .map(|t| (0..300).map(|i| format!("{t}-{}", "x".repeat(i))).collect())
+            .collect();
+        std::thread::scope(|s| {
+            for batch in &texts {
+                let root = dir.path();
+                s.spawn(move || {
+                    let mut cache = EmbeddingCache::open(root, "m", DIM).unwrap();
+                    let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                    cache.embed(&mut Filled(DIM), &refs).unwrap();
+                });
+            }
+        });
+        let cache = EmbeddingCache::open(dir.path(), "m", DIM).unwrap();
+        assert_eq!(cache.len(), 8 * 300);
+        for t in texts.iter().flatten() {
+            let expected = Filled(DIM).embed(&[t]).unwrap();
+            assert_eq!(cache.entries[&key(t)], expected.row(0), "{t}");
+        }
     }
 }
