@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+"""Trains volte's stance model: a cross-encoder over (thesis, statement) that
+answers agree / neutral / disagree, fine-tuned from multilingual-e5-small.
+
+One command (pinned versions in scripts/requirements-train.txt):
+
+    pip install -r scripts/requirements-train.txt
+    python scripts/train_stance.py --out models/stance
+
+Data: ../shared/data/wahlomat/state-elections.jsonl (German party
+justifications of Wahl-O-Mat theses with the party's answer). The split is by
+election, never by record: parties repeat sentences across elections. Two
+groups of elections are held out: `dev` (model selection) and `test` (only
+reported); neither is ever trained on.
+
+Base: the same weights volte loads (`volte models pull` writes them; default
+directory ~/.cache/volte/models/multilingual-e5-small-q4), so the layers that
+stay frozen are bit-identical in training and in volte. The lower layers are
+frozen and their outputs cached once; the top `--trainable` layers, mean
+pooling and a linear head are trained. Besides (thesis, statement) pairs,
+(statement, statement) pairs of two parties on the same thesis teach the model
+whether two statements agree (same answer) or not (opposite answers): volte
+uses that when a topic has no thesis.
+
+Input layout (what volte builds in src/stance/): `<s> query: THESIS </s></s>
+passage: STATEMENT </s>`, the thesis cut to 64 tokens, the whole pair to
+`--max-len` tokens.
+
+Outputs in --out: `stance.safetensors` (the trained layers and the head, in
+float16), `stance.json` (the configuration volte reads), `metrics.json`; in
+tests/fixtures/: `stance_reference.json` (float32 logits of 200 dev pairs, for
+the parity test). Checkpoints go to --work and a killed run resumes.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from tokenizers import Tokenizer
+
+LABELS = ["disagree", "neutral", "agree"]  # class index = stance + 1
+THESIS_PREFIX = "query: "
+STATEMENT_PREFIX = "passage: "
+MAX_THESIS = 64
+CLS, SEP = 0, 2
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+# ---------------------------------------------------------------- data
+
+
+def split_elections(records, seed, dev_share, test_share):
+    """Assigns whole elections to train / dev / test (seeded)."""
+    per = Counter(r["election"] for r in records)
+    elections = sorted(per)
+    rng = random.Random(seed)
+    rng.shuffle(elections)
+    total = len(records)
+    split = {}
+    dev_n = test_n = 0
+    for e in elections:
+        if dev_n < dev_share * total:
+            split[e] = "dev"
+            dev_n += per[e]
+        elif test_n < test_share * total:
+            split[e] = "test"
+            test_n += per[e]
+        else:
+            split[e] = "train"
+    return split
+
+
+def boilerplate_texts(records):
+    """Texts a party used for three or more theses: they carry no stance."""
+    c = Counter(r["text"].strip() for r in records)
+    return {t for t, n in c.items() if n >= 3}
+
+
+def statement_pairs(records, lines, rng, per_thesis):
+    """(statement, statement) pairs of two parties on one thesis of one
+    election: label agree when both gave the same answer, disagree when
+    opposite answers."""
+    groups = defaultdict(list)
+    for i in lines:
+        r = records[i]
+        if r["stance"] != 0:
+            groups[(r["election"], r["thesis"])].append(i)
+    pairs = []
+    for key in sorted(groups):
+        g = groups[key]
+        cand = [(a, b) for a in g for b in g if a != b]
+        rng.shuffle(cand)
+        same = [p for p in cand if records[p[0]]["stance"] == records[p[1]]["stance"]]
+        diff = [p for p in cand if records[p[0]]["stance"] != records[p[1]]["stance"]]
+        k = per_thesis // 2
+        for a, b in same[:k] + diff[:k]:
+            label = 1 if records[a]["stance"] == records[b]["stance"] else -1
+            pairs.append((a, b, label))
+    return pairs
+
+
+class Encoder:
+    def __init__(self, tokenizer_path, max_len):
+        self.tok = Tokenizer.from_file(str(tokenizer_path))
+        self.tok.no_truncation()
+        self.tok.no_padding()
+        self.max_len = max_len
+
+    def ids(self, texts):
+        return [e.ids for e in self.tok.encode_batch(texts, add_special_tokens=False)]
+
+    def pair(self, a_ids, b_ids):
+        a = a_ids[:MAX_THESIS]
+        room = self.max_len - len(a) - 4
+        return [CLS] + a + [SEP, SEP] + b_ids[:room] + [SEP]
+
+
+# ---------------------------------------------------------------- model
+
+
+class Layer(nn.Module):
+    def __init__(self, h, heads, ff, eps, dropout):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(h, h)
+        self.k = nn.Linear(h, h)
+        self.v = nn.Linear(h, h)
+        self.o = nn.Linear(h, h)
+        self.ln1 = nn.LayerNorm(h, eps=eps)
+        self.up = nn.Linear(h, ff)
+        self.down = nn.Linear(ff, h)
+        self.ln2 = nn.LayerNorm(h, eps=eps)
+        self.drop = nn.Dropout(dropout)
+        self.p = dropout
+
+    def forward(self, x, mask):
+        b, n, h = x.shape
+        hd = h // self.heads
+
+        def split(t):
+            return t.view(b, n, self.heads, hd).transpose(1, 2)
+
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        add = (1.0 - mask[:, None, None, :].to(q.dtype)) * -1e4
+        ctx = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=add, dropout_p=self.p if self.training else 0.0
+        )
+        ctx = ctx.transpose(1, 2).reshape(b, n, h)
+        x = self.ln1(x + self.drop(self.o(ctx)))
+        y = self.down(F.gelu(self.up(x)))
+        return self.ln2(x + self.drop(y))
+
+    def load(self, w, p):
+        names = {
+            "q": "attention.self.query",
+            "k": "attention.self.key",
+            "v": "attention.self.value",
+            "o": "attention.output.dense",
+            "ln1": "attention.output.LayerNorm",
+            "up": "intermediate.dense",
+            "down": "output.dense",
+            "ln2": "output.LayerNorm",
+        }
+        for mine, theirs in names.items():
+            m = getattr(self, mine)
+            m.weight.data.copy_(w[f"{p}.{theirs}.weight"].float())
+            m.bias.data.copy_(w[f"{p}.{theirs}.bias"].float())
+
+    def export(self, p):
+        out = {}
+        for mine, theirs in [
+            ("q", "attention.self.query"),
+            ("k", "attention.self.key"),
+            ("v", "attention.self.value"),
+            ("o", "attention.output.dense"),
+            ("ln1", "attention.output.LayerNorm"),
+            ("up", "intermediate.dense"),
+            ("down", "output.dense"),
+            ("ln2", "output.LayerNorm"),
+        ]:
+            m = getattr(self, mine)
+            out[f"{p}.{theirs}.weight"] = m.weight.detach().clone()
+            out[f"{p}.{theirs}.bias"] = m.bias.detach().clone()
+        return out
+
+
+class Base(nn.Module):
+    """Embeddings and the frozen lower layers (BERT layout, positions from 0)."""
+
+    def __init__(self, cfg, w, frozen):
+        super().__init__()
+        h = cfg["hidden_size"]
+        self.word = nn.Embedding.from_pretrained(w["embeddings.word_embeddings.weight"].float())
+        self.pos = w["embeddings.position_embeddings.weight"].float()
+        self.typ = w["embeddings.token_type_embeddings.weight"][0].float()
+        self.ln = nn.LayerNorm(h, eps=cfg["layer_norm_eps"])
+        self.ln.weight.data.copy_(w["embeddings.LayerNorm.weight"].float())
+        self.ln.bias.data.copy_(w["embeddings.LayerNorm.bias"].float())
+        self.layers = nn.ModuleList()
+        for i in range(frozen):
+            layer = Layer(h, cfg["num_attention_heads"], cfg["intermediate_size"], cfg["layer_norm_eps"], 0.0)
+            layer.load(w, f"encoder.layer.{i}")
+            self.layers.append(layer)
+        self.requires_grad_(False)
+
+    def forward(self, ids, mask):
+        n = ids.shape[1]
+        x = self.ln(self.word(ids) + self.pos[:n] + self.typ)
+        for layer in self.layers:
+            x = layer(x, mask)
+        return x
+
+
+class Top(nn.Module):
+    """The trained part: the upper layers, mean pooling, a linear head."""
+
+    def __init__(self, cfg, w, first, dropout):
+        super().__init__()
+        h = cfg["hidden_size"]
+        self.first = first
+        self.layers = nn.ModuleList()
+        for i in range(first, cfg["num_hidden_layers"]):
+            layer = Layer(h, cfg["num_attention_heads"], cfg["intermediate_size"], cfg["layer_norm_eps"], dropout)
+            layer.load(w, f"encoder.layer.{i}")
+            self.layers.append(layer)
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(h, len(LABELS))
+        nn.init.normal_(self.head.weight, std=0.02)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, x, mask):
+        for layer in self.layers:
+            x = layer(x, mask)
+        m = mask.to(x.dtype)[:, :, None]
+        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return self.head(self.drop(pooled))
+
+    def export(self):
+        out = {}
+        for j, layer in enumerate(self.layers):
+            out.update(layer.export(f"encoder.layer.{self.first + j}"))
+        out["classifier.weight"] = self.head.weight.detach().clone()
+        out["classifier.bias"] = self.head.bias.detach().clone()
+        return out
+
+
+def pad_batch(seqs, pad_id=1):
+    n = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), n), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), n), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+    return ids, mask
+
+
+def length_batches(lengths, tokens, rng=None):
+    """Batches of similar length under a token budget (shuffled when rng)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches, cur, width = [], [], 0
+    for i in order:
+        w = max(width, lengths[i])
+        if cur and w * (len(cur) + 1) > tokens:
+            batches.append(cur)
+            cur, w = [], lengths[i]
+        cur.append(i)
+        width = w
+    if cur:
+        batches.append(cur)
+    if rng is not None:
+        rng.shuffle(batches)
+    return batches
+
+
+# ---------------------------------------------------------------- cache of frozen states
+
+
+def frozen_states(base, seqs, path, tokens_per_batch=8192):
+    """Hidden states after the frozen layers, float16, one array per input;
+    cached in `path` (`.npy` of all rows plus offsets)."""
+    offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(s) for s in seqs])
+    data_path, off_path = Path(str(path) + ".f16.npy"), Path(str(path) + ".off.npy")
+    if data_path.exists() and off_path.exists() and np.array_equal(np.load(off_path), offsets):
+        log(f"frozen states from {data_path}")
+        return np.load(data_path, mmap_mode="r"), offsets
+    h = base.ln.weight.shape[0]
+    out = np.lib.format.open_memmap(str(data_path) + ".part", mode="w+", dtype=np.float16, shape=(int(offsets[-1]), h))
+    batches = length_batches([len(s) for s in seqs], tokens_per_batch)
+    t0 = time.time()
+    done = 0
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        for bi, b in enumerate(batches):
+            ids, mask = pad_batch([seqs[i] for i in b])
+            x = base(ids, mask).float().numpy()
+            for row, i in enumerate(b):
+                out[offsets[i] : offsets[i + 1]] = x[row, : len(seqs[i])]
+            done += len(b)
+            if bi % 50 == 0:
+                log(f"frozen layers: {done}/{len(seqs)} ({done / (time.time() - t0):.1f}/s)")
+    out.flush()
+    del out
+    os.replace(str(data_path) + ".part", data_path)
+    np.save(off_path, offsets)
+    return np.load(data_path, mmap_mode="r"), offsets
+
+
+def states_batch(states, offsets, idx):
+    n = max(int(offsets[i + 1] - offsets[i]) for i in idx)
+    h = states.shape[1]
+    x = torch.zeros((len(idx), n, h), dtype=torch.float32)
+    mask = torch.zeros((len(idx), n), dtype=torch.long)
+    for r, i in enumerate(idx):
+        a, b = int(offsets[i]), int(offsets[i + 1])
+        x[r, : b - a] = torch.from_numpy(np.asarray(states[a:b], dtype=np.float32))
+        mask[r, : b - a] = 1
+    return x, mask
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def auc(scores, positive):
+    pos = [s for s, p in zip(scores, positive) if p]
+    neg = [s for s, p in zip(scores, positive) if not p]
+    if not pos or not neg:
+        return float("nan")
+    allv = sorted((s, p) for s, p in zip(scores, positive))
+    ranks = {}
+    i = 0
+    while i < len(allv):
+        j = i
+        while j < len(allv) and allv[j][0] == allv[i][0]:
+            j += 1
+        for k in range(i, j):
+            ranks.setdefault(allv[k][0], (i + j + 1) / 2)
+        i = j
+    rank_sum = sum(ranks[s] for s in pos)
+    return (rank_sum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+def metrics(logits, gold):
+    """Agree/disagree accuracy (sign of p_agree − p_disagree on ±1 gold),
+    3-class accuracy and macro-F1, AUC of the stance score."""
+    p = torch.softmax(torch.tensor(logits), -1).numpy()
+    stance = p[:, 2] - p[:, 0]
+    gold = np.asarray(gold)
+    polar = gold != 0
+    acc2 = float(np.mean((stance[polar] > 0) == (gold[polar] > 0))) if polar.any() else float("nan")
+    pred = p.argmax(-1) - 1
+    f1s = []
+    for c in (-1, 0, 1):
+        tp = np.sum((pred == c) & (gold == c))
+        fp = np.sum((pred == c) & (gold != c))
+        fn = np.sum((pred != c) & (gold == c))
+        f1s.append(2 * tp / max(1, 2 * tp + fp + fn))
+    majority = max(np.mean(gold[polar] > 0), np.mean(gold[polar] < 0)) if polar.any() else float("nan")
+    return {
+        "n": int(len(gold)),
+        "agree_disagree_n": int(polar.sum()),
+        "agree_disagree_accuracy": round(acc2, 4),
+        "majority_baseline": round(float(majority), 4),
+        "auc": round(auc(stance[polar].tolist(), (gold[polar] > 0).tolist()), 4),
+        "accuracy_3class": round(float(np.mean(pred == gold)), 4),
+        "macro_f1_3class": round(float(np.mean(f1s)), 4),
+    }
+
+
+def evaluate(top, states, offsets, idx, tokens=16384):
+    top.eval()
+    out = np.zeros((len(idx), len(LABELS)), dtype=np.float32)
+    lengths = [int(offsets[i + 1] - offsets[i]) for i in idx]
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        for b in length_batches(lengths, tokens):
+            x, mask = states_batch(states, offsets, [idx[j] for j in b])
+            y = top(x, mask).float().numpy()
+            out[b] = y
+    top.train()
+    return out
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="../shared/data/wahlomat/state-elections.jsonl")
+    ap.add_argument("--base", default=os.path.expanduser("~/.cache/volte/models/multilingual-e5-small-q4"))
+    ap.add_argument("--out", default="models/stance")
+    ap.add_argument("--fixtures", default="tests/fixtures")
+    ap.add_argument("--work", default="target/stance-train")
+    ap.add_argument("--trainable", type=int, default=6, help="upper layers trained")
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--batch-tokens", type=int, default=3072)
+    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--pairs-per-thesis", type=int, default=2, help="statement-statement pairs per thesis and election")
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--label-smoothing", type=float, default=0.05)
+    ap.add_argument("--eval-every", type=int, default=400, help="steps between dev evaluations")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+
+    data_hash = sha256(args.data)
+    base_dir = Path(args.base)
+    weights_hash = sha256(base_dir / "model.safetensors")
+    log(f"data {args.data} sha256 {data_hash[:16]}…, base {base_dir} sha256 {weights_hash[:16]}…")
+    records = [json.loads(l) for l in open(args.data, encoding="utf-8")]
+    split = split_elections(records, seed=0, dev_share=0.1, test_share=0.1)
+    boiler = boilerplate_texts(records)
+    lines = defaultdict(list)
+    for i, r in enumerate(records):
+        lines[split[r["election"]]].append(i)
+    train_lines = [i for i in lines["train"] if records[i]["text"].strip() not in boiler]
+    log(
+        f"records: train {len(lines['train'])} ({len(train_lines)} after dropping boilerplate), "
+        f"dev {len(lines['dev'])}, test {len(lines['test'])}"
+    )
+
+    cfg = json.load(open(base_dir / "config.json"))
+    layers = cfg["num_hidden_layers"]
+    first = layers - args.trainable
+    enc = Encoder(base_dir / "tokenizer.json", args.max_len)
+    log("tokenizing")
+    thesis_ids = enc.ids([THESIS_PREFIX + r["thesis"] for r in records])
+    text_ids = enc.ids([STATEMENT_PREFIX + r["text"] for r in records])
+    as_thesis = enc.ids([THESIS_PREFIX + r["text"] for r in records])
+
+    # Examples: (sequence, gold stance, kind, line(s)).
+    examples = []
+    def add(split_name, seq, gold, kind, ref):
+        examples.append({"split": split_name, "seq": seq, "gold": gold, "kind": kind, "ref": ref})
+
+    for name in ("train", "dev", "test"):
+        src = train_lines if name == "train" else lines[name]
+        for i in src:
+            add(name, enc.pair(thesis_ids[i], text_ids[i]), records[i]["stance"], "thesis", [i])
+        pair_src = src if name == "train" else [i for i in src if records[i]["text"].strip() not in boiler]
+        for a, b, label in statement_pairs(records, pair_src, random.Random(f"{args.seed}-{name}"), args.pairs_per_thesis):
+            add(name, enc.pair(as_thesis[a], text_ids[b]), label, "statements", [a, b])
+    counts = Counter((e["split"], e["kind"]) for e in examples)
+    log("examples:", dict(counts))
+
+    base = Base(cfg, load_file(str(base_dir / "model.safetensors")), first)
+    key = hashlib.sha256(
+        json.dumps([weights_hash, first, [e["seq"] for e in examples]]).encode()
+    ).hexdigest()[:16]
+    states, offsets = frozen_states(base, [e["seq"] for e in examples], work / f"frozen-{key}")
+    w = load_file(str(base_dir / "model.safetensors"))
+    top = Top(cfg, w, first, args.dropout)
+    del w, base
+
+    idx = {
+        (s, k): [j for j, e in enumerate(examples) if e["split"] == s and e["kind"] == k]
+        for s in ("train", "dev", "test")
+        for k in ("thesis", "statements")
+    }
+    train_idx = idx[("train", "thesis")] + idx[("train", "statements")]
+    gold = np.array([e["gold"] for e in examples])
+    lengths = [int(offsets[i + 1] - offsets[i]) for i in train_idx]
+
+    epoch_batches = len(length_batches(lengths, args.batch_tokens))
+    total_steps = int(math.ceil(args.epochs * epoch_batches))
+    warmup = max(1, int(0.06 * total_steps))
+    body = [p for n, p in top.named_parameters() if not n.startswith("head.")]
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": args.lr}, {"params": top.head.parameters(), "lr": args.head_lr}],
+        weight_decay=0.01,
+    )
+    base_lrs = [args.lr, args.head_lr]
+    ckpt = work / f"checkpoint-{key}-{args.trainable}-{args.seed}.pt"
+    step, best, history = 0, None, []
+    if ckpt.exists():
+        c = torch.load(ckpt, weights_only=False)
+        top.load_state_dict(c["top"])
+        opt.load_state_dict(c["opt"])
+        step, best, history = c["step"], c["best"], c["history"]
+        torch.set_rng_state(c["torch_rng"])
+        log(f"resumed at step {step}/{total_steps}")
+
+    def dev_score():
+        logits = evaluate(top, states, offsets, idx[("dev", "thesis")])
+        m = metrics(logits, gold[idx[("dev", "thesis")]])
+        ls = evaluate(top, states, offsets, idx[("dev", "statements")])
+        ms = metrics(ls, gold[idx[("dev", "statements")]])
+        return m, ms
+
+    log(f"training {args.trainable} layers from layer {first}: {total_steps} steps ({epoch_batches}/epoch)")
+    top.train()
+    t0, seen = time.time(), 0
+    while step < total_steps:
+        epoch = step // epoch_batches
+        batches = length_batches(lengths, args.batch_tokens, random.Random(f"{args.seed}-{epoch}"))
+        for b in batches[step % epoch_batches :]:
+            if step >= total_steps:
+                break
+            ids = [train_idx[j] for j in b]
+            x, mask = states_batch(states, offsets, ids)
+            y = torch.tensor(gold[ids] + 1)
+            scale = min(1.0, (step + 1) / warmup) * max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+            for g, lr in zip(opt.param_groups, base_lrs):
+                g["lr"] = lr * min(scale, 1.0)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                logits = top(x, mask)
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=args.label_smoothing)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            seen += len(ids)
+            if step % 50 == 0:
+                log(f"step {step}/{total_steps} loss {loss.item():.4f} {seen / (time.time() - t0):.1f} pairs/s")
+            if step % args.eval_every == 0 or step == total_steps:
+                m, ms = dev_score()
+                history.append({"step": step, "dev": m, "dev_statements": ms})
+                log(f"dev at step {step}: {m} | statement pairs: {ms}")
+                if best is None or m["agree_disagree_accuracy"] > best["dev"]["agree_disagree_accuracy"]:
+                    best = {"step": step, "dev": m, "dev_statements": ms}
+                    torch.save(top.state_dict(), work / f"best-{key}-{args.trainable}-{args.seed}.pt")
+                torch.save(
+                    {"top": top.state_dict(), "opt": opt.state_dict(), "step": step, "best": best,
+                     "history": history, "torch_rng": torch.get_rng_state()},
+                    str(ckpt) + ".part",
+                )
+                os.replace(str(ckpt) + ".part", ckpt)
+    wall = time.time() - t0
+    log(f"training done; best dev step {best['step']}: {best['dev']}")
+
+    top.load_state_dict(torch.load(work / f"best-{key}-{args.trainable}-{args.seed}.pt"))
+    top.eval()
+    final = {}
+    for s in ("dev", "test"):
+        for k in ("thesis", "statements"):
+            lg = evaluate(top, states, offsets, idx[(s, k)])
+            final[f"{s}_{k}"] = metrics(lg, gold[idx[(s, k)]])
+            if k == "thesis":
+                keep = [j for j, i in enumerate(idx[(s, k)]) if records[examples[i]["ref"][0]]["text"].strip() not in boiler]
+                final[f"{s}_{k}_without_boilerplate"] = metrics(lg[keep], gold[idx[(s, k)]][keep])
+    for k, v in final.items():
+        log(k, v)
+
+    # Export: the trained layers and the head in float16.
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.half().contiguous() for k, v in top.export().items()}
+    save_file(tensors, str(out / "stance.safetensors"), metadata={"format": "pt"})
+    config = {
+        "format": "volte-stance-1",
+        "base": "multilingual-e5-small-q4",
+        "base_weights_sha256": weights_hash,
+        "first_trained_layer": first,
+        "labels": LABELS,
+        "thesis_prefix": THESIS_PREFIX,
+        "statement_prefix": STATEMENT_PREFIX,
+        "max_thesis_tokens": MAX_THESIS,
+        "max_tokens": args.max_len,
+        "pooling": "mean",
+    }
+    json.dump(config, open(out / "stance.json", "w"), indent=2)
+    elections = {s: sorted(e for e, v in split.items() if v == s) for s in ("dev", "test")}
+    json.dump(
+        {
+            "data": os.path.basename(args.data),
+            "data_sha256": data_hash,
+            "base_weights_sha256": weights_hash,
+            "elections": elections,
+            "examples": {f"{s}/{k}": n for (s, k), n in counts.items()},
+            "args": vars(args),
+            "train_wall_seconds": round(wall),
+            "best_step": best["step"],
+            "metrics": final,
+            "history": history,
+        },
+        open(out / "metrics.json", "w"),
+        indent=2,
+    )
+
+    # Parity reference: 200 dev pairs through the exported weights in float32,
+    # from the token ids (no cached states, no bfloat16).
+    w = load_file(str(base_dir / "model.safetensors"))
+    full_base = Base(cfg, w, first)
+    ref_top = Top(cfg, w, first, 0.0)
+    shipped = {k: v.float() for k, v in tensors.items()}
+    for j, layer in enumerate(ref_top.layers):
+        layer.load(shipped, f"encoder.layer.{first + j}")
+    ref_top.head.weight.data.copy_(shipped["classifier.weight"])
+    ref_top.head.bias.data.copy_(shipped["classifier.bias"])
+    ref_top.eval()
+    pick = random.Random(7).sample(idx[("dev", "thesis")], min(200, len(idx[("dev", "thesis")])))
+    rows = []
+    with torch.no_grad():
+        for i in pick:
+            ids, mask = pad_batch([examples[i]["seq"]])
+            lg = ref_top(full_base(ids, mask), mask)[0].tolist()
+            rows.append({"line": examples[i]["ref"][0] + 1, "tokens": len(examples[i]["seq"]), "logits": lg})
+    Path(args.fixtures).mkdir(parents=True, exist_ok=True)
+    json.dump(
+        {"data": os.path.basename(args.data), "data_sha256": data_hash, "labels": LABELS, "pairs": rows},
+        open(Path(args.fixtures) / "stance_reference.json", "w"),
+        indent=1,
+    )
+    log(f"wrote {out}/stance.safetensors, stance.json, metrics.json and {args.fixtures}/stance_reference.json")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
