@@ -121,7 +121,7 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    fn options(&self) -> ReadOptions {
+    fn options(&self, extra: &[String]) -> ReadOptions {
         ReadOptions {
             format: self.input_format,
             fields: FieldMap {
@@ -131,6 +131,7 @@ impl InputArgs {
                 date: self.date_field.clone(),
                 source: self.source_field.clone(),
                 lang: self.lang_field.clone(),
+                extra: extra.to_vec(),
             },
             on_error: self.on_error,
         }
@@ -138,7 +139,18 @@ impl InputArgs {
 
     /// Reads statements, writes the rejects file if any, and reports counts.
     pub fn read(&self, path: &Path, output: Option<&Path>) -> Result<ReadOutcome> {
-        let out = read_statements(path, &self.options())?;
+        self.read_with_fields(path, output, &[])
+    }
+
+    /// Like [`InputArgs::read`], also requiring the fields `extra` in every
+    /// record (their values land in [`Statement::extra`]).
+    pub fn read_with_fields(
+        &self,
+        path: &Path,
+        output: Option<&Path>,
+        extra: &[String],
+    ) -> Result<ReadOutcome> {
+        let out = read_statements(path, &self.options(extra))?;
         if !out.rejects.is_empty() {
             let rejects = self.rejects.clone().unwrap_or_else(|| match output {
                 Some(o) => {

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
 use super::common::{load_or_embed, InputArgs, ModelArgs};
+use super::stance::StanceModelArgs;
 use volte::embed_cache::EmbeddingCache;
 use volte::embeddings::Embeddings;
 use volte::encoder::{SentenceEncoder, TextEmbedder};
@@ -15,6 +16,7 @@ use volte::report::build::{build_report, ReportInput, ReportOptions};
 use volte::report::model::Report;
 use volte::report::{html, json, markdown, term};
 use volte::stance::axes::{example_texts, read_axes, AxisSet};
+use volte::stance::cross_encoder::{PairStance, StanceOptions};
 use volte::stance::shifts::ShiftParams;
 
 /// Show who changed position on what: topics, stance timelines, shifts.
@@ -107,6 +109,14 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity)]
     pub axis_min_similarity: f32,
 
+    /// With --axes, for axes with a `thesis`: a cluster takes the axis when
+    /// its relevance reaches this. The stance model reads the thesis with
+    /// the cluster's 8 most central statements; relevance is their mean
+    /// p_agree + p_disagree, the chance that a statement takes a side on
+    /// the thesis at all (statements about something else get "neutral").
+    #[arg(long, default_value_t = ReportOptions::default().axis_min_relevance)]
+    pub axis_min_relevance: f32,
+
     /// Smallest turn: the step of a speaker's mean stance, in units of the
     /// topic's own spread of stance scores (its standard deviation). A
     /// sign change needs this step, a retreat that keeps its sign needs
@@ -121,6 +131,14 @@ pub struct PipelineArgs {
     /// after several consistent ones count as a turn.
     #[arg(long, default_value_t = ShiftParams::default().min_confidence)]
     pub shift_min_confidence: f32,
+
+    /// Without --axes: split each topic by its embeddings (the main
+    /// opposition) instead of by the stance model's camps.
+    #[arg(long, conflicts_with = "axes")]
+    pub embedding_stance: bool,
+
+    #[command(flatten)]
+    pub stance_model: StanceModelArgs,
 }
 
 impl PipelineArgs {
@@ -138,6 +156,7 @@ impl PipelineArgs {
             cluster_threshold: self.cluster_threshold,
             min_topic_size: self.min_topic_size.max(1),
             axis_min_similarity: self.axis_min_similarity,
+            axis_min_relevance: self.axis_min_relevance,
             shift: ShiftParams {
                 min_change: self.shift_min_change,
                 min_confidence: self.shift_min_confidence,
@@ -213,10 +232,24 @@ pub fn make_report(
         }
         None => None,
     };
+    let needs_model = match &axes {
+        Some(set) => set.axes.iter().any(|a| a.spec.thesis.is_some()),
+        None => !pipeline.embedding_stance,
+    };
+    let stance = if needs_model {
+        Some(pipeline.stance_model.load(StanceOptions {
+            device: model_args.device,
+            dtype: model_args.dtype,
+            ..StanceOptions::default()
+        })?)
+    } else {
+        None
+    };
     let report = build_report(
         &ReportInput {
             statements: &statements,
             embeddings: &embedded.embeddings,
+            stance: stance.as_ref().map(|m| m as &dyn PairStance),
             axes: axes
                 .as_ref()
                 .zip(pipeline.axes.as_ref())

@@ -42,6 +42,8 @@ pub struct FieldMap {
     pub date: String,
     pub source: String,
     pub lang: String,
+    /// More fields every record must have (e.g. a thesis, a gold label).
+    pub extra: Vec<String>,
 }
 
 impl Default for FieldMap {
@@ -53,6 +55,7 @@ impl Default for FieldMap {
             date: "date".into(),
             source: "source".into(),
             lang: "lang".into(),
+            extra: Vec::new(),
         }
     }
 }
@@ -236,6 +239,10 @@ impl Ctx<'_> {
             None => None,
         };
         let nonempty = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        let mut extra = Vec::with_capacity(self.opts.fields.extra.len());
+        for (name, value) in self.opts.fields.extra.iter().zip(f.extra) {
+            extra.push(nonempty(value).ok_or_else(|| format!("missing or empty {name:?} field"))?);
+        }
         Ok(Statement {
             id,
             text,
@@ -243,6 +250,7 @@ impl Ctx<'_> {
             date,
             source: nonempty(f.source),
             lang: nonempty(f.lang),
+            extra,
             line,
         })
     }
@@ -256,6 +264,8 @@ struct Fields {
     date: Option<String>,
     source: Option<String>,
     lang: Option<String>,
+    /// One value (or none) per extra field.
+    extra: Vec<Option<String>>,
 }
 
 fn split_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
@@ -326,6 +336,7 @@ fn read_jsonl(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
                 date: get(&fm.date)?,
                 source: get(&fm.source)?,
                 lang: get(&fm.lang)?,
+                extra: fm.extra.iter().map(|k| get(k)).collect::<Result<_, _>>()?,
             })
         })();
         match fields {
@@ -393,6 +404,19 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], delimiter: u8) -> Result<(), Inpu
             ),
         });
     };
+    let mut extra_cols = Vec::with_capacity(fm.extra.len());
+    for name in &fm.extra {
+        match column(name) {
+            Some(c) => extra_cols.push(Some(c)),
+            None => {
+                return Err(InputError {
+                    file: ctx.name.clone(),
+                    line: 1,
+                    reason: format!("no {name:?} column in header"),
+                })
+            }
+        }
+    }
     let cols = [
         column(&fm.id),
         column(&fm.speaker),
@@ -434,6 +458,10 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], delimiter: u8) -> Result<(), Inpu
                 date: cell(cols[2])?,
                 source: cell(cols[3])?,
                 lang: cell(cols[4])?,
+                extra: extra_cols
+                    .iter()
+                    .map(|&c| cell(c))
+                    .collect::<Result<_, _>>()?,
             })
         })();
         match fields {
