@@ -491,6 +491,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=400, help="steps between dev evaluations")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stop-after", type=int, default=0,
+                    help="stop after this many steps (the learning-rate schedule still spans --epochs)")
     ap.add_argument("--export-only", action="store_true", help="export the best checkpoint so far without training")
     ap.add_argument("--init", help="start the trained layers and the head from this state dict (a best-*.pt of an earlier run)")
     ap.add_argument("--init-first", type=int, default=4, help="the first trained layer of the --init run")
@@ -614,11 +616,11 @@ def main():
     top.train()
     t0, seen = time.time(), 0
     right = counted = 0
-    while step < total_steps and not args.export_only:
+    while step < total_steps and not args.export_only and not (args.stop_after and step >= args.stop_after):
         epoch = step // epoch_batches
         batches = length_batches(lengths, args.batch_tokens, random.Random(f"{args.seed}-{epoch}"))
         for b in batches[step % epoch_batches :]:
-            if step >= total_steps:
+            if step >= total_steps or (args.stop_after and step >= args.stop_after):
                 break
             ids = [train_idx[j] for j in b]
             x, mask = states_batch(states, offsets, ids)

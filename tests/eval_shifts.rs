@@ -68,6 +68,22 @@ fn shifts_without_axes() {
 }
 
 #[test]
+fn shifts_with_one_sentence_theses() {
+    let v = eval(&["--axes", "tests/data/shifts/theses.toml"]);
+    assert_eq!(v["stance_mode"], "axes");
+    assert!(
+        v["recall"].as_f64().unwrap() >= 0.4,
+        "recall {}",
+        v["recall"]
+    );
+    assert!(
+        v["precision"].as_f64().unwrap() >= 0.3,
+        "precision {}",
+        v["precision"]
+    );
+}
+
+#[test]
 fn a_saved_report_evaluates_like_a_fresh_run() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");

@@ -96,6 +96,35 @@ fn unsupervised_figures_are_reported() {
     }
 }
 
+/// One-sentence theses, scored by the stance model: the example corpus is
+/// French, the stance model was trained on German only.
+#[test]
+fn example_corpus_with_one_sentence_theses() {
+    let v = eval(
+        "examples/ai-bailout/gold.json",
+        "examples/ai-bailout/statements.jsonl",
+        &["--axes", "examples/ai-bailout/theses.toml"],
+    );
+    assert_eq!(v["stance_mode"], "axes");
+    assert_eq!(v["overall"]["scored"], 18);
+    assert!(figure(&v, "accuracy") >= 0.7, "{}", v["overall"]);
+    assert!(figure(&v, "auc") >= 0.8, "{}", v["overall"]);
+}
+
+/// The stance model's camps without axes: scores whose sign agrees with
+/// more labels than the embedding opposition's (0.62 on this corpus).
+#[test]
+fn synthetic_corpus_in_camps() {
+    let v = eval(
+        "tests/data/shifts/gold.json",
+        "tests/data/shifts/statements.jsonl",
+        &["--camps"],
+    );
+    assert_eq!(v["stance_mode"], "camps");
+    assert!(v["overall"]["scored"].as_u64().unwrap() >= 30);
+    assert!(figure(&v, "accuracy") >= 0.65, "{}", v["overall"]);
+}
+
 #[test]
 fn bad_gold_files_exit_2_naming_the_file_and_line() {
     let dir = std::env::temp_dir().join(format!("volte-eval-stance-{}", std::process::id()));

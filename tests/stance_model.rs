@@ -124,11 +124,36 @@ fn float32_logits_match_the_training_framework() {
     assert!(r >= 0.999, "logit correlation {r}");
 }
 
+/// Int8 quantizes activations per token, which moves logits by a few
+/// hundredths: pairs the reference calls nearly evenly between two answers
+/// may flip, pairs it answers clearly may not.
 #[test]
 fn int8_answers_match_the_training_framework() {
     let (ours, theirs, same) = compare(Precision::Int8);
     let r = correlation(&ours, &theirs);
-    println!("int8: argmax agreement {same:.3}, logit correlation {r:.6}");
-    assert!(same >= 0.99, "argmax agreement {same}");
-    assert!(r >= 0.99, "logit correlation {r}");
+    let margin = |l: &[f32; 3]| {
+        let mut v = *l;
+        v.sort_by(|a, b| b.total_cmp(a));
+        v[0] - v[1]
+    };
+    let flipped: Vec<f32> = ours
+        .iter()
+        .zip(&theirs)
+        .filter(|(a, b)| argmax(a) != argmax(b))
+        .map(|(_, b)| margin(b))
+        .collect();
+    let clear = theirs.iter().filter(|b| margin(b) >= CLEAR_MARGIN).count();
+    println!(
+        "int8: argmax agreement {same:.3}, logit correlation {r:.6}, \
+         reference margins of the flipped pairs {flipped:?}, {clear} pairs with margin ≥ {CLEAR_MARGIN}"
+    );
+    assert!(same >= 0.95, "argmax agreement {same}");
+    assert!(
+        flipped.iter().all(|&m| m < CLEAR_MARGIN),
+        "a pair answered clearly by the reference flipped: margins {flipped:?}"
+    );
+    assert!(r >= 0.995, "logit correlation {r}");
 }
+
+/// A reference answer whose top logit leads the next by this much is clear.
+const CLEAR_MARGIN: f32 = 0.5;

@@ -30,19 +30,25 @@ use volte::stance::shifts::ShiftParams;
 /// timeline, and a shift is a significant turn in a timeline, reported with
 /// the statements before and after it.
 ///
-/// Stance with --axes: each cluster takes the axis it leans towards most
-/// (see --axis-min-similarity) and the clusters of one axis form one topic.
-/// A statement's score compares it with its two closest `pro` examples and
-/// its two closest `con` examples, calibrated so that the examples themselves
-/// average +1 and -1.
+/// Stance with --axes: an axis given by a one-sentence `thesis` is scored by
+/// the stance model, which reads the thesis and each statement together
+/// (stance = p_agree - p_disagree); each statement takes the thesis it is
+/// relevant to (see --axis-min-relevance). An axis given by `pro`/`con`
+/// example statements takes the clusters that lean towards it (see
+/// --axis-min-similarity), and a statement's score compares it with its two
+/// closest `pro` and two closest `con` examples, calibrated so that the
+/// examples themselves average +1 and -1. The statements of one axis form
+/// one topic.
 ///
 /// Stance without axes: a topic's stance is its main opposition, the 2-means
 /// split of its statements started from their first principal direction; +1
-/// is the larger side, and each pole is shown by its most typical statement.
-/// Topics with fewer than 4 statements or a single speaker get no stance.
-/// This finds what divides a topic most, which need not be a position (it
-/// can be who speaks, or a sub-question); axes say what the positions are.
-/// `volte eval stance` measures both modes on labelled statements.
+/// is the larger side. Topics with fewer than 4 statements or a single
+/// speaker get no stance. This finds what divides a topic most, which need
+/// not be a position (it can be who speaks, or a sub-question). With
+/// --camps, the stance model reads the statements of a topic two at a time
+/// (does this one agree with that one?) and splits them into two camps
+/// instead. `volte eval stance` measures every mode on labelled statements;
+/// the README says how far to trust each.
 ///
 /// Statements without a speaker or a date stay in their topics but cannot be
 /// on a timeline; the report counts them (coverage).
@@ -80,9 +86,11 @@ pub enum ReportFormat {
 /// Stance and shift settings shared by `report` and `eval shifts`.
 #[derive(Debug, Clone, Args)]
 pub struct PipelineArgs {
-    /// Stance axes (TOML): `[[axis]]` tables with `name`, `description`,
-    /// `pro = [...]` and `con = [...]` example statements in any language.
-    /// Without axes, each topic's stance is its main opposition.
+    /// Stance axes (TOML): `[[axis]]` tables with `name`, optional
+    /// `description`, and a one-sentence `thesis = "..."` (+1 agrees) and/or
+    /// `pro = [...]` and `con = [...]` example statements, in any language.
+    /// Without axes, each topic's stance is its main opposition (see
+    /// --camps).
     #[arg(long)]
     pub axes: Option<PathBuf>,
 
@@ -109,11 +117,12 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity)]
     pub axis_min_similarity: f32,
 
-    /// With --axes, for axes with a `thesis`: a cluster takes the axis when
-    /// its relevance reaches this. The stance model reads the thesis with
-    /// the cluster's 8 most central statements; relevance is their mean
-    /// p_agree + p_disagree, the chance that a statement takes a side on
-    /// the thesis at all (statements about something else get "neutral").
+    /// With --axes, for axes with a `thesis`: a statement takes a thesis when
+    /// its relevance to it reaches this. Relevance is p_agree + p_disagree,
+    /// the chance that the statement takes a side on the thesis at all (the
+    /// model answers "neutral" for statements about something else); among
+    /// several relevant theses a statement takes the one its embedding is
+    /// closest to.
     #[arg(long, default_value_t = ReportOptions::default().axis_min_relevance)]
     pub axis_min_relevance: f32,
 
@@ -132,10 +141,13 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = ShiftParams::default().min_confidence)]
     pub shift_min_confidence: f32,
 
-    /// Without --axes: split each topic by its embeddings (the main
-    /// opposition) instead of by the stance model's camps.
+    /// Without --axes: split each topic into the camps the stance model
+    /// finds when it reads its statements two at a time, instead of by its
+    /// main embedding opposition. Its stance scores agree more often with
+    /// labelled statements, but it finds fewer turns on the corpora the
+    /// README measures; see "How far to trust stance".
     #[arg(long, conflicts_with = "axes")]
-    pub embedding_stance: bool,
+    pub camps: bool,
 
     #[command(flatten)]
     pub stance_model: StanceModelArgs,
@@ -234,7 +246,7 @@ pub fn make_report(
     };
     let needs_model = match &axes {
         Some(set) => set.axes.iter().any(|a| a.spec.thesis.is_some()),
-        None => !pipeline.embedding_stance,
+        None => pipeline.camps,
     };
     let stance = if needs_model {
         Some(pipeline.stance_model.load(StanceOptions {
