@@ -5,7 +5,7 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
-use volte::input::InputError;
+use volte::errors::{is_broken_pipe, is_user_error};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -24,9 +24,12 @@ fn main() -> ExitCode {
         .init();
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our standard output has gone (`| head`): stop
+        // quietly, as Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("volte: error: {e:#}");
-            if e.chain().any(|c| c.downcast_ref::<InputError>().is_some()) {
+            if is_user_error(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

@@ -84,7 +84,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
 /// The report to evaluate: made from --input, or read from --report.
 fn load_report(args: &GoldArgs) -> Result<Report> {
     match (&args.input, &args.report) {
-        (Some(input), None) => make_report(input, &args.pipeline, &args.model, &args.input_args),
+        (Some(input), None) => {
+            make_report(input, None, &args.pipeline, &args.model, &args.input_args)
+        }
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -108,20 +110,20 @@ fn stance(args: GoldArgs) -> Result<()> {
     let report = load_report(&args)?;
     let e = evaluate_stance(&report, &labels)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        outln!("{}", serde_json::to_string_pretty(&e)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{} labelled statement(s), {} stance",
         labels.len(),
         e.stance_mode
-    );
+    )?;
     if !e.missing.is_empty() {
-        println!(
+        outln!(
             "  {} labelled id(s) not in the report: {}",
             e.missing.len(),
             e.missing.join(", ")
-        );
+        )?;
     }
     let width = e
         .groups
@@ -130,12 +132,12 @@ fn stance(args: GoldArgs) -> Result<()> {
         .max()
         .unwrap_or(0)
         .max(5);
-    println!(
+    outln!(
         "  {:width$}  scored  topics  off-axis  accuracy    AUC  orientation",
         "group"
-    );
+    )?;
     for g in e.groups.iter().chain(std::iter::once(&e.overall)) {
-        println!("  {}", stance_row(g, width));
+        outln!("  {}", stance_row(g, width))?;
     }
     Ok(())
 }
@@ -176,25 +178,25 @@ fn shifts(args: GoldArgs) -> Result<()> {
             "false_positives": e.false_positives.iter().map(|&d| describe(&report.shifts[d])).collect::<Vec<_>>(),
             "missed": e.missed.iter().map(|&g| describe_gold(&gold[g])).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{} detected, {} expected ({} stance)",
         report.shifts.len(),
         gold.len(),
         report.stance_mode
-    );
+    )?;
     for &(d, _) in &e.matches {
-        println!("  match   {}", describe(&report.shifts[d]));
+        outln!("  match   {}", describe(&report.shifts[d]))?;
     }
     for &d in &e.false_positives {
-        println!("  extra   {}", describe(&report.shifts[d]));
+        outln!("  extra   {}", describe(&report.shifts[d]))?;
     }
     for &g in &e.missed {
-        println!("  missed  {}", describe_gold(&gold[g]));
+        outln!("  missed  {}", describe_gold(&gold[g]))?;
     }
-    println!(
+    outln!(
         "precision {:.3} ({}/{}), recall {:.3} ({}/{}), F1 {:.3}",
         e.precision,
         e.matches.len(),
@@ -203,7 +205,7 @@ fn shifts(args: GoldArgs) -> Result<()> {
         e.matches.len(),
         gold.len(),
         e.f1
-    );
+    )?;
     Ok(())
 }
 

@@ -1,15 +1,26 @@
 //! The `volte` command line.
 
+/// `println!` that returns the write error (a closed pipe) instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 pub mod cluster;
 pub mod common;
 pub mod embed;
 pub mod eval;
 pub mod models;
+pub mod output_file;
 pub mod pairs;
 pub mod report;
 pub mod search_io;
 pub mod similar;
 pub mod sts;
+pub mod values;
 
 use clap::{Parser, Subcommand};
 
