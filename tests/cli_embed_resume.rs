@@ -63,6 +63,19 @@ fn embed(args: &[&str]) -> Output {
     o
 }
 
+fn same_bytes(a: &Path, b: &Path) {
+    let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    let first_difference = x.iter().zip(&y).position(|(p, q)| p != q);
+    assert!(
+        x == y,
+        "{} ({} bytes) and {} ({} bytes) differ (first at byte {first_difference:?})",
+        a.display(),
+        x.len(),
+        b.display(),
+        y.len()
+    );
+}
+
 fn recorded_parts(manifest: &Path) -> usize {
     std::fs::read_to_string(manifest)
         .ok()
@@ -131,14 +144,10 @@ fn a_killed_run_resumes_to_the_same_bytes() {
         stderr.contains(&format!("; {} text(s),", STATEMENTS - done)),
         "only the rest is embedded: {stderr}"
     );
-    assert_eq!(
-        std::fs::read(&out).unwrap(),
-        std::fs::read(&plain).unwrap(),
-        "the resumed output equals the uninterrupted one"
-    );
-    assert_eq!(
-        std::fs::read(volte::output::npy::ids_path(&out)).unwrap(),
-        std::fs::read(volte::output::npy::ids_path(&plain)).unwrap()
+    same_bytes(&out, &plain);
+    same_bytes(
+        &volte::output::npy::ids_path(&out),
+        &volte::output::npy::ids_path(&plain),
     );
     assert!(
         !parts.exists(),
@@ -159,13 +168,10 @@ fn resumed_and_plain_parquet_are_identical() {
         "-o",
         resumed.to_str().unwrap(),
         "--part-size",
-        "700",
+        "500",
         "--resume",
     ]);
-    assert_eq!(
-        std::fs::read(&plain).unwrap(),
-        std::fs::read(&resumed).unwrap()
-    );
+    same_bytes(&resumed, &plain);
     let (ids, emb) = volte::output::parquet::read(&resumed).unwrap();
     assert_eq!((ids.len(), emb.dim()), (STATEMENTS, 384));
     assert_eq!(ids[0], "line:1");

@@ -12,7 +12,7 @@ use volte::output::atomic::check_writable;
 use volte::output::parts::{parts_dir, PartStore, RunKey};
 use volte::output::{EmbeddingFormat, EmbeddingWriter};
 
-/// Embed statements and write the vectors in input order.
+/// Embed statements into vectors (.npy, .parquet, .jsonl), in input order.
 ///
 /// The output appears when it is complete (it is written under a temporary
 /// name next to it and renamed), so an interrupted or failed run leaves any

@@ -41,17 +41,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Embed statements into vectors (.npy, .parquet, .jsonl).
+    // Embed, Similar, Pairs, Cluster, Report and Eval take their help text
+    // from their argument structs (first line: summary; rest: details).
     Embed(embed::EmbedArgs),
     /// Evaluate a model on STS-benchmark pairs (Spearman).
     Sts(sts::StsArgs),
     /// Manage models: pull, list, info.
     Models(models::ModelsArgs),
-    /// Find the most similar statements of each statement or query.
     Similar(similar::SimilarArgs),
-    /// List every pair of statements above a similarity threshold.
     Pairs(pairs::PairsArgs),
-    /// Group statements into topics with medoids and keywords.
     Cluster(cluster::ClusterArgs),
     Report(report::ReportArgs),
     Eval(eval::EvalArgs),
