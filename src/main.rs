@@ -7,8 +7,24 @@ use std::process::ExitCode;
 use clap::Parser;
 use volte::errors::{is_broken_pipe, is_user_error};
 
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files of outputs
+/// still being written (their final names keep what they held), then exit
+/// with 128 + the signal number, as a shell reports it.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                volte::output::atomic::remove_unfinished();
+                std::process::exit(128 + signal);
+            }
+        });
+    }
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    clean_up_on_signals();
     let level = match cli.verbose {
         0 => "warn",
         1 => "info",

@@ -204,6 +204,45 @@ fn a_failed_write_leaves_the_previous_output_whole() {
 }
 
 #[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    let text: String = (0..1500)
+        .map(|i| format!("Statement number {i} about the budget and the tax.\n"))
+        .collect();
+    std::fs::write(&input, text).unwrap();
+    let output = dir.path().join("out.npy");
+    std::fs::write(&output, "previous output\n").unwrap();
+    let mut child = common::volte()
+        .args(["embed", s(&input), "-o", s(&output), "--part-size", "50"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let temporary = || {
+        entries(dir.path())
+            .into_iter()
+            .any(|n| n.starts_with(".out.npy") && n.ends_with(".tmp"))
+    };
+    let started = std::time::Instant::now();
+    while !temporary() {
+        assert!(child.try_wait().unwrap().is_none(), "ended too early");
+        assert!(started.elapsed().as_secs() < 300);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: signals the child this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", err(&o));
+    assert_eq!(entries(dir.path()), vec!["in.txt", "out.npy"]);
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "previous output\n"
+    );
+}
+
+#[test]
 fn report_refuses_an_oversized_input_before_loading_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("big.txt");

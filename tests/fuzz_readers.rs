@@ -333,3 +333,41 @@ fn the_seeds_are_valid() {
     let r = volte::encoder::int8::weights::TensorReader::open(&[s]).unwrap();
     assert_eq!(r.f32("a").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
 }
+
+/// A damaged Parquet file is an input error naming the file, never a
+/// panic: every truncation near the end, every footer byte overwritten, and
+/// one data-page byte the decoder (parquet 57) panicked on.
+#[test]
+fn damaged_parquet_files_are_errors_naming_the_file() {
+    let seed = parquet_seed();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.parquet");
+    let footer = seed.len().saturating_sub(400);
+    let edited = |edits: &[(usize, u8)]| {
+        let mut b = seed.clone();
+        for &(i, v) in edits {
+            b[i] = v;
+        }
+        b
+    };
+    let panicked_on = edited(&[(144, 33)]);
+    std::fs::write(&path, &panicked_on).unwrap();
+    assert!(volte::output::parquet::read(&path).is_err());
+    let truncations = (0..footer)
+        .step_by(37)
+        .chain(footer..seed.len())
+        .map(|n| seed[..n].to_vec());
+    let flips = (footer..seed.len()).flat_map(|i| [edited(&[(i, 0x00)]), edited(&[(i, 0xff)])]);
+    for data in std::iter::once(panicked_on).chain(truncations).chain(flips) {
+        std::fs::write(&path, &data).unwrap();
+        match volte::output::parquet::read(&path) {
+            Ok((ids, emb)) => assert_eq!(ids.len(), emb.len()),
+            Err(e) => {
+                let input = e
+                    .downcast_ref::<volte::input::InputError>()
+                    .unwrap_or_else(|| panic!("not an input error: {e:#}"));
+                assert_eq!(input.file, path.display().to_string());
+            }
+        }
+    }
+}

@@ -15,10 +15,15 @@
 //!
 //! [`check_writable`] tries the same temporary-file creation up front, so a
 //! command can refuse an output it could not write before doing any work.
+//!
+//! Temporary files still being written are listed, so that a program
+//! interrupted by a signal can remove them before it exits
+//! ([`remove_unfinished`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
@@ -29,6 +34,39 @@ use crate::errors::UsageError;
 pub struct AtomicFile {
     target: PathBuf,
     writer: BufWriter<tempfile::NamedTempFile>,
+    _listed: Listed,
+}
+
+/// Temporary files being written in this process.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Keeps a temporary file on the [`UNFINISHED`] list while it lives.
+struct Listed(PathBuf);
+
+/// The list, also when a thread panicked while holding it.
+fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        let mut list = unfinished();
+        if let Some(i) = list.iter().position(|p| *p == self.0) {
+            list.swap_remove(i);
+        }
+    }
+}
+
+/// Removes the temporary files of outputs still being written, for a
+/// program that is about to exit on a signal (their final names are left
+/// as they were). The list stays locked afterwards, so no thread can start
+/// another temporary file before the program exits.
+pub fn remove_unfinished() {
+    let list = unfinished();
+    for p in list.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+    std::mem::forget(list);
 }
 
 /// The directory a path's file lives in (`.` for a bare name).
@@ -39,7 +77,9 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-fn temp_in(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+/// Creates a temporary file next to `target` and lists it; the list is held
+/// meanwhile, so a signal arriving in between still finds the file.
+fn temp_in(target: &Path) -> std::io::Result<(tempfile::NamedTempFile, Listed)> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -47,17 +87,21 @@ fn temp_in(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let prefix = format!(".{name}.");
     // Ordinary file permissions (subject to the umask), not 0600.
     use std::os::unix::fs::PermissionsExt;
-    tempfile::Builder::new()
+    let mut list = unfinished();
+    let tmp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
         .permissions(std::fs::Permissions::from_mode(0o666))
-        .tempfile_in(parent_dir(target))
+        .tempfile_in(parent_dir(target))?;
+    list.push(tmp.path().to_path_buf());
+    let listed = Listed(tmp.path().to_path_buf());
+    Ok((tmp, listed))
 }
 
 impl AtomicFile {
     /// Starts writing `target`.
     pub fn create(target: &Path) -> Result<Self> {
-        let tmp = temp_in(target).with_context(|| {
+        let (tmp, listed) = temp_in(target).with_context(|| {
             format!(
                 "creating a temporary file next to {} (in {})",
                 target.display(),
@@ -66,6 +110,7 @@ impl AtomicFile {
         })?;
         Ok(Self {
             target: target.to_path_buf(),
+            _listed: listed,
             writer: BufWriter::with_capacity(1 << 20, tmp),
         })
     }
@@ -98,20 +143,25 @@ impl AtomicFile {
             .with_context(|| format!("writing {} (fsync)", self.target.display()))
     }
 
-    fn into_temp(self) -> Result<(PathBuf, tempfile::NamedTempFile)> {
-        let target = self.target;
-        let tmp = self
-            .writer
+    /// The final path and the finished temporary file (still listed until
+    /// the returned guard is dropped, after the rename).
+    fn into_temp(self) -> Result<(PathBuf, tempfile::NamedTempFile, Listed)> {
+        let Self {
+            target,
+            writer,
+            _listed: listed,
+        } = self;
+        let tmp = writer
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("writing {}", target.display()))?;
-        Ok((target, tmp))
+        Ok((target, tmp, listed))
     }
 
     /// Syncs the file and renames it to its final name.
     pub fn commit(mut self) -> Result<()> {
         self.sync()?;
-        let (target, tmp) = self.into_temp()?;
+        let (target, tmp, _listed) = self.into_temp()?;
         persist(tmp, &target)?;
         sync_dir(parent_dir(&target))
     }
@@ -152,8 +202,8 @@ pub fn commit_pair(main: AtomicFile, sidecar: AtomicFile) -> Result<()> {
     let (mut main, mut sidecar) = (main, sidecar);
     main.sync()?;
     sidecar.sync()?;
-    let (main_target, main_tmp) = main.into_temp()?;
-    let (side_target, side_tmp) = sidecar.into_temp()?;
+    let (main_target, main_tmp, _main_listed) = main.into_temp()?;
+    let (side_target, side_tmp, _side_listed) = sidecar.into_temp()?;
     match std::fs::remove_file(&main_target) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -198,8 +248,9 @@ pub fn check_writable(path: &Path) -> Result<()> {
         .into());
     }
     match temp_in(path) {
-        Ok(tmp) => {
+        Ok((tmp, listed)) => {
             drop(tmp);
+            drop(listed);
             Ok(())
         }
         Err(e) => Err(UsageError::new(format!(
