@@ -26,8 +26,8 @@ Input layout (what volte builds in src/stance/): `<s> query: THESIS </s></s>
 passage: STATEMENT </s>`, the thesis cut to 64 tokens, the whole pair to
 `--max-len` tokens.
 
-Outputs in --out: `stance.safetensors` (the trained layers and the head, in
-float16), `stance.json` (the configuration volte reads), `metrics.json`; in
+Outputs in --out: `stance.safetensors` (the trained layers, their linear
+weights in int8 with a float32 scale per row, and the head), `stance.json` (the configuration volte reads), `metrics.json`; in
 tests/fixtures/: `stance_reference.json` (float32 logits of 200 dev pairs, for
 the parity test). Checkpoints go to --work and a killed run resumes.
 """
@@ -119,6 +119,35 @@ def statement_pairs(records, lines, rng, per_thesis):
         for a, b in same[:k] + diff[:k]:
             label = 1 if records[a]["stance"] == records[b]["stance"] else -1
             pairs.append((a, b, label))
+    return pairs
+
+
+def content_words(text):
+    return {w.lower().strip(".,;:!?\"'()") for w in text.split() if len(w) >= 5}
+
+
+def off_topic_pairs(records, lines, rng, share):
+    """(thesis, statement) pairs whose thesis is about something else: a
+    thesis of another election sharing no content word with the statement's
+    own thesis. Label neutral: a statement takes no side on a question it
+    does not address."""
+    by_election = defaultdict(list)
+    for i in lines:
+        by_election[records[i]["election"]].append(i)
+    elections = sorted(by_election)
+    pairs = []
+    for i in sorted(lines):
+        if rng.random() >= share:
+            continue
+        own = content_words(records[i]["thesis"])
+        for _ in range(20):
+            e = rng.choice(elections)
+            if e == records[i]["election"]:
+                continue
+            j = rng.choice(by_election[e])
+            if not (content_words(records[j]["thesis"]) & own):
+                pairs.append((j, i))
+                break
     return pairs
 
 
@@ -267,6 +296,37 @@ class Top(nn.Module):
         return out
 
 
+def quantize_for_shipping(tensors):
+    """Linear weights (2-D, `*.weight` of the layers) as int8 per output row
+    with a float32 scale per row (`*.weight_scale`): the layout volte reads.
+    Biases, layer norms and the head stay float32."""
+    out = {}
+    for k, v in tensors.items():
+        v = v.detach().float().contiguous()
+        if v.dim() == 2 and k.startswith("encoder.layer.") and k.endswith(".weight"):
+            amax = v.abs().amax(dim=1)
+            scale = torch.where(amax > 0, amax / 127.0, torch.ones_like(amax))
+            q = torch.clamp(torch.round(v / scale[:, None]), -127, 127).to(torch.int8)
+            out[k] = q.contiguous()
+            out[k + "_scale"] = scale.contiguous()
+        else:
+            out[k] = v
+    return out
+
+
+def dequantize(tensors):
+    """The float32 weights volte computes with: int8 rows times their scale."""
+    out = {}
+    for k, v in tensors.items():
+        if k.endswith("_scale"):
+            continue
+        if v.dtype == torch.int8:
+            out[k] = v.float() * tensors[k + "_scale"][:, None]
+        else:
+            out[k] = v.float()
+    return out
+
+
 def pad_batch(seqs, pad_id=1):
     n = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), n), pad_id, dtype=torch.long)
@@ -389,6 +449,11 @@ def metrics(logits, gold):
     }
 
 
+def off_stance(logits):
+    p = torch.softmax(torch.tensor(logits), -1).numpy()
+    return p[:, 2] - p[:, 0]
+
+
 def evaluate(top, states, offsets, idx, tokens=16384):
     top.eval()
     out = np.zeros((len(idx), len(LABELS)), dtype=np.float32)
@@ -416,14 +481,19 @@ def main():
     ap.add_argument("--epochs", type=float, default=3.0)
     ap.add_argument("--lr", type=float, default=8e-5)
     ap.add_argument("--head-lr", type=float, default=1e-3)
-    ap.add_argument("--batch-tokens", type=int, default=3072)
+    ap.add_argument("--batch-tokens", type=int, default=4096)
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--pairs-per-thesis", type=int, default=2, help="statement-statement pairs per thesis and election")
+    ap.add_argument("--off-topic-share", type=float, default=0.15,
+                    help="share of records also paired with an unrelated thesis (label neutral)")
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--label-smoothing", type=float, default=0.05)
     ap.add_argument("--eval-every", type=int, default=400, help="steps between dev evaluations")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--export-only", action="store_true", help="export the best checkpoint so far without training")
+    ap.add_argument("--init", help="start the trained layers and the head from this state dict (a best-*.pt of an earlier run)")
+    ap.add_argument("--init-first", type=int, default=4, help="the first trained layer of the --init run")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -469,6 +539,9 @@ def main():
         pair_src = src if name == "train" else [i for i in src if records[i]["text"].strip() not in boiler]
         for a, b, label in statement_pairs(records, pair_src, random.Random(f"{args.seed}-{name}"), args.pairs_per_thesis):
             add(name, enc.pair(as_thesis[a], text_ids[b]), label, "statements", [a, b])
+        if args.off_topic_share > 0:
+            for j, i in off_topic_pairs(records, pair_src, random.Random(f"{args.seed}-off-{name}"), args.off_topic_share):
+                add(name, enc.pair(thesis_ids[j], text_ids[i]), 0, "off_topic", [j, i])
     counts = Counter((e["split"], e["kind"]) for e in examples)
     log("examples:", dict(counts))
 
@@ -480,13 +553,29 @@ def main():
     w = load_file(str(base_dir / "model.safetensors"))
     top = Top(cfg, w, first, args.dropout)
     del w, base
+    if args.init:
+        # Layer j of the earlier run is layer init_first + j of the model.
+        old = torch.load(args.init)
+        mapped = {}
+        for k, v in old.items():
+            if k.startswith("layers."):
+                _, j, rest = k.split(".", 2)
+                i = args.init_first + int(j) - first
+                if i < 0:
+                    continue
+                mapped[f"layers.{i}.{rest}"] = v
+            else:
+                mapped[k] = v
+        missing, unexpected = top.load_state_dict(mapped, strict=False)
+        log(f"initialized from {args.init}: {len(mapped)} tensors, {len(missing)} from the base, {len(unexpected)} unused")
+        assert not unexpected
 
     idx = {
         (s, k): [j for j, e in enumerate(examples) if e["split"] == s and e["kind"] == k]
         for s in ("train", "dev", "test")
-        for k in ("thesis", "statements")
+        for k in ("thesis", "statements", "off_topic")
     }
-    train_idx = idx[("train", "thesis")] + idx[("train", "statements")]
+    train_idx = idx[("train", "thesis")] + idx[("train", "statements")] + idx[("train", "off_topic")]
     gold = np.array([e["gold"] for e in examples])
     lengths = [int(offsets[i + 1] - offsets[i]) for i in train_idx]
 
@@ -497,6 +586,7 @@ def main():
     opt = torch.optim.AdamW(
         [{"params": body, "lr": args.lr}, {"params": top.head.parameters(), "lr": args.head_lr}],
         weight_decay=0.01,
+        fused=True,
     )
     base_lrs = [args.lr, args.head_lr]
     ckpt = work / f"checkpoint-{key}-{args.trainable}-{args.seed}.pt"
@@ -514,12 +604,17 @@ def main():
         m = metrics(logits, gold[idx[("dev", "thesis")]])
         ls = evaluate(top, states, offsets, idx[("dev", "statements")])
         ms = metrics(ls, gold[idx[("dev", "statements")]])
+        if idx[("dev", "off_topic")]:
+            lo = evaluate(top, states, offsets, idx[("dev", "off_topic")])
+            ms["off_topic_neutral"] = round(float(np.mean(lo.argmax(-1) == 1)), 4)
+            ms["off_topic_mean_abs_stance"] = round(float(np.mean(np.abs(off_stance(lo)))), 4)
         return m, ms
 
     log(f"training {args.trainable} layers from layer {first}: {total_steps} steps ({epoch_batches}/epoch)")
     top.train()
     t0, seen = time.time(), 0
-    while step < total_steps:
+    right = counted = 0
+    while step < total_steps and not args.export_only:
         epoch = step // epoch_batches
         batches = length_batches(lengths, args.batch_tokens, random.Random(f"{args.seed}-{epoch}"))
         for b in batches[step % epoch_batches :]:
@@ -534,6 +629,8 @@ def main():
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 logits = top(x, mask)
             loss = F.cross_entropy(logits.float(), y, label_smoothing=args.label_smoothing)
+            right += int((logits.argmax(-1) == y).sum())
+            counted += len(ids)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
             opt.step()
@@ -541,7 +638,11 @@ def main():
             step += 1
             seen += len(ids)
             if step % 50 == 0:
-                log(f"step {step}/{total_steps} loss {loss.item():.4f} {seen / (time.time() - t0):.1f} pairs/s")
+                log(
+                    f"step {step}/{total_steps} loss {loss.item():.4f} "
+                    f"train accuracy {right / max(1, counted):.3f} {seen / (time.time() - t0):.1f} pairs/s"
+                )
+                right = counted = 0
             if step % args.eval_every == 0 or step == total_steps:
                 m, ms = dev_score()
                 history.append({"step": step, "dev": m, "dev_statements": ms})
@@ -556,12 +657,19 @@ def main():
                 )
                 os.replace(str(ckpt) + ".part", ckpt)
     wall = time.time() - t0
-    log(f"training done; best dev step {best['step']}: {best['dev']}")
+    log(f"training done at step {step}; best dev step {best['step']}: {best['dev']}")
 
     top.load_state_dict(torch.load(work / f"best-{key}-{args.trainable}-{args.seed}.pt"))
     top.eval()
     final = {}
     for s in ("dev", "test"):
+        if idx[(s, "off_topic")]:
+            lo = evaluate(top, states, offsets, idx[(s, "off_topic")])
+            final[f"{s}_off_topic"] = {
+                "n": len(lo),
+                "predicted_neutral": round(float(np.mean(lo.argmax(-1) == 1)), 4),
+                "mean_abs_stance": round(float(np.mean(np.abs(off_stance(lo)))), 4),
+            }
         for k in ("thesis", "statements"):
             lg = evaluate(top, states, offsets, idx[(s, k)])
             final[f"{s}_{k}"] = metrics(lg, gold[idx[(s, k)]])
@@ -571,10 +679,10 @@ def main():
     for k, v in final.items():
         log(k, v)
 
-    # Export: the trained layers and the head in float16.
+    # Export: the trained layers (int8 linear weights) and the head.
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.half().contiguous() for k, v in top.export().items()}
+    tensors = quantize_for_shipping(top.export())
     save_file(tensors, str(out / "stance.safetensors"), metadata={"format": "pt"})
     config = {
         "format": "volte-stance-1",
@@ -612,7 +720,7 @@ def main():
     w = load_file(str(base_dir / "model.safetensors"))
     full_base = Base(cfg, w, first)
     ref_top = Top(cfg, w, first, 0.0)
-    shipped = {k: v.float() for k, v in tensors.items()}
+    shipped = dequantize(tensors)
     for j, layer in enumerate(ref_top.layers):
         layer.load(shipped, f"encoder.layer.{first + j}")
     ref_top.head.weight.data.copy_(shipped["classifier.weight"])

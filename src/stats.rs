@@ -42,6 +42,20 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     pearson(&average_ranks(x), &average_ranks(y))
 }
 
+/// Area under the ROC curve: the chance that a random `positive` score is
+/// above a random `negative` one (ties count half); `None` when either side
+/// is empty. Computed from ranks, O(n log n).
+pub fn auc(positive: &[f64], negative: &[f64]) -> Option<f64> {
+    if positive.is_empty() || negative.is_empty() {
+        return None;
+    }
+    let all: Vec<f64> = positive.iter().chain(negative).copied().collect();
+    let ranks = average_ranks(&all);
+    let (p, n) = (positive.len() as f64, negative.len() as f64);
+    let rank_sum: f64 = ranks[..positive.len()].iter().sum();
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

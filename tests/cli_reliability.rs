@@ -269,6 +269,25 @@ fn report_refuses_an_oversized_input_before_loading_the_model() {
 }
 
 #[test]
+fn report_loads_the_stance_model_before_embedding() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "one\ntwo\n").unwrap();
+    // Neither model exists: the stance model is the first to be needed.
+    let o = volte(&[
+        "report",
+        s(&input),
+        "--model",
+        "/nonexistent/model/dir",
+        "--stance-model",
+        "/nonexistent/stance/dir",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("/nonexistent/stance/dir"), "{}", err(&o));
+    assert!(!err(&o).contains("/nonexistent/model/dir"), "{}", err(&o));
+}
+
+#[test]
 fn an_unusable_embedding_cache_is_skipped_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
@@ -352,6 +371,32 @@ fn an_unwritable_output_is_refused_before_any_work() {
         "{}",
         err(&o)
     );
+    // The stance model is not needed to refuse the output.
+    let stance_model = ["--stance-model", "/nonexistent/stance/dir"];
+    let o = volte(
+        &[
+            &["stance", s(&input), "--thesis", "t", "-o", s(&missing)][..],
+            &stance_model[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("nodir"), "{}", err(&o));
+    let pairs = dir.path().join("pairs.jsonl");
+    std::fs::write(
+        &pairs,
+        "{\"text\": \"a\", \"thesis\": \"t\", \"stance\": 1}\n",
+    )
+    .unwrap();
+    let o = volte(
+        &[
+            &["eval", "stance-pairs", s(&pairs), "--scores", s(&missing)][..],
+            &stance_model[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("nodir"), "{}", err(&o));
     let npy = write_npy(dir.path(), "v.npy", &random_unit_rows(50, 8, 1));
     for cmd in ["similar", "pairs", "cluster"] {
         let o = volte(&[cmd, s(&npy), "-o", s(&missing)]);
@@ -603,6 +648,7 @@ fn numbers_that_are_not_finite_are_usage_errors() {
         vec!["report", "in.jsonl", "--shift-min-change", "NaN"],
         vec!["report", "in.jsonl", "--axis-min-similarity", "NaN"],
         vec!["report", "in.jsonl", "--cluster-threshold", "NaN"],
+        vec!["report", "in.jsonl", "--axis-min-relevance", "NaN"],
     ];
     for args in cases {
         let out = volte(&args);
@@ -642,6 +688,21 @@ fn bad_input_and_usage_exit_2() {
     std::fs::write(&sts_cols, "a,b,1.0\nc,d\n").unwrap();
     let sts_score = d.join("score.csv");
     std::fs::write(&sts_score, "a,b,1.0\nc,d,high\n").unwrap();
+    let no_thesis = d.join("no_thesis.toml");
+    std::fs::write(
+        &no_thesis,
+        "[[axis]]\nname = \"x\"\npro = [\"a\"]\ncon = [\"b\"]\n",
+    )
+    .unwrap();
+    let pairs = d.join("pairs.jsonl");
+    std::fs::write(
+        &pairs,
+        "{\"text\": \"a\", \"thesis\": \"t\", \"stance\": 1}\n\
+         {\"text\": \"b\", \"thesis\": \"t\", \"stance\": \"maybe\"}\n",
+    )
+    .unwrap();
+    let pairs_csv = d.join("pairs.csv");
+    std::fs::write(&pairs_csv, "text,stance\na,1\n").unwrap();
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["embed", s(&input), "-o", "out.weird"],
@@ -671,6 +732,31 @@ fn bad_input_and_usage_exit_2() {
         (
             vec!["sts", s(&sts_score)],
             format!("{}:2", sts_score.display()),
+        ),
+        (
+            vec!["stance", s(&input), "-o", o, "--axes", s(&no_thesis)],
+            no_thesis.display().to_string(),
+        ),
+        (
+            vec!["eval", "stance-pairs", s(&pairs)],
+            format!("{}:2", pairs.display()),
+        ),
+        (
+            vec!["eval", "stance-pairs", s(&pairs_csv)],
+            format!("{}:1", pairs_csv.display()),
+        ),
+        (
+            vec![
+                "stance",
+                s(&input),
+                "-o",
+                o,
+                "--thesis",
+                "t",
+                "--batch-tokens",
+                "0",
+            ],
+            "0".into(),
         ),
     ];
     for (args, expected) in cases {

@@ -255,6 +255,7 @@ fn parquet_seed() -> Vec<u8> {
             date: None,
             source: None,
             lang: None,
+            extra: Vec::new(),
             line: i + 1,
         })
         .collect();

@@ -48,6 +48,7 @@ impl Corpus {
             date: date.map(|d| StatementDate::parse(d).unwrap()),
             source: Some(format!("source {}", i % 3)),
             lang: Some("en".into()),
+            extra: Vec::new(),
             line: i + 1,
         });
     }
@@ -101,6 +102,7 @@ fn run(axes: Option<&AxisSet>) -> Report {
     let emb = c.embeddings();
     build_report(
         &ReportInput {
+            stance: None,
             statements: &c.statements,
             embeddings: &emb,
             axes: axes.map(|a| (a, "axes.toml".to_string())),

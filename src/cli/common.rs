@@ -141,7 +141,7 @@ pub struct Rejects {
 }
 
 impl InputArgs {
-    fn options(&self) -> ReadOptions {
+    fn options(&self, extra: &[String]) -> ReadOptions {
         ReadOptions {
             format: self.input_format,
             fields: FieldMap {
@@ -151,6 +151,7 @@ impl InputArgs {
                 date: self.date_field.clone(),
                 source: self.source_field.clone(),
                 lang: self.lang_field.clone(),
+                extra: extra.to_vec(),
             },
             on_error: self.on_error,
         }
@@ -193,7 +194,13 @@ impl InputArgs {
 
     /// Reads statements (rejects are kept in the outcome; see [`Rejects::settle`]).
     pub fn read(&self, path: &Path) -> Result<ReadOutcome> {
-        Ok(read_statements(path, &self.options())?)
+        self.read_with_fields(path, &[])
+    }
+
+    /// Like [`InputArgs::read`], also requiring the fields `extra` in every
+    /// record (their values land in [`Statement::extra`]).
+    pub fn read_with_fields(&self, path: &Path, extra: &[String]) -> Result<ReadOutcome> {
+        Ok(read_statements(path, &self.options(extra))?)
     }
 }
 

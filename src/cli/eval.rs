@@ -7,10 +7,15 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use super::common::{InputArgs, ModelArgs};
+use super::common::{progress, InputArgs, ModelArgs};
+use super::output_file::OutputFile;
 use super::report::{make_report, PipelineArgs};
-use volte::eval::{evaluate, evaluate_stance, read_gold, GoldShift, GroupStance};
+use super::stance::StanceRunArgs;
+use volte::eval::{
+    evaluate, evaluate_pairs, evaluate_stance, parse_answer, read_gold, GoldShift, GroupStance,
+};
 use volte::input::InputError;
+use volte::output::atomic::check_writable;
 use volte::report::json;
 use volte::report::model::{Report, Shift};
 
@@ -51,6 +56,37 @@ pub enum EvalCommand {
     /// with more of their labels, so each topic's accuracy is at least 0.5 by
     /// construction.
     Stance(GoldArgs),
+    /// The stance model against labelled (thesis, statement) pairs.
+    ///
+    /// Every record needs a thesis (--thesis-field) and a gold answer
+    /// (--gold-field: 1/agree, -1/disagree, 0/neutral). Prints the
+    /// agree/disagree accuracy (sign of p_agree - p_disagree on the ±1 pairs)
+    /// next to the majority answer's, the AUC, the three-way accuracy and
+    /// macro-F1, the confusion matrix, and the speed in pairs/s.
+    StancePairs(PairsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PairsArgs {
+    /// Labelled pairs: JSONL or CSV/TSV with a header.
+    pub input: PathBuf,
+    /// Field holding the thesis.
+    #[arg(long, default_value = "thesis")]
+    pub thesis_field: String,
+    /// Field holding the gold answer (1/agree, -1/disagree, 0/neutral).
+    #[arg(long, default_value = "stance")]
+    pub gold_field: String,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write each pair's scores (JSON lines: id, gold, stance,
+    /// p_agree, p_disagree, p_neutral).
+    #[arg(long)]
+    pub scores: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: StanceRunArgs,
+    #[command(flatten)]
+    pub input_args: InputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -78,7 +114,86 @@ pub fn run(args: EvalArgs) -> Result<()> {
     match args.command {
         EvalCommand::Shifts(a) => shifts(a),
         EvalCommand::Stance(a) => stance(a),
+        EvalCommand::StancePairs(a) => stance_pairs(a),
     }
+}
+
+fn stance_pairs(args: PairsArgs) -> Result<()> {
+    if let Some(path) = &args.scores {
+        check_writable(path)?;
+    }
+    let fields = [args.thesis_field.clone(), args.gold_field.clone()];
+    let rejects = args.input_args.rejects_for(&args.input, None)?;
+    let read = args.input_args.read_with_fields(&args.input, &fields)?;
+    rejects.settle(&[&read])?;
+    let name = args.input.display().to_string();
+    let gold: Vec<i8> = read
+        .statements
+        .iter()
+        .map(|s| {
+            parse_answer(&s.extra[1]).map_err(|reason| InputError {
+                file: name.clone(),
+                line: s.line,
+                reason,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let model = args.run.load()?;
+    let pairs: Vec<(&str, &str)> = read
+        .statements
+        .iter()
+        .map(|s| (s.extra[0].as_str(), s.text.as_str()))
+        .collect();
+    let pb = progress(pairs.len(), "stance");
+    let started = std::time::Instant::now();
+    let scores = model.score(&pairs, &mut |n| pb.inc(n as u64))?;
+    let seconds = started.elapsed().as_secs_f64();
+    pb.finish_and_clear();
+    if let Some(path) = &args.scores {
+        let mut out = OutputFile::create(path)?;
+        for ((s, g), sc) in read.statements.iter().zip(&gold).zip(&scores) {
+            out.write_line(
+                &serde_json::json!({"id": s.id, "gold": g, "stance": sc.stance(),
+                "p_agree": sc.p_agree, "p_disagree": sc.p_disagree, "p_neutral": sc.p_neutral}),
+            )?;
+        }
+        out.finish()?;
+    }
+    let e = evaluate_pairs(&scores, &gold);
+    let speed = pairs.len() as f64 / seconds.max(1e-9);
+    if args.json {
+        let mut v = serde_json::to_value(&e)?;
+        v["pairs_per_second"] = serde_json::json!(speed);
+        v["precision"] = serde_json::json!(format!("{:?}", model.precision()));
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(());
+    }
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
+    outln!(
+        "{} pair(s), {} agree/disagree; {:.1} pairs/s ({} {:?})",
+        e.pairs,
+        e.agree_disagree_pairs,
+        speed,
+        model.device_name(),
+        model.precision()
+    )?;
+    outln!(
+        "agree/disagree accuracy {} (majority {}), AUC {}",
+        num(e.accuracy),
+        num(e.majority),
+        num(e.auc)
+    )?;
+    outln!(
+        "three-way accuracy {}, macro-F1 {}",
+        num(e.accuracy_3class),
+        num(e.macro_f1_3class)
+    )?;
+    outln!("confusion (rows gold, columns predicted):")?;
+    outln!("            disagree  neutral    agree")?;
+    for (name, row) in ["disagree", "neutral", "agree"].iter().zip(e.confusion) {
+        outln!("  {name:>8}  {:>8} {:>8} {:>8}", row[0], row[1], row[2])?;
+    }
+    Ok(())
 }
 
 /// The report to evaluate: made from --input, or read from --report.

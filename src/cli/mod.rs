@@ -19,6 +19,7 @@ pub mod pairs;
 pub mod report;
 pub mod search_io;
 pub mod similar;
+pub mod stance;
 pub mod sts;
 pub mod values;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Similar(similar::SimilarArgs),
     Pairs(pairs::PairsArgs),
     Cluster(cluster::ClusterArgs),
+    /// Score each statement's stance towards a thesis (agree / disagree / neutral).
+    Stance(stance::StanceArgs),
     Report(report::ReportArgs),
     Eval(eval::EvalArgs),
 }
@@ -64,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Similar(a) => similar::run(a),
         Command::Pairs(a) => pairs::run(a),
         Command::Cluster(a) => cluster::run(a),
+        Command::Stance(a) => stance::run(a),
         Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(a),
     }

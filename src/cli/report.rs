@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::{load_input, InputArgs, LazyEncoder, Loaded, ModelArgs};
 use super::output_file::OutputFile;
+use super::stance::StanceModelArgs;
 use super::values;
 use volte::cluster::agglomerative::MAX_ROWS;
 use volte::encoder::TextEmbedder;
@@ -17,6 +18,7 @@ use volte::report::build::{build_report, ReportInput, ReportOptions};
 use volte::report::model::Report;
 use volte::report::{html, json, markdown, term};
 use volte::stance::axes::{example_texts, read_axes, AxisSet};
+use volte::stance::cross_encoder::{PairStance, StanceOptions};
 use volte::stance::shifts::ShiftParams;
 
 /// Show who changed position on what: topics, stance timelines, shifts.
@@ -114,6 +116,14 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity, value_parser = values::cosine)]
     pub axis_min_similarity: f32,
 
+    /// With --axes, for axes with a `thesis`: a cluster takes the axis when
+    /// its relevance reaches this. The stance model reads the thesis with
+    /// the cluster's 8 most central statements; relevance is their mean
+    /// p_agree + p_disagree, the chance that a statement takes a side on
+    /// the thesis at all (statements about something else get "neutral").
+    #[arg(long, default_value_t = ReportOptions::default().axis_min_relevance, value_parser = values::unit)]
+    pub axis_min_relevance: f32,
+
     /// Smallest turn: the step of a speaker's mean stance, in units of the
     /// topic's own spread of stance scores (its standard deviation). A
     /// sign change needs this step, a retreat that keeps its sign needs
@@ -128,6 +138,14 @@ pub struct PipelineArgs {
     /// after several consistent ones count as a turn.
     #[arg(long, default_value_t = ShiftParams::default().min_confidence, value_parser = values::unit)]
     pub shift_min_confidence: f32,
+
+    /// Without --axes: split each topic by its embeddings (the main
+    /// opposition) instead of by the stance model's camps.
+    #[arg(long, conflicts_with = "axes")]
+    pub embedding_stance: bool,
+
+    #[command(flatten)]
+    pub stance_model: StanceModelArgs,
 }
 
 impl PipelineArgs {
@@ -136,6 +154,7 @@ impl PipelineArgs {
             cluster_threshold: self.cluster_threshold,
             min_topic_size: self.min_topic_size.max(1),
             axis_min_similarity: self.axis_min_similarity,
+            axis_min_relevance: self.axis_min_relevance,
             shift: ShiftParams {
                 min_change: self.shift_min_change,
                 min_confidence: self.shift_min_confidence,
@@ -215,6 +234,21 @@ pub fn make_report(
             input.display()
         );
     }
+    // The stance model is loaded before any statement is embedded, so that
+    // a missing or damaged one stops the run before the work.
+    let needs_model = match &axes_specs {
+        Some(specs) => specs.iter().any(|a| a.thesis.is_some()),
+        None => !pipeline.embedding_stance,
+    };
+    let stance = if needs_model {
+        Some(pipeline.stance_model.load(StanceOptions {
+            device: model_args.device,
+            dtype: model_args.dtype,
+            ..StanceOptions::default()
+        })?)
+    } else {
+        None
+    };
     let model_args = with_default_prompt(model_args)?;
     let mut encoder = LazyEncoder::new(&model_args);
     let embedded = encoder.embed(loaded)?;
@@ -231,6 +265,7 @@ pub fn make_report(
         &ReportInput {
             statements: &statements,
             embeddings: &embedded.embeddings,
+            stance: stance.as_ref().map(|m| m as &dyn PairStance),
             axes: axes
                 .as_ref()
                 .zip(pipeline.axes.as_ref())

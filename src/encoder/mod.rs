@@ -4,6 +4,7 @@ pub mod backbone;
 pub mod batching;
 pub mod device;
 pub mod embedder;
+pub mod engine;
 pub mod int8;
 pub mod oom;
 pub mod pooling;

@@ -2,13 +2,12 @@
 //! budget, run the backbone, pool, average windows, L2-normalize.
 
 use anyhow::{Context, Result};
-use candle_core::{DType, Device, Tensor};
+use candle_core::Device;
 use indicatif::ProgressBar;
 
-use super::backbone::Backbone;
 use super::batching::plan_batches;
 use super::device::{device_name, open_device, DeviceChoice};
-use super::int8::Int8Encoder;
+use super::engine::Engine;
 use super::oom::run_halving;
 use super::tokenize::{LongText, TextTokenizer, TokenizedText};
 use super::TextEmbedder;
@@ -46,9 +45,17 @@ pub enum Precision {
     Int8,
 }
 
-enum Engine {
-    Candle(Backbone),
-    Int8(Int8Encoder),
+impl Precision {
+    /// What `auto` means on `device`: int8 on the CPU, float16 on CUDA,
+    /// float32 elsewhere; other choices stay as they are.
+    pub fn resolve(self, device: &Device) -> Precision {
+        match (self, device) {
+            (Precision::Auto, Device::Cpu) => Precision::Int8,
+            (Precision::Auto, Device::Cuda(_)) => Precision::F16,
+            (Precision::Auto, _) => Precision::F32,
+            (p, _) => p,
+        }
+    }
 }
 
 impl Default for EncoderOptions {
@@ -102,32 +109,8 @@ impl SentenceEncoder {
             },
         };
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, layout.max_seq_length)?;
-        let precision = match (options.dtype, &device) {
-            (Precision::Auto, Device::Cpu) => Precision::Int8,
-            (Precision::Auto, Device::Cuda(_)) => Precision::F16,
-            (Precision::Auto, _) => Precision::F32,
-            (p, _) => p,
-        };
-        let engine = match precision {
-            Precision::Int8 => {
-                if !device.is_cpu() {
-                    anyhow::bail!(
-                        "--dtype int8 runs on the CPU only (use --device cpu, or f16/bf16 on a GPU)"
-                    );
-                }
-                Engine::Int8(Int8Encoder::load(&layout)?)
-            }
-            Precision::F16 => Engine::Candle(Backbone::load(&layout, &device, DType::F16)?),
-            Precision::Bf16 => {
-                if device.is_cpu() {
-                    anyhow::bail!("--dtype bf16 needs a GPU (the CPU supports f32, f16 and int8)");
-                }
-                Engine::Candle(Backbone::load(&layout, &device, DType::BF16)?)
-            }
-            Precision::F32 | Precision::Auto => {
-                Engine::Candle(Backbone::load(&layout, &device, DType::F32)?)
-            }
-        };
+        let precision = options.dtype.resolve(&device);
+        let engine = Engine::load(&layout, &device, precision)?;
         let name = format!(
             "{}|{:?}|{}|{:?}|{:?}",
             model.spec, layout.pooling, prompt, options.long_text, precision
@@ -226,38 +209,9 @@ impl SentenceEncoder {
         Ok(out)
     }
 
-    /// Pads a batch, runs the backbone and pools; returns `[batch × dim]` floats.
+    /// Runs the engine on a batch; returns `[batch × dim]` pooled floats.
     fn run_batch(&self, seqs: &[&[u32]]) -> Result<Vec<f32>> {
-        let backbone = match &self.engine {
-            Engine::Int8(m) => return m.forward(seqs, self.layout.pooling),
-            Engine::Candle(b) => b,
-        };
-        let width = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
-        let pad = self.pad_id();
-        let mut ids = Vec::with_capacity(seqs.len() * width);
-        let mut mask = Vec::with_capacity(seqs.len() * width);
-        for s in seqs {
-            ids.extend_from_slice(s);
-            ids.extend(std::iter::repeat_n(pad, width - s.len()));
-            mask.extend(std::iter::repeat_n(1u32, s.len()));
-            mask.extend(std::iter::repeat_n(0u32, width - s.len()));
-        }
-        let ids = Tensor::from_vec(ids, (seqs.len(), width), &self.device)?;
-        let mask = Tensor::from_vec(mask, (seqs.len(), width), &self.device)?;
-        let hidden = backbone.forward(&ids, &mask)?;
-        let pooled = super::pooling::pool(&hidden, &mask, self.layout.pooling)?;
-        Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
-    }
-
-    fn pad_id(&self) -> u32 {
-        #[derive(serde::Deserialize)]
-        struct Pad {
-            pad_token_id: Option<u32>,
-        }
-        serde_json::from_str::<Pad>(&self.layout.config_json)
-            .ok()
-            .and_then(|p| p.pad_token_id)
-            .unwrap_or(0)
+        self.engine.pooled(seqs, self.layout.pooling)
     }
 
     pub fn pooling(&self) -> Pooling {

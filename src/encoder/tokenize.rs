@@ -68,6 +68,11 @@ impl TextTokenizer {
         })
     }
 
+    /// The special tokens around one text: before it and after it.
+    pub fn frame_ids(&self) -> (&[u32], &[u32]) {
+        (&self.prefix, &self.suffix)
+    }
+
     /// Content tokens per window.
     pub fn window_len(&self) -> usize {
         self.max_len - self.prefix.len() - self.suffix.len()

@@ -1,11 +1,14 @@
 //! Evaluating volte against annotated data: detected shifts against gold
 //! shifts ([`shifts`]), and stance scores against gold stance labels
-//! ([`stance`]). Both read the same gold file ([`gold`]).
+//! ([`stance`]). Both read the same gold file ([`gold`]). The stance model
+//! against labelled (thesis, statement) pairs: [`stance_pairs`].
 
 pub mod gold;
 pub mod shifts;
 pub mod stance;
+pub mod stance_pairs;
 
 pub use gold::{read_gold, Gold, GoldShift, GoldSteady, StanceLabel};
 pub use shifts::{evaluate, matches_gold, Evaluation};
 pub use stance::{evaluate_stance, GroupStance, Orientation, StanceEvaluation};
+pub use stance_pairs::{evaluate_pairs, parse_answer, PairEvaluation};

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use super::gold::StanceLabel;
 use crate::report::model::Report;
-use crate::report::scoring::UNSUPERVISED;
+use crate::report::scoring::is_named_axis;
 
 /// How a group's scores were oriented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,7 +115,7 @@ pub fn evaluate_stance(report: &Report, labels: &[StanceLabel]) -> Result<Stance
             let s = &report.statements[*by_id.get(l.id.as_str())?];
             let (topic, score) = (s.topic?, s.stance?);
             let axis = report.topics.get(topic).and_then(|t| t.axis.as_deref());
-            let named = axis.filter(|a| *a != UNSUPERVISED);
+            let named = axis.filter(|a| is_named_axis(a));
             Some(Scored {
                 label: l,
                 topic,
@@ -173,19 +173,7 @@ fn group_figures(name: &str, labelled: usize, members: &[&Scored]) -> GroupStanc
         .filter(|s| s.label.stance < 0.0)
         .map(|s| s.score)
         .collect();
-    let auc = (!pro.is_empty() && !con.is_empty()).then(|| {
-        let wins: f64 = pro
-            .iter()
-            .flat_map(|p| {
-                con.iter().map(move |c| match p.total_cmp(c) {
-                    std::cmp::Ordering::Greater => 1.0,
-                    std::cmp::Ordering::Equal => 0.5,
-                    std::cmp::Ordering::Less => 0.0,
-                })
-            })
-            .sum();
-        wins / (pro.len() * con.len()) as f64
-    });
+    let auc = crate::stats::auc(&pro, &con);
     let fixed = members.iter().filter(|s| s.fixed).count();
     let orientation = match (members.len(), fixed) {
         (0, _) => None,
@@ -214,6 +202,7 @@ fn group_figures(name: &str, labelled: usize, members: &[&Scored]) -> GroupStanc
 mod tests {
     use super::*;
     use crate::report::model::{StatementEntry, Topic};
+    use crate::report::scoring::UNSUPERVISED;
 
     fn statement(id: &str, topic: Option<usize>, stance: Option<f32>) -> StatementEntry {
         StatementEntry {
@@ -242,6 +231,7 @@ mod tests {
             axis_pro: None,
             axis_con: None,
             axis_description: None,
+            axis_thesis: None,
             axis_similarity: None,
             stance_spread: None,
         }

@@ -51,6 +51,8 @@ pub struct FieldMap {
     pub date: String,
     pub source: String,
     pub lang: String,
+    /// More fields every record must have (e.g. a thesis, a gold label).
+    pub extra: Vec<String>,
 }
 
 impl Default for FieldMap {
@@ -62,6 +64,7 @@ impl Default for FieldMap {
             date: "date".into(),
             source: "source".into(),
             lang: "lang".into(),
+            extra: Vec::new(),
         }
     }
 }
@@ -252,6 +255,10 @@ impl Ctx<'_> {
             None => None,
         };
         let nonempty = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        let mut extra = Vec::with_capacity(self.opts.fields.extra.len());
+        for (name, value) in self.opts.fields.extra.iter().zip(f.extra) {
+            extra.push(nonempty(value).ok_or_else(|| format!("missing or empty {name:?} field"))?);
+        }
         Ok(Statement {
             id,
             text,
@@ -259,6 +266,7 @@ impl Ctx<'_> {
             date,
             source: nonempty(f.source),
             lang: nonempty(f.lang),
+            extra,
             line,
         })
     }
@@ -279,6 +287,8 @@ struct Fields {
     date: Option<String>,
     source: Option<String>,
     lang: Option<String>,
+    /// One value (or none) per extra field.
+    extra: Vec<Option<String>>,
 }
 
 fn split_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
@@ -348,6 +358,7 @@ fn read_jsonl(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
                 date: get(&fm.date)?,
                 source: get(&fm.source)?,
                 lang: get(&fm.lang)?,
+                extra: fm.extra.iter().map(|k| get(k)).collect::<Result<_, _>>()?,
             })
         })();
         match fields {
@@ -425,6 +436,21 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], dialect: Dialect) -> Result<(), I
             ),
         ));
     };
+    let mut extra_cols = Vec::with_capacity(fm.extra.len());
+    for name in &fm.extra {
+        match column(name)? {
+            Some(c) => extra_cols.push(Some(c)),
+            None => {
+                return Err(fatal(
+                    header.line,
+                    format!(
+                        "no {name:?} column in header (columns: {})",
+                        names.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
     let cols = [
         column(&fm.id)?,
         column(&fm.speaker)?,
@@ -479,6 +505,10 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], dialect: Dialect) -> Result<(), I
                 date: cell(cols[2])?,
                 source: cell(cols[3])?,
                 lang: cell(cols[4])?,
+                extra: extra_cols
+                    .iter()
+                    .map(|&c| cell(c))
+                    .collect::<Result<_, _>>()?,
             })
         })();
         match fields {

@@ -73,6 +73,10 @@ pub struct Statement {
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// Values of the extra fields the reader was asked for
+    /// ([`crate::input::reader::FieldMap::extra`]), in that order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
     pub line: usize,
 }
 

@@ -236,6 +236,7 @@ mod tests {
                 date: None,
                 source: None,
                 lang: None,
+                extra: Vec::new(),
                 line: i + 1,
             })
             .collect()

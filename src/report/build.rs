@@ -15,12 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Result};
 
 use super::grouping::{self, TopicGroup};
+use super::matching::{match_statements, MatchParams};
 use super::model::{Coverage, Report, Settings, StatementEntry, Topic};
 use super::scoring::{score_topics, Scores};
 use super::timelines::{build_series, speaker_of};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
+use crate::stance::cross_encoder::PairStance;
 use crate::stance::shifts::ShiftParams;
 use crate::stance::space::{centre_by_language, mean_of};
 
@@ -33,8 +35,12 @@ pub struct ReportOptions {
     /// Smallest topic made of clusters that match no axis (and, without
     /// axes, of any cluster).
     pub min_topic_size: usize,
-    /// A cluster's cosine to an axis must exceed this for the axis to apply.
+    /// A cluster's cosine to an axis must exceed this for the axis to apply
+    /// (axes given by examples).
     pub axis_min_similarity: f32,
+    /// A cluster's relevance to a thesis must reach this (axes with a
+    /// thesis, scored by the stance model; see [`super::matching`]).
+    pub axis_min_relevance: f32,
     /// Shift thresholds.
     pub shift: ShiftParams,
     /// Keywords per topic.
@@ -47,6 +53,7 @@ impl Default for ReportOptions {
             cluster_threshold: 0.9,
             min_topic_size: 2,
             axis_min_similarity: 0.0,
+            axis_min_relevance: 0.5,
             shift: ShiftParams::default(),
             keywords: 5,
         }
@@ -60,6 +67,8 @@ pub struct ReportInput<'a> {
     pub embeddings: &'a Embeddings,
     /// Stance axes with their embedded examples, and the file they came from.
     pub axes: Option<(&'a AxisSet, String)>,
+    /// The stance model, for axes with a thesis.
+    pub stance: Option<&'a dyn PairStance>,
     /// Model fingerprint.
     pub model: String,
     /// Input file names.
@@ -80,23 +89,31 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
     let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
     let axes = input.axes.as_ref().map(|(a, _)| *a);
     let all: Vec<usize> = (0..statements.len()).collect();
-    let matcher = axes.map(|a| a.matcher(&mean_of(input.embeddings, &all)));
-
     let clustering = grouping::cluster(&space, options.cluster_threshold)?;
-    let (groups, unassigned) = grouping::topics(
-        &space,
-        &clustering,
-        matcher.as_ref(),
-        options.axis_min_similarity,
-        options.min_topic_size,
-    );
+    let assigned = match axes {
+        Some(set) => match_statements(
+            &space,
+            statements,
+            &clustering,
+            set,
+            &set.matcher(&mean_of(input.embeddings, &all)),
+            input.stance,
+            MatchParams {
+                min_similarity: options.axis_min_similarity,
+                min_relevance: options.axis_min_relevance,
+            },
+        )?,
+        None => Vec::new(),
+    };
+    let (groups, unassigned) =
+        grouping::topics(&space, &clustering, &assigned, options.min_topic_size);
     let keywords = grouping::keywords(statements, &groups, &unassigned, options.keywords);
     let labels: Vec<String> = groups
         .iter()
         .zip(&keywords)
         .map(|(g, k)| topic_label(k, &statements[g.members[0]].text))
         .collect();
-    let scores = score_topics(&space, statements, &groups, axes);
+    let scores = score_topics(&space, statements, &groups, axes, input.stance, &assigned)?;
     let series = build_series(statements, &groups, &labels, &scores, &options.shift);
 
     let topic_of = topic_index(&groups, statements.len());
@@ -119,10 +136,10 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         generator: format!("volte {}", env!("CARGO_PKG_VERSION")),
         model: input.model.clone(),
         inputs: input.inputs.clone(),
-        stance_mode: if axes.is_some() {
-            "axes"
-        } else {
-            "unsupervised"
+        stance_mode: match (axes, input.stance) {
+            (Some(_), _) => "axes",
+            (None, Some(_)) => "camps",
+            (None, None) => "unsupervised",
         }
         .to_string(),
         axes_file: input.axes.as_ref().map(|(_, f)| f.clone()),
@@ -130,6 +147,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
             cluster_threshold: options.cluster_threshold,
             min_topic_size: options.min_topic_size,
             axis_min_similarity: options.axis_min_similarity,
+            axis_min_relevance: options.axis_min_relevance,
             shift_min_change: options.shift.min_change,
             shift_min_confidence: options.shift.min_confidence,
             centred_languages,
@@ -236,6 +254,7 @@ fn topics(
                 axis_pro: axis.map(|a| a.pro.clone()),
                 axis_con: axis.map(|a| a.con.clone()),
                 axis_description: axis.and_then(|a| a.description.clone()),
+                axis_thesis: axis.and_then(|a| a.thesis.clone()),
                 axis_similarity: axis.and_then(|a| a.similarity),
                 stance_spread: axis.map(|a| a.spread),
             }

@@ -3,13 +3,13 @@
 
 use anyhow::Result;
 
+use super::matching::Assigned;
 use crate::cluster::agglomerative::agglomerative;
 use crate::cluster::keywords::label_clusters;
 use crate::cluster::{Cluster, Clustering};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
-use crate::stance::axes::AxisMatcher;
-use crate::stance::space::{centroid, dot};
+use crate::stance::space::dot;
 
 /// Average-linkage clusters of the analysis-space vectors, cut at a cosine
 /// distance of `distance_threshold`; every statement is in exactly one
@@ -47,52 +47,55 @@ pub struct TopicGroup {
 }
 
 /// Turns clusters into topics. Without axes, every cluster of at least
-/// `min_size` statements is a topic. With axes, each cluster is matched to
-/// the axis closest to its centroid (when the cosine exceeds
-/// `axis_min_similarity`) and all clusters matched to one axis form a single
-/// topic — the axis is the question they debate, and a speaker's series on
+/// `min_size` statements is a topic. With axes, `assigned` gives each
+/// statement's axis ([`super::matching`]) and all statements of one axis
+/// form a single topic — the axis is the question they debate, and a speaker's series on
 /// it must see both sides; clusters that match no axis stay topics of their
 /// own (without a stance) when they have `min_size` statements. Returns the
 /// topics, largest first, and the statements left in no topic.
 pub fn topics(
     space: &Embeddings,
     clustering: &Clustering,
-    axes: Option<&AxisMatcher>,
-    axis_min_similarity: f32,
+    assigned: &[Option<Assigned>],
     min_size: usize,
 ) -> (Vec<TopicGroup>, Vec<usize>) {
-    let mut unassigned: Vec<usize> = clustering.unassigned.clone();
+    let mut unassigned: Vec<usize> = Vec::new();
     let mut plain: Vec<TopicGroup> = Vec::new();
     let mut per_axis: Vec<(Vec<usize>, f32, usize)> = Vec::new();
-    for c in &clustering.clusters {
-        let matched = axes.and_then(|a| {
-            let cen = centroid(space, &c.members);
-            tracing::debug!(
-                "cluster of {} (central statement #{}): axis similarities {:?}",
-                c.members.len(),
-                c.members[0],
-                a.similarities(&cen)
-            );
-            a.best_match(&cen, axis_min_similarity)
-        });
-        match matched {
-            Some((axis, sim)) => {
-                match per_axis.iter_mut().find(|(_, _, a)| *a == axis) {
-                    Some(entry) => {
-                        // The topic's similarity to its axis is that of its
-                        // best-matching cluster.
-                        entry.0.extend(&c.members);
-                        entry.1 = entry.1.max(sim);
-                    }
-                    None => per_axis.push((c.members.clone(), sim, axis)),
-                }
+    let mut take = |i: usize, rest: &mut Vec<usize>| match assigned.get(i).copied().flatten() {
+        Some(a) => match per_axis.iter_mut().find(|(_, _, x)| *x == a.axis) {
+            // The topic's similarity to its axis is that of its
+            // best-matching cluster.
+            Some(entry) => {
+                entry.0.push(i);
+                entry.1 = entry.1.max(a.similarity);
             }
-            None if c.members.len() >= min_size.max(1) => plain.push(TopicGroup {
-                members: c.members.clone(),
-                axis: None,
-            }),
-            None => unassigned.extend(&c.members),
+            None => per_axis.push((vec![i], a.similarity, a.axis)),
+        },
+        None => rest.push(i),
+    };
+    for c in &clustering.clusters {
+        let mut rest = Vec::new();
+        for &i in &c.members {
+            take(i, &mut rest);
         }
+        // What no axis took stays a topic of its own when large enough.
+        if rest.len() >= min_size.max(1) {
+            let members = if rest.len() == c.members.len() {
+                rest
+            } else {
+                by_centrality(space, &rest)
+            };
+            plain.push(TopicGroup {
+                members,
+                axis: None,
+            });
+        } else {
+            unassigned.extend(rest);
+        }
+    }
+    for &i in &clustering.unassigned {
+        take(i, &mut unassigned);
     }
     let mut out: Vec<TopicGroup> = per_axis
         .into_iter()
@@ -180,7 +183,7 @@ mod tests {
             [0.0, 0.0, 1.0],
         ]);
         let c = cluster(&e, 0.2).unwrap();
-        let (topics, unassigned) = topics(&e, &c, None, 0.0, 2);
+        let (topics, unassigned) = topics(&e, &c, &[], 2);
         assert_eq!(topics.len(), 1);
         assert_eq!(topics[0].members.len(), 3);
         assert_eq!(topics[0].members[0], 1);
@@ -200,6 +203,7 @@ mod tests {
             date: None,
             source: None,
             lang: None,
+            extra: Vec::new(),
             line: i + 1,
         })
         .collect();

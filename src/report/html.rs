@@ -160,12 +160,20 @@ fn write_topic(out: &mut String, view: &ReportView, topic: &Topic) {
         (Some(axis), Some(pro), Some(con)) => {
             let _ = write!(
                 out,
-                "<p>Axis <code>{}</code>{}</p><p class=\"pole\">+1 like: “{}”</p><p class=\"pole\">−1 like: “{}”</p>",
+                "<p>Axis <code>{}</code>{}</p>{}<p class=\"pole\">+1 like: “{}”</p><p class=\"pole\">−1 like: “{}”</p>",
                 escape(axis),
                 topic
                     .axis_description
                     .as_ref()
                     .map(|d| format!(": {}", escape(d)))
+                    .unwrap_or_default(),
+                topic
+                    .axis_thesis
+                    .as_ref()
+                    .map(|t| format!(
+                        "<p>Thesis (+1 agrees, −1 disagrees): “{}”</p>",
+                        escape(t)
+                    ))
                     .unwrap_or_default(),
                 escape(&clip(pro, 300)),
                 escape(&clip(con, 300))

@@ -56,6 +56,13 @@ pub fn render(report: &Report) -> String {
         match (&topic.axis, &topic.axis_pro, &topic.axis_con) {
             (Some(axis), Some(pro), Some(con)) => {
                 let _ = writeln!(out, "- axis: `{axis}`");
+                if let Some(thesis) = &topic.axis_thesis {
+                    let _ = writeln!(
+                        out,
+                        "  - thesis (+1 agrees, −1 disagrees): {}",
+                        quote(thesis)
+                    );
+                }
                 let _ = writeln!(out, "  - +1 like: {}", quote(pro));
                 let _ = writeln!(out, "  - −1 like: {}", quote(con));
             }

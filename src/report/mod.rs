@@ -2,7 +2,7 @@
 //!
 //! * [`model`]: the report as data (the JSON schema, `docs/report-schema.md`);
 //! * [`build`]: the pipeline from statements to a report, with its steps in
-//!   [`grouping`], [`scoring`] and [`timelines`];
+//!   [`grouping`], [`matching`], [`scoring`] and [`timelines`];
 //! * renderers: [`term`], [`markdown`], [`json`] and [`html`] (with [`svg`]
 //!   timelines), sharing [`view`].
 
@@ -11,6 +11,7 @@ pub mod grouping;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod matching;
 pub mod model;
 pub mod scoring;
 pub mod svg;

@@ -14,7 +14,8 @@ pub struct Report {
     pub model: String,
     /// Input file(s) the statements came from.
     pub inputs: Vec<String>,
-    /// Stance mode: `axes` (with the axes file path) or `unsupervised`.
+    /// Stance mode: `axes` (with the axes file path), `camps` (the stance
+    /// model without axes) or `unsupervised` (embedding oppositions).
     pub stance_mode: String,
     /// The axes file, in `axes` mode.
     #[serde(default)]
@@ -42,8 +43,13 @@ pub struct Settings {
     pub cluster_threshold: f32,
     /// Smallest topic (clusters without an axis).
     pub min_topic_size: usize,
-    /// Smallest cosine between a topic and an axis for the axis to apply.
+    /// Smallest cosine between a topic and an axis for the axis to apply
+    /// (axes given by examples).
     pub axis_min_similarity: f32,
+    /// Smallest relevance of a topic to a thesis for the axis to apply
+    /// (axes with a thesis).
+    #[serde(default)]
+    pub axis_min_relevance: f32,
     /// Smallest step of mean stance for a shift, in units of the topic's spread.
     pub shift_min_change: f32,
     /// Smallest confidence of a shift.
@@ -108,7 +114,8 @@ pub struct Topic {
     /// Member statement ids, central first.
     pub members: Vec<String>,
     /// The stance axis used inside this topic: an axis name from the axes
-    /// file, or `unsupervised` for the topic's main opposition.
+    /// file, `camps` for the stance model's camps, or `unsupervised` for the
+    /// topic's main embedding opposition.
     pub axis: Option<String>,
     /// Human description of the axis' positive pole (what +1 means).
     pub axis_pro: Option<String>,
@@ -117,6 +124,10 @@ pub struct Topic {
     /// The question of the axis (axes mode).
     #[serde(default)]
     pub axis_description: Option<String>,
+    /// The thesis the stance model scored the topic against (axes with a
+    /// `thesis`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis_thesis: Option<String>,
     /// Cosine between the topic and its axis (axes mode).
     #[serde(default)]
     pub axis_similarity: Option<f32>,

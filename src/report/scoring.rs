@@ -1,10 +1,15 @@
 //! Stance scores of every statement, topic by topic.
 
+use anyhow::Result;
+
 use super::grouping::TopicGroup;
+use super::matching::Assigned;
 use super::timelines::speaker_of;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
+use crate::stance::camps::camps;
+use crate::stance::cross_encoder::PairStance;
 use crate::stance::unsupervised::main_opposition;
 
 /// The stance axis a topic got, and what its poles mean.
@@ -18,6 +23,8 @@ pub struct TopicAxis {
     pub con: String,
     /// The axis' question (axes mode).
     pub description: Option<String>,
+    /// The axis' thesis, when the stance model scored the topic against it.
+    pub thesis: Option<String>,
     /// Cosine between topic and axis (axes mode).
     pub similarity: Option<f32>,
     /// Standard deviation of the topic's scores.
@@ -32,8 +39,17 @@ pub struct Scores {
     pub axes: Vec<Option<TopicAxis>>,
 }
 
-/// The name of the unsupervised axis in reports.
+/// The name of the unsupervised axis in reports (embedding oppositions).
 pub const UNSUPERVISED: &str = "unsupervised";
+
+/// The name of the camps axis in reports (the stance model without axes).
+pub const CAMPS: &str = "camps";
+
+/// Whether an axis name is one of an axes file (not a convention of the
+/// modes without axes).
+pub fn is_named_axis(name: &str) -> bool {
+    name != UNSUPERVISED && name != CAMPS
+}
 
 /// Without axes, topics where fewer speakers than this speak get no stance:
 /// the opposition inside a topic is learnt from disagreement between
@@ -42,36 +58,94 @@ pub const UNSUPERVISED: &str = "unsupervised";
 pub const MIN_SPEAKERS_UNSUPERVISED: usize = 2;
 
 /// Scores every topic: on its matched axis when there are axes (topics that
-/// matched none get no stance), else on its main opposition (topics with
-/// fewer than [`crate::stance::unsupervised::MIN_STATEMENTS`] statements or
+/// matched none get no stance); else, with the stance model, on the topic's
+/// camps ([`crate::stance::camps`]; only topics where some speaker speaks on
+/// two dates, as nothing can turn elsewhere); else on its main embedding
+/// opposition (topics with fewer than
+/// [`crate::stance::unsupervised::MIN_STATEMENTS`] statements or
 /// [`MIN_SPEAKERS_UNSUPERVISED`] speakers get no stance).
+///
+/// An axis with a thesis is scored by `stance` (the stance model) when it is
+/// given, an axis with examples by embeddings; an axis with neither that
+/// applies gives its topic no stance.
 pub fn score_topics(
     space: &Embeddings,
     statements: &[Statement],
     topics: &[TopicGroup],
     axes: Option<&AxisSet>,
-) -> Scores {
-    let mut stance = vec![None; space.len()];
+    stance: Option<&dyn PairStance>,
+    assigned: &[Option<Assigned>],
+) -> Result<Scores> {
+    // The stance model's answer on a statement's thesis, from matching.
+    let model_score = |i: usize| -> Option<f32> {
+        assigned
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|a| a.score)
+            .map(|s| s.stance())
+    };
+
+    let mut stance_of = vec![None; space.len()];
     let mut topic_axes = Vec::with_capacity(topics.len());
     for t in topics {
         let scored: Option<(TopicAxis, Vec<f32>)> = match axes {
-            Some(set) => t.axis.map(|(a, sim)| {
+            Some(set) => t.axis.and_then(|(a, sim)| {
                 let axis = &set.axes[a];
-                let s: Vec<f32> = t
-                    .members
-                    .iter()
-                    .map(|&i| axis.score(space.row(i)))
-                    .collect();
-                let info = TopicAxis {
+                let mut info = TopicAxis {
                     name: axis.spec.name.clone(),
-                    pro: axis.spec.pro[0].clone(),
-                    con: axis.spec.con[0].clone(),
+                    pro: axis.spec.pro.first().cloned().unwrap_or_default(),
+                    con: axis.spec.con.first().cloned().unwrap_or_default(),
                     description: Some(axis.spec.description.clone()).filter(|d| !d.is_empty()),
+                    thesis: None,
                     similarity: Some(sim),
                     spread: 0.0,
                 };
-                (info, s)
+                let s: Vec<f32> = match (&axis.spec.thesis, stance) {
+                    (Some(thesis), Some(_)) => {
+                        let s: Vec<f32> = t
+                            .members
+                            .iter()
+                            .map(|&i| model_score(i).expect("thesis axes are matched by the model"))
+                            .collect();
+                        // The poles are shown by the topic's own extremes.
+                        let (hi, lo) = extremes(&s);
+                        info.pro = statements[t.members[hi]].text.clone();
+                        info.con = statements[t.members[lo]].text.clone();
+                        info.thesis = Some(thesis.clone());
+                        s
+                    }
+                    _ if axis.spec.has_examples() => t
+                        .members
+                        .iter()
+                        .map(|&i| axis.score(space.row(i)))
+                        .collect(),
+                    _ => return None,
+                };
+                Some((info, s))
             }),
+            None if stance.is_some() => match stance {
+                Some(model) if can_turn(statements, &t.members) => {
+                    let texts: Vec<&str> = t
+                        .members
+                        .iter()
+                        .map(|&i| statements[i].text.as_str())
+                        .collect();
+                    camps(&texts, model)?.map(|c| {
+                        let info = TopicAxis {
+                            name: CAMPS.to_string(),
+                            pro: texts[c.positive_exemplar].to_string(),
+                            con: texts[c.negative_exemplar].to_string(),
+                            description: None,
+                            thesis: None,
+                            similarity: None,
+                            spread: 0.0,
+                        };
+                        (info, c.scores)
+                    })
+                }
+                _ => None,
+            },
             None if distinct_speakers(statements, &t.members) < MIN_SPEAKERS_UNSUPERVISED => None,
             None => main_opposition(&space.select(&t.members)).map(|o| {
                 let s: Vec<f32> = t.members.iter().map(|&i| o.score(space.row(i))).collect();
@@ -80,6 +154,7 @@ pub fn score_topics(
                     pro: statements[t.members[o.positive_exemplar]].text.clone(),
                     con: statements[t.members[o.negative_exemplar]].text.clone(),
                     description: None,
+                    thesis: None,
                     similarity: None,
                     spread: 0.0,
                 };
@@ -89,15 +164,34 @@ pub fn score_topics(
         topic_axes.push(scored.map(|(mut info, s)| {
             info.spread = std_dev(&s);
             for (&i, v) in t.members.iter().zip(s) {
-                stance[i] = Some(v);
+                stance_of[i] = Some(v);
             }
             info
         }));
     }
-    Scores {
-        stance,
+    Ok(Scores {
+        stance: stance_of,
         axes: topic_axes,
+    })
+}
+
+/// Whether some speaker of `members` speaks on two different dates: only
+/// then can a timeline of the topic turn.
+fn can_turn(statements: &[Statement], members: &[usize]) -> bool {
+    let mut first: std::collections::BTreeMap<&str, &crate::input::StatementDate> =
+        std::collections::BTreeMap::new();
+    for &i in members {
+        if let (Some(name), Some(date)) = (speaker_of(&statements[i]), &statements[i].date) {
+            match first.get(name) {
+                Some(d) if d.day != date.day => return true,
+                Some(_) => {}
+                None => {
+                    first.insert(name, date);
+                }
+            }
+        }
     }
+    false
 }
 
 fn distinct_speakers(statements: &[Statement], members: &[usize]) -> usize {
@@ -106,6 +200,21 @@ fn distinct_speakers(statements: &[Statement], members: &[usize]) -> usize {
         .filter_map(|&i| speaker_of(&statements[i]))
         .collect::<std::collections::BTreeSet<_>>()
         .len()
+}
+
+/// Positions of the highest and the lowest score (first on ties).
+fn extremes(v: &[f32]) -> (usize, usize) {
+    let mut hi = 0;
+    let mut lo = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[hi] {
+            hi = i;
+        }
+        if *x < v[lo] {
+            lo = i;
+        }
+    }
+    (hi, lo)
 }
 
 /// Population standard deviation.
@@ -130,6 +239,7 @@ mod tests {
             date: None,
             source: None,
             lang: None,
+            extra: Vec::new(),
             line: i + 1,
         }
     }
@@ -161,7 +271,7 @@ mod tests {
                 axis: None,
             },
         ];
-        let s = score_topics(&space, &statements, &topics, None);
+        let s = score_topics(&space, &statements, &topics, None, None, &[]).unwrap();
         let axis = s.axes[0].as_ref().unwrap();
         assert_eq!(axis.name, UNSUPERVISED);
         assert!(axis.spread > 0.5);
@@ -172,7 +282,12 @@ mod tests {
         // The same topic spoken by one speaker has no opposition.
         let mut alone = statements.clone();
         alone.iter_mut().for_each(|s| s.speaker = Some("A".into()));
-        assert_eq!(score_topics(&space, &alone, &topics, None).axes[0], None);
+        assert_eq!(
+            score_topics(&space, &alone, &topics, None, None, &[])
+                .unwrap()
+                .axes[0],
+            None
+        );
         assert!((std_dev(&[1.0, -1.0]) - 1.0).abs() < 1e-6);
     }
 }

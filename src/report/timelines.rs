@@ -123,6 +123,7 @@ mod tests {
             date: date.map(|d| StatementDate::parse(d).unwrap()),
             source: None,
             lang: None,
+            extra: Vec::new(),
             line: i + 1,
         }
     }
@@ -157,6 +158,7 @@ mod tests {
                 pro: "p".into(),
                 con: "c".into(),
                 description: None,
+                thesis: None,
                 similarity: None,
                 spread: 0.5,
             })],

@@ -115,9 +115,10 @@ pub fn coverage_lines(r: &Report) -> Vec<String> {
 /// One line naming the stance mode and settings.
 pub fn settings_line(r: &Report) -> String {
     let s = &r.settings;
-    let mode = match &r.axes_file {
-        Some(f) => format!("axes from {f}"),
-        None => "unsupervised (main opposition per topic)".to_string(),
+    let mode = match (&r.axes_file, r.stance_mode.as_str()) {
+        (Some(f), _) => format!("axes from {f}"),
+        (None, "camps") => "camps (the stance model's agreement between statements)".to_string(),
+        (None, _) => "unsupervised (main opposition per topic)".to_string(),
     };
     format!(
         "stance: {mode}; cluster threshold {}, min topic size {}, axis min similarity {}, shift min change {} spread(s), min confidence {}",

@@ -1,15 +1,19 @@
-//! Stance axes given by example statements (`--axes axes.toml`).
+//! Stance axes (`--axes axes.toml`): what a topic's +1 and −1 mean.
 //!
 //! ```toml
 //! [[axis]]
 //! name = "carbon-tax"
 //! description = "Should emissions be taxed?"
+//! thesis = "Emissions should be taxed."
+//! # optional: example statements of each side, in any language
 //! pro = ["Polluters should pay for their emissions.", "..."]
 //! con = ["La taxe carbone est un impôt injuste.", "..."]
 //! ```
 //!
-//! Examples may be in any language. They are embedded with the statements'
-//! model and used in two frames:
+//! An axis needs a `thesis` (one sentence, any language; +1 agrees with
+//! it) or `pro` and `con` examples, or both. With a thesis, statements are
+//! scored by the stance model ([`super::cross_encoder`]), which reads the
+//! thesis and the statement together. Without one, by their embeddings:
 //!
 //! * **Scoring.** Examples are centred on their own mean (the treatment the
 //!   statements get in the analysis space, see [`super::space`]), so that what
@@ -22,12 +26,13 @@
 //!   `pro` examples maps to +1 and that of the `con` examples to −1, and
 //!   scores are clipped to [−1, 1]. Real statements, which are not written as
 //!   textbook examples, usually land well inside that range.
-//! * **Matching topics** ([`AxisSet::matcher`]). Examples are centred on the
-//!   mean of the corpus' statements, as if they were statements of the
-//!   corpus; an axis' subject is the direction of its examples' mean. A topic
-//!   is about an axis when its centroid leans towards that direction more
-//!   than the average statement does (positive cosine); with several axes the
-//!   closest one wins.
+//!
+//! Either way, **matching topics** ([`AxisSet::matcher`]) uses embeddings:
+//! the thesis and the examples are centred on the mean of the corpus'
+//! statements, as if they were statements of the corpus; an axis' subject is
+//! the direction of their mean. A topic is about an axis when its centroid
+//! leans towards that direction more than the average statement does
+//! (positive cosine); with several axes the closest one wins.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -51,10 +56,41 @@ pub struct AxisSpec {
     /// The question the axis answers.
     #[serde(default)]
     pub description: String,
-    /// Statements at the +1 pole.
+    /// The position +1 stands for, as one sentence; scored with the stance
+    /// model.
+    #[serde(default)]
+    pub thesis: Option<String>,
+    /// Example statements at the +1 pole.
+    #[serde(default)]
     pub pro: Vec<String>,
-    /// Statements at the −1 pole.
+    /// Example statements at the −1 pole.
+    #[serde(default)]
     pub con: Vec<String>,
+}
+
+impl AxisSpec {
+    /// Whether the axis has examples of both poles (embedding scoring).
+    pub fn has_examples(&self) -> bool {
+        !self.pro.is_empty() && !self.con.is_empty()
+    }
+
+    /// What +1 means, in words.
+    pub fn pro_label(&self) -> String {
+        match (&self.thesis, self.pro.first()) {
+            (Some(t), _) => format!("agrees: {t}"),
+            (None, Some(p)) => p.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// What −1 means, in words.
+    pub fn con_label(&self) -> String {
+        match (&self.thesis, self.con.first()) {
+            (Some(t), _) => format!("disagrees: {t}"),
+            (None, Some(c)) => c.clone(),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,10 +115,18 @@ pub fn parse_axes(text: &str) -> Result<Vec<AxisSpec>> {
         if !names.insert(name.to_string()) {
             bail!("axis {name:?} is defined twice");
         }
-        for (pole, list) in [("pro", &a.pro), ("con", &a.con)] {
-            if list.iter().all(|t| t.trim().is_empty()) {
-                bail!("axis {name:?} needs at least one non-empty `{pole}` example");
+        let thesis = a.thesis.as_deref().map(str::trim);
+        if thesis == Some("") {
+            bail!("axis {name:?} has an empty `thesis`");
+        }
+        let (pro, con) = (non_empty(a.pro.clone()), non_empty(a.con.clone()));
+        match (thesis.is_some(), pro.is_empty(), con.is_empty()) {
+            (_, false, false) | (true, true, true) => {}
+            (false, true, true) => {
+                bail!("axis {name:?} needs a `thesis` or `pro` and `con` examples")
             }
+            (_, true, false) => bail!("axis {name:?} has `con` examples but no `pro` example"),
+            (_, false, true) => bail!("axis {name:?} has `pro` examples but no `con` example"),
         }
     }
     Ok(file
@@ -91,6 +135,7 @@ pub fn parse_axes(text: &str) -> Result<Vec<AxisSpec>> {
         .map(|a| AxisSpec {
             name: a.name.trim().to_string(),
             description: a.description.trim().to_string(),
+            thesis: a.thesis.map(|t| t.trim().to_string()),
             pro: non_empty(a.pro),
             con: non_empty(a.con),
         })
@@ -136,12 +181,18 @@ pub fn read_axes(path: &Path) -> Result<Vec<AxisSpec>> {
     })?)
 }
 
-/// The example texts to embed, in the order [`AxisSet::new`] expects: for
-/// each axis its `pro` examples, then its `con` examples.
+/// The texts to embed, in the order [`AxisSet::new`] expects: for each axis
+/// its thesis (if any), its `pro` examples, then its `con` examples.
 pub fn example_texts(specs: &[AxisSpec]) -> Vec<&str> {
     specs
         .iter()
-        .flat_map(|a| a.pro.iter().chain(&a.con).map(String::as_str))
+        .flat_map(|a| {
+            a.thesis
+                .iter()
+                .chain(&a.pro)
+                .chain(&a.con)
+                .map(String::as_str)
+        })
         .collect()
 }
 
@@ -152,7 +203,7 @@ pub struct Axis {
     /// Centred examples (scoring frame).
     pro: Vec<Vec<f32>>,
     con: Vec<Vec<f32>>,
-    /// The model's embeddings of all examples, `pro` then `con`.
+    /// The model's embeddings of the thesis and all examples.
     raw: Vec<Vec<f32>>,
     offset: f64,
     scale: f64,
@@ -165,7 +216,8 @@ impl Axis {
         top_mean(x, &self.pro) - top_mean(x, &self.con)
     }
 
-    /// The calibrated stance of a vector of the analysis space, in [−1, 1].
+    /// The calibrated stance of a vector of the analysis space, in [−1, 1]
+    /// (axes with examples; see [`AxisSpec::has_examples`]).
     pub fn score(&self, x: &[f32]) -> f32 {
         ((self.raw(x) - self.offset) / self.scale).clamp(-1.0, 1.0) as f32
     }
@@ -188,22 +240,54 @@ impl AxisSet {
     /// Builds the axes from their specs and the embeddings of
     /// [`example_texts`] (same order, L2-normalized model output).
     pub fn new(specs: Vec<AxisSpec>, examples: &Embeddings) -> Result<Self> {
-        let expected: usize = specs.iter().map(|a| a.pro.len() + a.con.len()).sum();
+        let expected: usize = specs
+            .iter()
+            .map(|a| usize::from(a.thesis.is_some()) + a.pro.len() + a.con.len())
+            .sum();
         if examples.len() != expected {
             bail!(
                 "{} example embeddings for {expected} axis examples",
                 examples.len()
             );
         }
-        let centred = centre(examples);
+        // Examples are centred among themselves; theses stay out of it.
+        let example_rows: Vec<usize> = {
+            let mut rows = Vec::new();
+            let mut next = 0;
+            for a in &specs {
+                next += usize::from(a.thesis.is_some());
+                rows.extend(next..next + a.pro.len() + a.con.len());
+                next += a.pro.len() + a.con.len();
+            }
+            rows
+        };
+        let centred_examples = centre(&examples.select(&example_rows));
+        let mut centred = Embeddings::empty(examples.dim());
+        let mut k = 0;
+        for i in 0..examples.len() {
+            if example_rows.get(k) == Some(&i) {
+                centred.push_row(centred_examples.row(k))?;
+                k += 1;
+            } else {
+                centred.push_row(examples.row(i))?;
+            }
+        }
         let mut axes = Vec::with_capacity(specs.len());
         let mut next = 0;
         for spec in specs {
+            let thesis_rows: Vec<usize> =
+                (next..next + usize::from(spec.thesis.is_some())).collect();
+            next += thesis_rows.len();
             let pro_rows: Vec<usize> = (next..next + spec.pro.len()).collect();
             next += spec.pro.len();
             let con_rows: Vec<usize> = (next..next + spec.con.len()).collect();
             next += spec.con.len();
-            let all: Vec<usize> = pro_rows.iter().chain(&con_rows).copied().collect();
+            let all: Vec<usize> = thesis_rows
+                .iter()
+                .chain(&pro_rows)
+                .chain(&con_rows)
+                .copied()
+                .collect();
             let rows = |r: &[usize]| -> Vec<Vec<f32>> {
                 r.iter().map(|&i| centred.row(i).to_vec()).collect()
             };
@@ -215,6 +299,10 @@ impl AxisSet {
                 offset: 0.0,
                 scale: 1.0,
             };
+            if !axis.spec.has_examples() {
+                axes.push(axis);
+                continue;
+            }
             let mean_raw =
                 |v: &[Vec<f32>]| v.iter().map(|e| axis.raw(e)).sum::<f64>() / v.len() as f64;
             let (p, c) = (mean_raw(&axis.pro), mean_raw(&axis.con));

@@ -8,7 +8,10 @@
 //! * [`shifts`]: turns in a speaker's dated stance series.
 
 pub mod axes;
+pub mod camps;
+pub mod cross_encoder;
 pub mod dates;
 pub mod shifts;
 pub mod space;
 pub mod unsupervised;
+pub mod weights;

@@ -1,0 +1,91 @@
+//! The transformer behind every model: token id sequences in, one pooled
+//! vector per sequence out, on candle (any device, float) or on the int8 CPU
+//! encoder. Sentence embeddings and the stance cross-encoder both run on it.
+
+use anyhow::{bail, Result};
+use candle_core::{DType, Device, Tensor};
+
+use super::backbone::Backbone;
+use super::int8::Int8Encoder;
+use super::sentence::Precision;
+use crate::model::{ModelLayout, Pooling};
+
+/// A loaded transformer.
+pub enum Engine {
+    Candle {
+        backbone: Backbone,
+        device: Device,
+        pad: u32,
+    },
+    Int8(Int8Encoder),
+}
+
+impl Engine {
+    /// Loads the weights of `layout` for `device` in `precision`, which must
+    /// already be resolved (not [`Precision::Auto`]).
+    pub fn load(layout: &ModelLayout, device: &Device, precision: Precision) -> Result<Self> {
+        let candle = |dtype| -> Result<Self> {
+            Ok(Self::Candle {
+                backbone: Backbone::load(layout, device, dtype)?,
+                device: device.clone(),
+                pad: pad_id(&layout.config_json),
+            })
+        };
+        match precision {
+            Precision::Int8 => {
+                if !device.is_cpu() {
+                    bail!(
+                        "--dtype int8 runs on the CPU only (use --device cpu, or f16/bf16 on a GPU)"
+                    );
+                }
+                Ok(Self::Int8(Int8Encoder::load(layout)?))
+            }
+            Precision::F16 => candle(DType::F16),
+            Precision::Bf16 => {
+                if device.is_cpu() {
+                    bail!("--dtype bf16 needs a GPU (the CPU supports f32, f16 and int8)");
+                }
+                candle(DType::BF16)
+            }
+            Precision::F32 | Precision::Auto => candle(DType::F32),
+        }
+    }
+
+    /// Pooled (not normalized) vectors of `seqs`: `seqs.len() × hidden`
+    /// floats. Candle batches are right-padded and masked.
+    pub fn pooled(&self, seqs: &[&[u32]], pooling: Pooling) -> Result<Vec<f32>> {
+        let (backbone, device, pad) = match self {
+            Self::Int8(m) => return m.forward(seqs, pooling),
+            Self::Candle {
+                backbone,
+                device,
+                pad,
+            } => (backbone, device, *pad),
+        };
+        let width = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut ids = Vec::with_capacity(seqs.len() * width);
+        let mut mask = Vec::with_capacity(seqs.len() * width);
+        for s in seqs {
+            ids.extend_from_slice(s);
+            ids.extend(std::iter::repeat_n(pad, width - s.len()));
+            mask.extend(std::iter::repeat_n(1u32, s.len()));
+            mask.extend(std::iter::repeat_n(0u32, width - s.len()));
+        }
+        let ids = Tensor::from_vec(ids, (seqs.len(), width), device)?;
+        let mask = Tensor::from_vec(mask, (seqs.len(), width), device)?;
+        let hidden = backbone.forward(&ids, &mask)?;
+        let pooled = super::pooling::pool(&hidden, &mask, pooling)?;
+        Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
+    }
+}
+
+fn pad_id(config_json: &str) -> u32 {
+    #[derive(serde::Deserialize)]
+    struct Pad {
+        pad_token_id: Option<u32>,
+    }
+    serde_json::from_str::<Pad>(config_json)
+        .ok()
+        .and_then(|p| p.pad_token_id)
+        .unwrap_or(0)
+}

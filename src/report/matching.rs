@@ -1,0 +1,132 @@
+//! Which axis each statement debates.
+//!
+//! * An axis with a thesis is matched statement by statement with the stance
+//!   model, when it is given: the model reads the thesis with every
+//!   statement, and a statement's *relevance* to the thesis is
+//!   `p_agree + p_disagree`, the chance that it takes a side on the thesis at
+//!   all (the model was trained to answer neutral for statements about
+//!   something else). Among the theses whose relevance reaches
+//!   `min_relevance`, a statement takes the one its embedding is closest to
+//!   (several theses of one debate are all relevant to much of it), and
+//!   keeps the model's score on it. One sentence carries too little for an embedding match: a
+//!   thesis in another language than the corpus, or worded as a policy while
+//!   the corpus reports speech, sits far from every cluster; and clusters
+//!   cut for topics can hold neighbouring questions (nuclear power next to a
+//!   carbon tax) that a thesis tells apart.
+//! * An axis given by examples is matched cluster by cluster by embeddings:
+//!   the cosine between the cluster's centroid and the axis' subject must
+//!   exceed `min_similarity` ([`crate::stance::axes::AxisMatcher`]); the
+//!   cluster's statements that no thesis took get that axis.
+
+use anyhow::Result;
+
+use crate::cluster::Clustering;
+use crate::embeddings::Embeddings;
+use crate::input::Statement;
+use crate::stance::axes::{AxisMatcher, AxisSet};
+use crate::stance::cross_encoder::{PairStance, StanceScore};
+use crate::stance::space::centroid;
+
+/// Thresholds of the match.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchParams {
+    pub min_similarity: f32,
+    pub min_relevance: f32,
+}
+
+/// A statement's axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assigned {
+    /// Index into the axis set.
+    pub axis: usize,
+    /// Cosine between the statement's cluster and the axis' subject.
+    pub similarity: f32,
+    /// The stance model's answer on the axis' thesis (thesis axes).
+    pub score: Option<StanceScore>,
+}
+
+/// The axis of every statement (same order as `statements`).
+pub fn match_statements(
+    space: &Embeddings,
+    statements: &[Statement],
+    clustering: &Clustering,
+    axes: &AxisSet,
+    matcher: &AxisMatcher,
+    stance: Option<&dyn PairStance>,
+    params: MatchParams,
+) -> Result<Vec<Option<Assigned>>> {
+    let n = statements.len();
+    let theses: Vec<(usize, &str)> = match stance {
+        Some(_) => axes
+            .axes
+            .iter()
+            .enumerate()
+            .filter_map(|(a, axis)| axis.spec.thesis.as_deref().map(|t| (a, t)))
+            .collect(),
+        None => Vec::new(),
+    };
+    // Similarity of each statement's cluster to each axis.
+    let mut similarities: Vec<Vec<f32>> = vec![Vec::new(); n];
+    let mut cluster_match: Vec<Option<(usize, f32)>> = vec![None; n];
+    for c in &clustering.clusters {
+        let sims = matcher.similarities(&centroid(space, &c.members));
+        let by_examples = sims
+            .iter()
+            .enumerate()
+            .filter(|(a, _)| axes.axes[*a].spec.thesis.is_none() || stance.is_none())
+            .filter(|(a, s)| axes.axes[*a].spec.has_examples() && **s > params.min_similarity)
+            .max_by(|x, y| x.1.total_cmp(y.1).then(y.0.cmp(&x.0)))
+            .map(|(a, &s)| (a, s));
+        tracing::debug!(
+            "cluster of {} (central statement #{}): axis similarities {:?}",
+            c.members.len(),
+            c.members[0],
+            sims
+        );
+        for &i in &c.members {
+            similarities[i] = sims.clone();
+            cluster_match[i] = by_examples;
+        }
+    }
+    let scores = match stance {
+        Some(model) if !theses.is_empty() => {
+            let pairs: Vec<(&str, &str)> = statements
+                .iter()
+                .flat_map(|s| theses.iter().map(move |(_, t)| (*t, s.text.as_str())))
+                .collect();
+            model.pair_stance(&pairs)?
+        }
+        _ => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        // Among the theses the statement takes a side on, the one closest
+        // to it.
+        let closeness = matcher.similarities(space.row(i));
+        let by_thesis = theses
+            .iter()
+            .enumerate()
+            .map(|(k, &(a, _))| (a, scores[i * theses.len() + k]))
+            .filter(|(_, s)| s.p_agree + s.p_disagree >= params.min_relevance)
+            .max_by(|x, y| {
+                closeness[x.0]
+                    .total_cmp(&closeness[y.0])
+                    .then(y.0.cmp(&x.0))
+            });
+        let sim = |a: usize| similarities[i].get(a).copied().unwrap_or(0.0);
+        out.push(match (by_thesis, cluster_match[i]) {
+            (Some((axis, score)), _) => Some(Assigned {
+                axis,
+                similarity: sim(axis),
+                score: Some(score),
+            }),
+            (None, Some((axis, similarity))) => Some(Assigned {
+                axis,
+                similarity,
+                score: None,
+            }),
+            (None, None) => None,
+        });
+    }
+    Ok(out)
+}
