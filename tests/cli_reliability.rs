@@ -176,7 +176,7 @@ fn a_failed_write_leaves_the_previous_output_whole() {
         .map(|i| format!("Statement number {i} about the budget.\n"))
         .collect();
     std::fs::write(&input, text).unwrap();
-    for name in ["out.jsonl", "out.npy"] {
+    for name in ["out.jsonl", "out.npy", "out.parquet"] {
         let output = dir.path().join(name);
         std::fs::write(&output, "previous output\n").unwrap();
         let ids = volte::output::npy::ids_path(&output);
@@ -198,7 +198,49 @@ fn a_failed_write_leaves_the_previous_output_whole() {
             assert_eq!(std::fs::read_to_string(&ids).unwrap(), "previous ids\n");
         }
     }
-    let mut expected = vec!["in.txt", "out.jsonl", "out.npy", "out.npy.ids.txt"];
+    let mut expected = vec![
+        "in.txt",
+        "out.jsonl",
+        "out.npy",
+        "out.npy.ids.txt",
+        "out.parquet",
+    ];
+    expected.sort();
+    assert_eq!(entries(dir.path()), expected, "no temporary file is left");
+}
+
+#[test]
+fn a_failed_write_of_a_search_result_leaves_the_previous_one_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = write_npy(dir.path(), "v.npy", &random_unit_rows(3000, 8, 7));
+    let cases: [(&str, &[&str]); 3] = [
+        ("similar.jsonl", &["similar"]),
+        ("pairs.jsonl", &["pairs", "-t", "0.5"]),
+        ("clusters.json", &["cluster", "--min-size", "1"]),
+    ];
+    for (name, command) in cases {
+        let output = dir.path().join(name);
+        std::fs::write(&output, "previous output\n").unwrap();
+        let args = [command, &[s(&npy), "-o", s(&output)][..]].concat();
+        let o = run_with_file_size_limit(&args, 64 << 10);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", err(&o));
+        assert!(
+            err(&o).contains(&output.display().to_string()),
+            "the error names the output: {}",
+            err(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&output).unwrap(),
+            "previous output\n"
+        );
+    }
+    let mut expected = vec![
+        "clusters.json",
+        "pairs.jsonl",
+        "similar.jsonl",
+        "v.npy",
+        "v.npy.ids.txt",
+    ];
     expected.sort();
     assert_eq!(entries(dir.path()), expected, "no temporary file is left");
 }
