@@ -628,19 +628,31 @@ fn rejects_go_next_to_the_output_and_never_go_stale() {
         "{\"id\":\"a\",\"text\":\"The cat sleeps.\"}\nbroken\n{\"id\":\"b\",\"text\":\"Le chat dort.\"}\n",
     )
     .unwrap();
+    let runs: [(&str, &[&str]); 4] = [
+        ("p.jsonl", &["pairs", "-t", "0.5"]),
+        ("c.json", &["cluster"]),
+        (
+            "r.json",
+            &["report", "--embedding-stance", "--format", "json"],
+        ),
+        ("s.jsonl", &["similar", "-k", "1"]),
+    ];
+    for (name, command) in runs {
+        let o = Command::new(env!("CARGO_BIN_EXE_volte"))
+            .current_dir(dir.path())
+            .env("VOLTE_NO_PROGRESS", "1")
+            .args(command)
+            .args(["in.jsonl", "-o", name, "--on-error", "skip"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{command:?}: {}", err(&o));
+        let rejects = dir.path().join(format!("{name}.rejects.jsonl"));
+        assert_eq!(json_lines(&rejects)[0]["line"], 2, "{command:?}");
+        assert!(!dir.path().join("volte-rejects.jsonl").exists());
+    }
     let output = dir.path().join("s.jsonl");
-    let o = Command::new(env!("CARGO_BIN_EXE_volte"))
-        .current_dir(dir.path())
-        .env("VOLTE_NO_PROGRESS", "1")
-        .args(["similar", "in.jsonl", "-k", "1", "-o", "s.jsonl"])
-        .args(["--on-error", "skip"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", err(&o));
     assert_eq!(json_lines(&output).len(), 2);
     let rejects = dir.path().join("s.jsonl.rejects.jsonl");
-    assert_eq!(json_lines(&rejects)[0]["line"], 2);
-    assert!(!dir.path().join("volte-rejects.jsonl").exists());
 
     // A clean run over the same output leaves no stale rejects behind.
     std::fs::write(
@@ -705,6 +717,15 @@ fn community_detection_keeps_to_the_minimum_size() {
     let c = volte::cluster::community::community_detection(&one, 0.5, 2).unwrap();
     assert!(c.clusters.is_empty(), "{c:?}");
     assert_eq!(c.unassigned, vec![0]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let npy = write_npy(dir.path(), "one.npy", &one);
+    let json = dir.path().join("c.json");
+    let o = volte(&["cluster", s(&npy), "--min-size", "2", "-o", s(&json)]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["clusters"], serde_json::json!([]), "{v}");
+    assert_eq!(v["unassigned"], serde_json::json!(["r0"]), "{v}");
 }
 
 #[test]
