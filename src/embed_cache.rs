@@ -10,6 +10,10 @@
 //! reader never sees half a batch. A torn final record (a writer killed
 //! mid-batch) is ignored on reading and cut off before the next append, so
 //! later records stay aligned.
+//!
+//! The cache is an optimisation: a failure to store new records is returned
+//! next to the embeddings (see [`Cached::not_stored`]) instead of failing
+//! the embedding, and a vector that is not finite is never stored.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -18,7 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::embeddings::Embeddings;
+use crate::embeddings::{first_non_finite_row, Embeddings, NotFinite};
 use crate::encoder::TextEmbedder;
 
 type Key = [u8; 32];
@@ -72,13 +76,9 @@ impl EmbeddingCache {
     }
 
     /// Embeds `texts` in order, computing only those not cached yet (each
-    /// distinct text once) and storing them. Returns the embeddings and how
-    /// many texts were served from the cache.
-    pub fn embed(
-        &mut self,
-        embedder: &mut dyn TextEmbedder,
-        texts: &[&str],
-    ) -> Result<(Embeddings, usize)> {
+    /// distinct text once) and storing them. A computed vector that is not
+    /// finite is a [`NotFinite`] error naming the first text that has one.
+    pub fn embed(&mut self, embedder: &mut dyn TextEmbedder, texts: &[&str]) -> Result<Cached> {
         let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
         let mut missing: Vec<usize> = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -92,9 +92,13 @@ impl EmbeddingCache {
                 .iter()
                 .filter(|k| !self.entries.contains_key(*k))
                 .count();
+        let mut not_stored = None;
         if !missing.is_empty() {
             let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
             let fresh = embedder.embed(&todo)?;
+            if let Some(j) = first_non_finite_row(&fresh) {
+                return Err(NotFinite { row: missing[j] }.into());
+            }
             let mut batch = Vec::with_capacity(missing.len() * record_len(self.dim));
             for (j, &i) in missing.iter().enumerate() {
                 let row = fresh.row(j).to_vec();
@@ -104,15 +108,32 @@ impl EmbeddingCache {
                 }
                 self.entries.insert(keys[i], row);
             }
-            self.append(&batch)
-                .with_context(|| format!("writing {}", self.file.display()))?;
+            not_stored = self
+                .append(&batch)
+                .with_context(|| format!("writing {}", self.file.display()))
+                .err();
         }
         let mut out = Embeddings::empty(self.dim);
         for k in &keys {
             out.push_row(&self.entries[k])?;
         }
-        Ok((out, hits))
+        Ok(Cached {
+            embeddings: out,
+            hits,
+            not_stored,
+        })
     }
+}
+
+/// What [`EmbeddingCache::embed`] returns.
+pub struct Cached {
+    /// One row per text, in order.
+    pub embeddings: Embeddings,
+    /// Texts served from the cache.
+    pub hits: usize,
+    /// Why the new vectors could not be stored, if they could not (they are
+    /// still returned).
+    pub not_stored: Option<anyhow::Error>,
 }
 
 impl EmbeddingCache {
@@ -173,11 +194,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut model = Counting(0);
         let mut cache = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
-        let (e, hits) = cache.embed(&mut model, &["ab", "abc", "ab"]).unwrap();
+        let c = cache.embed(&mut model, &["ab", "abc", "ab"]).unwrap();
+        let (e, hits) = (c.embeddings, c.hits);
         assert_eq!((model.0, hits), (2, 0));
         assert_eq!(e.row(0), e.row(2));
         let mut again = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
-        let (e2, hits) = again.embed(&mut model, &["abc", "ab", "x"]).unwrap();
+        let c = again.embed(&mut model, &["abc", "ab", "x"]).unwrap();
+        let (e2, hits) = (c.embeddings, c.hits);
         assert_eq!((model.0, hits), (3, 2));
         assert_eq!(e2.row(0), e.row(1));
         let mut other = EmbeddingCache::open(dir.path(), "other-model", 2).unwrap();
@@ -191,7 +214,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut model = Counting(0);
         let mut cache = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
-        let (first, _) = cache.embed(&mut model, &["ab"]).unwrap();
+        let first = cache.embed(&mut model, &["ab"]).unwrap().embeddings;
         // A writer killed half-way through its next record.
         let file = cache.file.clone();
         let mut f = std::fs::OpenOptions::new()
@@ -202,7 +225,7 @@ mod tests {
         drop(f);
         let mut again = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
         assert_eq!(again.len(), 1);
-        let (e, _) = again.embed(&mut model, &["abc"]).unwrap();
+        let e = again.embed(&mut model, &["abc"]).unwrap().embeddings;
         assert_eq!(
             std::fs::metadata(&file).unwrap().len(),
             2 * record_len(2) as u64
@@ -211,6 +234,48 @@ mod tests {
         assert_eq!(reread.len(), 2);
         assert_eq!(reread.entries[&key("ab")], first.row(0));
         assert_eq!(reread.entries[&key("abc")], e.row(0));
+    }
+
+    /// NaN for texts that contain "x".
+    struct Overflowing;
+    impl TextEmbedder for Overflowing {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+            let mut e = Embeddings::empty(2);
+            for t in texts {
+                let v = if t.contains('x') { f32::NAN } else { 1.0 };
+                e.push_row(&[v, 0.0])?;
+            }
+            Ok(e)
+        }
+        fn fingerprint(&self) -> String {
+            "overflowing".into()
+        }
+    }
+
+    #[test]
+    fn vectors_that_are_not_finite_are_refused_and_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        let e = cache
+            .embed(&mut Overflowing, &["a", "a", "bx", "c"])
+            .err()
+            .unwrap();
+        assert_eq!(e.downcast_ref::<NotFinite>().unwrap().row, 2);
+        assert!(EmbeddingCache::open(dir.path(), "m", 2).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_failed_store_still_returns_the_vectors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        // The cache file cannot be opened for appending.
+        std::fs::create_dir(&cache.file).unwrap();
+        let c = cache.embed(&mut Counting(0), &["ab"]).unwrap();
+        assert_eq!(c.embeddings.len(), 1);
+        assert!(c.not_stored.is_some());
     }
 
     /// Maps a text to `dim` values derived from its length.

@@ -5,10 +5,26 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
-use volte::input::InputError;
+use volte::errors::{is_broken_pipe, is_user_error};
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files of outputs
+/// still being written (their final names keep what they held), then exit
+/// with 128 + the signal number, as a shell reports it.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                volte::output::atomic::remove_unfinished();
+                std::process::exit(128 + signal);
+            }
+        });
+    }
+}
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    clean_up_on_signals();
     let level = match cli.verbose {
         0 => "warn",
         1 => "info",
@@ -24,9 +40,12 @@ fn main() -> ExitCode {
         .init();
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our standard output has gone (`| head`): stop
+        // quietly, as Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("volte: error: {e:#}");
-            if e.chain().any(|c| c.downcast_ref::<InputError>().is_some()) {
+            if is_user_error(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

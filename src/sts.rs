@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Result};
 
 use crate::embeddings::cosine;
 use crate::encoder::TextEmbedder;
+use crate::input::{Dialect, InputError, Item, Rows};
 use crate::stats::spearman;
 
 /// One gold pair.
@@ -18,37 +19,64 @@ pub struct StsPair {
     pub score: f64,
 }
 
-/// Reads an STS CSV; errors name the file and line.
+/// Reads an STS CSV (RFC 4180 quoting, no header); every fault is an
+/// [`InputError`] naming the file and line.
 pub fn read_sts(path: &Path) -> Result<Vec<StsPair>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| InputError {
+        file: name.clone(),
+        line: 0,
+        reason: format!("cannot read: {e}"),
+    })?;
+    Ok(parse_sts(&name, &bytes)?)
+}
+
+/// Parses the bytes of an STS CSV; `name` is used in errors.
+pub fn parse_sts(name: &str, bytes: &[u8]) -> Result<Vec<StsPair>, InputError> {
+    let fault = |line: usize, reason: String| InputError {
+        file: name.to_string(),
+        line,
+        reason,
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut pairs = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("{}: malformed CSV", path.display()))?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        if rec.len() != 3 {
-            bail!(
-                "{}:{line}: expected 3 columns (sentence1,sentence2,score), got {}",
-                path.display(),
-                rec.len()
-            );
+    for item in Rows::new(bytes, Dialect::Csv(b',')) {
+        let row = match item {
+            Item::Blank(_) => continue,
+            Item::Bad { line, reason, .. } => return Err(fault(line, reason)),
+            Item::Row(r) => r,
+        };
+        let line = row.line;
+        if row.fields.len() != 3 {
+            return Err(fault(
+                line,
+                format!(
+                    "expected 3 columns (sentence1,sentence2,score), got {}",
+                    row.fields.len()
+                ),
+            ));
         }
-        let score: f64 = rec[2].trim().parse().with_context(|| {
-            format!(
-                "{}:{line}: score {:?} is not a number",
-                path.display(),
-                &rec[2]
-            )
-        })?;
+        let text = |i: usize| {
+            std::str::from_utf8(&row.fields[i])
+                .map(str::to_string)
+                .map_err(|e| fault(line, format!("invalid UTF-8 at byte {}", e.valid_up_to())))
+        };
+        let raw_score = text(2)?;
+        let score: f64 = raw_score
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite())
+            .ok_or_else(|| fault(line, format!("score {raw_score:?} is not a finite number")))?;
         pairs.push(StsPair {
-            sentence1: rec[0].to_string(),
-            sentence2: rec[1].to_string(),
+            sentence1: text(0)?,
+            sentence2: text(1)?,
             score,
         });
     }
-    ensure!(!pairs.is_empty(), "{}: no pairs", path.display());
+    if pairs.is_empty() {
+        return Err(fault(0, "no pairs".into()));
+    }
     Ok(pairs)
 }
 
@@ -57,7 +85,13 @@ pub fn read_sts(path: &Path) -> Result<Vec<StsPair>> {
 pub struct StsResult {
     pub pairs: usize,
     pub unique_sentences: usize,
-    pub spearman: f64,
+    /// `None` when it is undefined: the gold scores (or the cosines) are
+    /// all equal.
+    pub spearman: Option<f64>,
+}
+
+fn is_constant(v: &[f64]) -> bool {
+    v.windows(2).all(|w| w[0] == w[1])
 }
 
 /// Embeds each distinct sentence once and correlates cosines with gold scores.
@@ -103,6 +137,10 @@ pub fn evaluate(
     Ok(StsResult {
         pairs: pairs.len(),
         unique_sentences: unique.len(),
-        spearman: spearman(&cos, &gold),
+        spearman: if is_constant(&cos) || is_constant(&gold) {
+            None
+        } else {
+            Some(spearman(&cos, &gold))
+        },
     })
 }

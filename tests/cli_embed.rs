@@ -106,7 +106,7 @@ fn stdin_plain_text_and_csv() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("1 blank line(s)"), "{}", stderr(&o));
     let (ids, emb) = volte::output::npy::read(&out).unwrap();
-    assert_eq!(ids, vec!["1", "3", "4", "5"]);
+    assert_eq!(ids, vec!["line:1", "line:3", "line:4", "line:5"]);
     let fr_en = volte::embeddings::cosine(emb.row(0), emb.row(1));
     let fr_de = volte::embeddings::cosine(emb.row(0), emb.row(2));
     let unrelated = volte::embeddings::cosine(emb.row(0), emb.row(3));
@@ -213,7 +213,7 @@ fn usage_errors_exit_2_and_runtime_errors_exit_1() {
     let o = volte(&["embed"], None);
     assert_eq!(o.status.code(), Some(2));
     let o = volte(&["embed", "x.jsonl", "-o", "out.weird"], None);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("use a .npy, .parquet or .jsonl name"),
         "{}",

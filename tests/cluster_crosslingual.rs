@@ -71,7 +71,8 @@ fn embed(texts: &[String]) -> Embeddings {
         .expect("opening the embedding cache");
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let (emb, hits) = cache.embed(&mut encoder, &refs).expect("embedding");
+    let cached = cache.embed(&mut encoder, &refs).expect("embedding");
+    let (emb, hits) = (cached.embeddings, cached.hits);
     eprintln!(
         "embedded {} sentences ({hits} cached) in {:.1} s",
         refs.len(),

@@ -1,18 +1,20 @@
 //! `volte cluster`: group statements into topics, with a medoid and keywords
 //! per topic, as one JSON document.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::common::{load_or_embed, progress, InputArgs, ModelArgs};
-use super::search_io::{backend, create_output, label, Label};
+use super::common::{load_input, progress, InputArgs, LazyEncoder, Loaded, ModelArgs};
+use super::output_file::OutputFile;
+use super::search_io::{backend, label, Label};
+use super::values;
 use volte::cluster::agglomerative::{agglomerative, MAX_ROWS};
 use volte::cluster::community::community_detection_with;
 use volte::cluster::keywords::label_clusters;
+use volte::output::atomic::check_writable;
 use volte::similarity::SearchOptions;
 
 /// How statements are grouped.
@@ -71,7 +73,7 @@ pub struct ClusterArgs {
     pub method: Method,
     /// Cosine similarity that holds a topic together [default: 0.92 for
     /// community, 0.9 for agglomerative].
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = values::cosine)]
     pub threshold: Option<f32>,
     /// Smallest topic; smaller groups are left unassigned.
     #[arg(long, default_value_t = 2)]
@@ -112,17 +114,22 @@ pub fn run(args: ClusterArgs) -> Result<()> {
     let threshold = args
         .threshold
         .unwrap_or_else(|| args.method.default_threshold());
-    if !(-1.0..=1.0).contains(&threshold) {
-        bail!("--threshold must be a cosine similarity between -1 and 1");
+    check_writable(&args.output)?;
+    let rejects = args
+        .input_args
+        .rejects_for(&args.input, Some(&args.output))?;
+    let loaded = load_input(&args.input, &args.input_args)?;
+    if let Loaded::Statements(_, read) = &loaded {
+        rejects.settle(&[read])?;
     }
-    let input = load_or_embed(&args.input, &args.input_args, &args.model)?;
-    let n = input.ids.len();
+    let n = loaded.len();
     if args.method == Method::Agglomerative && n > MAX_ROWS {
         bail!(
             "{n} statements: agglomerative clustering is limited to {MAX_ROWS} (it keeps every \
              pairwise distance in memory); use --method community"
         );
     }
+    let input = LazyEncoder::new(&args.model).embed(loaded)?;
     let started = std::time::Instant::now();
     let mut clustering = match args.method {
         Method::Community => {
@@ -168,10 +175,11 @@ pub fn run(args: ClusterArgs) -> Result<()> {
             .map(|&i| input.ids[i].as_str())
             .collect(),
     };
-    let mut out = create_output(&args.output)?;
-    serde_json::to_writer_pretty(&mut out, &document)?;
-    out.write_all(b"\n")?;
-    out.flush()?;
+    let mut out = OutputFile::create(&args.output)?;
+    let mut text = serde_json::to_vec_pretty(&document)?;
+    text.push(b'\n');
+    out.put(&text)?;
+    out.finish()?;
     let clustered: usize = clustering.clusters.iter().map(|c| c.members.len()).sum();
     eprintln!(
         "volte: {} topic(s) covering {clustered} of {n} statement(s), {} unassigned \

@@ -1,19 +1,24 @@
-//! Options and steps shared by the subcommands: reading statements, loading
-//! the model, embedding with a progress bar, and the run summary.
+//! Options and steps shared by the subcommands: reading statements and
+//! their rejects, loading the model, embedding (through the embedding cache
+//! when it is usable) with a progress bar, and the run summary.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::values;
 use volte::embed_cache::EmbeddingCache;
-use volte::embeddings::Embeddings;
+use volte::embeddings::{first_non_finite_row, Embeddings, NotFinite};
 use volte::encoder::{DeviceChoice, EncoderOptions, LongText, Precision, SentenceEncoder};
-use volte::input::reader::{write_rejects, FieldMap};
+use volte::errors::UsageError;
+use volte::input::reader::FieldMap;
 use volte::input::{read_statements, InputFormat, OnError, ReadOptions, ReadOutcome, Statement};
 use volte::model::{self, ResolvedModel};
+use volte::output::atomic::check_writable;
 use volte::output::{read_embeddings, EmbeddingFormat};
 
 /// Which model to use and how to run it.
@@ -46,7 +51,7 @@ pub struct ModelArgs {
     pub long_text: LongText,
 
     /// Padded tokens per encoder batch (memory/speed trade-off).
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, default_value_t = 8192, value_parser = values::at_least_one)]
     pub batch_tokens: usize,
 
     /// Numeric precision: `auto` is int8 on the CPU (fast; cosine ≥ 0.99 to
@@ -62,7 +67,7 @@ impl ModelArgs {
             prompt_name: self.prompt_name.clone(),
             prompt: self.prompt.clone(),
             long_text: self.long_text,
-            token_budget: self.batch_tokens.max(1),
+            token_budget: self.batch_tokens,
             dtype: self.dtype,
             ..EncoderOptions::default()
         }
@@ -87,14 +92,19 @@ impl ModelArgs {
 /// How to read the statements.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// Input format; by default guessed from the extension (.jsonl, .csv,
-    /// .tsv, .txt), else from the content.
+    /// Input format. By default the extension decides (.jsonl/.ndjson/.json,
+    /// .csv, .tsv/.tab, .txt/.text); otherwise (standard input, other names)
+    /// the first non-blank line does: `{` is JSON lines, a header row naming
+    /// the text column is CSV or TSV, anything else plain text. A first line
+    /// that is only the text column's name is refused as ambiguous. CSV
+    /// follows RFC 4180 quoting; TSV has no quoting (fields are read as
+    /// written, quotes included).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     /// Field (JSONL key or CSV column) holding the statement text.
     #[arg(long, default_value = "text")]
     pub text_field: String,
-    /// Field holding the statement id (default: the line number).
+    /// Field holding the statement id (default: `line:N`, N the line number).
     #[arg(long, default_value = "id")]
     pub id_field: String,
     /// Field holding who made the statement.
@@ -114,10 +124,20 @@ pub struct InputArgs {
     /// rejects file.
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     pub on_error: OnError,
-    /// Where rejected records go with `--on-error skip` (JSON lines).
-    /// Default: `<output>.rejects.jsonl`, or `volte-rejects.jsonl`.
+    /// Where rejected records go with `--on-error skip` (JSON lines, written
+    /// even when empty). Default: `<output>.rejects.jsonl`, or
+    /// `<input>.rejects.jsonl` when the output is standard output; that
+    /// default file is removed by a run that rejects nothing, so it never
+    /// outlives the output it belongs to.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+}
+
+/// Where a run's rejected records go.
+pub struct Rejects {
+    path: Option<PathBuf>,
+    explicit: bool,
+    skip: bool,
 }
 
 impl InputArgs {
@@ -137,38 +157,87 @@ impl InputArgs {
         }
     }
 
-    /// Reads statements, writes the rejects file if any, and reports counts.
-    pub fn read(&self, path: &Path, output: Option<&Path>) -> Result<ReadOutcome> {
-        self.read_with_fields(path, output, &[])
+    /// The rejects file of a run reading `input` and writing `output`
+    /// (`None` or `-` for standard output), checked for writability before
+    /// any work when bad records are to be skipped.
+    pub fn rejects_for(&self, input: &Path, output: Option<&Path>) -> Result<Rejects> {
+        let beside = |p: &Path| {
+            let mut s = p.as_os_str().to_owned();
+            s.push(".rejects.jsonl");
+            PathBuf::from(s)
+        };
+        let skip = self.on_error == OnError::Skip;
+        let path = match (&self.rejects, output.filter(|o| o.as_os_str() != "-")) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(o)) => Some(beside(o)),
+            (None, None) if input.as_os_str() != "-" => Some(beside(input)),
+            (None, None) if skip => {
+                return Err(UsageError::new(
+                    "--on-error skip reading standard input and writing standard output needs \
+                     --rejects FILE for the rejected records",
+                )
+                .into())
+            }
+            (None, None) => None,
+        };
+        if skip {
+            if let Some(p) = &path {
+                check_writable(p)?;
+            }
+        }
+        Ok(Rejects {
+            path,
+            explicit: self.rejects.is_some(),
+            skip,
+        })
+    }
+
+    /// Reads statements (rejects are kept in the outcome; see [`Rejects::settle`]).
+    pub fn read(&self, path: &Path) -> Result<ReadOutcome> {
+        self.read_with_fields(path, &[])
     }
 
     /// Like [`InputArgs::read`], also requiring the fields `extra` in every
     /// record (their values land in [`Statement::extra`]).
-    pub fn read_with_fields(
-        &self,
-        path: &Path,
-        output: Option<&Path>,
-        extra: &[String],
-    ) -> Result<ReadOutcome> {
-        let out = read_statements(path, &self.options(extra))?;
-        if !out.rejects.is_empty() {
-            let rejects = self.rejects.clone().unwrap_or_else(|| match output {
-                Some(o) => {
-                    let mut s = o.as_os_str().to_owned();
-                    s.push(".rejects.jsonl");
-                    PathBuf::from(s)
+    pub fn read_with_fields(&self, path: &Path, extra: &[String]) -> Result<ReadOutcome> {
+        Ok(read_statements(path, &self.options(extra))?)
+    }
+}
+
+impl Rejects {
+    /// Writes the rejected records of `reads` (each names its file and
+    /// line), or removes a stale default rejects file when there are none.
+    pub fn settle(&self, reads: &[&ReadOutcome]) -> Result<()> {
+        let all: Vec<volte::input::Reject> = reads
+            .iter()
+            .flat_map(|r| r.rejects.iter().cloned())
+            .collect();
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        if all.is_empty() && !(self.explicit && self.skip) {
+            if !self.explicit {
+                match std::fs::remove_file(path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(e).with_context(|| {
+                            format!("removing the stale rejects file {}", path.display())
+                        })
+                    }
                 }
-                None => PathBuf::from("volte-rejects.jsonl"),
-            });
-            write_rejects(&rejects, &out.rejects)
-                .with_context(|| format!("writing {}", rejects.display()))?;
+            }
+            return Ok(());
+        }
+        volte::output::rejects::write(path, &all)?;
+        if !all.is_empty() {
             eprintln!(
                 "volte: {} bad record(s) skipped, listed with reasons in {}",
-                out.rejects.len(),
-                rejects.display()
+                all.len(),
+                path.display()
             );
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -188,19 +257,36 @@ pub fn progress(len: usize, what: &str) -> ProgressBar {
     pb
 }
 
-/// Embeds texts in input order with a progress bar.
-pub fn embed_texts(encoder: &mut SentenceEncoder, texts: &[&str]) -> Result<Embeddings> {
-    let pb = progress(texts.len(), "embedding");
-    // Chunks keep sorting and padding local while the bar advances steadily.
-    let mut out = Embeddings::empty(volte::encoder::TextEmbedder::dim(encoder));
-    for chunk in texts.chunks(4096) {
-        let e = encoder.embed_with_progress(chunk, Some(&pb))?;
-        for i in 0..e.len() {
-            out.push_row(e.row(i))?;
-        }
+/// The error for a statement whose embedding is not finite.
+pub fn not_finite(input: &Path, s: &Statement) -> anyhow::Error {
+    let name = if input.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        input.display().to_string()
+    };
+    anyhow!(
+        "{name}:{}: the embedding of statement {:?} is not finite (NaN or infinity); nothing was \
+         written. The model overflows on this text, or its weights are damaged",
+        s.line,
+        s.id
+    )
+}
+
+/// Embeds statements in input order (a progress bar advancing per
+/// statement); an embedding that is not finite is an error naming its
+/// statement.
+pub fn embed_statements(
+    encoder: &mut SentenceEncoder,
+    input: &Path,
+    statements: &[Statement],
+    bar: &ProgressBar,
+) -> Result<Embeddings> {
+    let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+    let e = encoder.embed_with_progress(&texts, Some(bar))?;
+    if let Some(row) = first_non_finite_row(&e) {
+        return Err(not_finite(input, &statements[row]));
     }
-    pb.finish_and_clear();
-    Ok(out)
+    Ok(e)
 }
 
 /// The encoder summary line printed after embedding.
@@ -217,59 +303,179 @@ pub fn encode_summary(encoder: &SentenceEncoder) -> String {
     )
 }
 
+/// The embedding cache of `encoder`'s model, or `None` (with one warning
+/// per run) when it cannot be used: the cache only saves time.
+pub fn open_cache(encoder: &SentenceEncoder) -> Option<EmbeddingCache> {
+    let dim = volte::encoder::TextEmbedder::dim(encoder);
+    let fingerprint = volte::encoder::TextEmbedder::fingerprint(encoder);
+    let opened = model::cache::embeddings_dir()
+        .and_then(|dir| EmbeddingCache::open(&dir, &fingerprint, dim));
+    match opened {
+        Ok(c) => Some(c),
+        Err(e) => {
+            cache_warning(&e);
+            None
+        }
+    }
+}
+
+/// Warns, once per run, that the embedding cache is not usable.
+pub fn cache_warning(e: &anyhow::Error) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        eprintln!("volte: warning: the embedding cache is not usable ({e:#}); going on without it");
+    }
+}
+
+/// Embeds texts through `cache` when there is one; the error for a text
+/// whose embedding is not finite carries its index ([`NotFinite`]).
+pub fn embed_cached(
+    encoder: &mut SentenceEncoder,
+    cache: Option<&mut EmbeddingCache>,
+    texts: &[&str],
+    bar: &ProgressBar,
+) -> Result<(Embeddings, usize)> {
+    match cache {
+        Some(cache) => {
+            let mut with_bar = ProgressEmbedder {
+                inner: encoder,
+                bar,
+            };
+            let c = cache.embed(&mut with_bar, texts)?;
+            if let Some(e) = &c.not_stored {
+                cache_warning(e);
+            }
+            Ok((c.embeddings, c.hits))
+        }
+        None => {
+            let e = encoder.embed_with_progress(texts, Some(bar))?;
+            if let Some(row) = first_non_finite_row(&e) {
+                return Err(NotFinite { row }.into());
+            }
+            Ok((e, 0))
+        }
+    }
+}
+
 /// Statements (when the input had them) with their embeddings.
 pub struct Embedded {
     pub ids: Vec<String>,
     pub statements: Option<Vec<Statement>>,
     pub embeddings: Embeddings,
-    /// The loaded model, when the statements were embedded here.
-    pub encoder: Option<SentenceEncoder>,
 }
 
-/// Loads `.npy`/`.parquet` embeddings as they are, or reads statements and
-/// embeds them through the on-disk embedding cache.
-pub fn load_or_embed(path: &Path, input: &InputArgs, model_args: &ModelArgs) -> Result<Embedded> {
+/// An input as read: embeddings from `volte embed`, or statements to embed.
+pub enum Loaded {
+    Vectors(Vec<String>, Embeddings),
+    Statements(PathBuf, ReadOutcome),
+}
+
+impl Loaded {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Vectors(ids, _) => ids.len(),
+            Self::Statements(_, r) => r.statements.len(),
+        }
+    }
+}
+
+/// Reads `.npy`/`.parquet` embeddings as they are, or statements.
+pub fn load_input(path: &Path, input: &InputArgs) -> Result<Loaded> {
     if matches!(
         EmbeddingFormat::from_path(path),
         Ok(EmbeddingFormat::Npy | EmbeddingFormat::Parquet)
     ) {
         let (ids, mut embeddings) = read_embeddings(path)?;
         embeddings.normalize();
-        return Ok(Embedded {
-            ids,
-            statements: None,
-            embeddings,
-            encoder: None,
-        });
+        return Ok(Loaded::Vectors(ids, embeddings));
     }
-    let read = input.read(path, None)?;
-    let statements = read.statements;
-    let (_, mut encoder) = model_args.load()?;
-    let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
-    let dim = volte::encoder::TextEmbedder::dim(&encoder);
-    let fingerprint = volte::encoder::TextEmbedder::fingerprint(&encoder);
-    let mut cache = EmbeddingCache::open(&model::cache::embeddings_dir()?, &fingerprint, dim)?;
-    let pb = progress(texts.len(), "embedding");
-    let (embeddings, hits) = {
-        let mut with_bar = ProgressEmbedder {
-            inner: &mut encoder,
-            bar: &pb,
+    Ok(Loaded::Statements(path.to_path_buf(), input.read(path)?))
+}
+
+/// The model, loaded on first need and shared by the inputs of one run.
+pub struct LazyEncoder<'a> {
+    args: &'a ModelArgs,
+    encoder: Option<SentenceEncoder>,
+    cache: Option<Option<EmbeddingCache>>,
+}
+
+impl<'a> LazyEncoder<'a> {
+    pub fn new(args: &'a ModelArgs) -> Self {
+        Self {
+            args,
+            encoder: None,
+            cache: None,
+        }
+    }
+
+    /// The loaded encoder.
+    pub fn get(&mut self) -> Result<&mut SentenceEncoder> {
+        if self.encoder.is_none() {
+            self.encoder = Some(self.args.load()?.1);
+        }
+        Ok(self.encoder.as_mut().expect("loaded"))
+    }
+
+    /// Embeds texts that are not statements (`what` names them in errors)
+    /// through the embedding cache.
+    pub fn embed_texts(&mut self, texts: &[&str], what: &str) -> Result<Embeddings> {
+        self.get()?;
+        let encoder = self.encoder.as_mut().expect("loaded");
+        let cache = self.cache.get_or_insert_with(|| open_cache(encoder));
+        let (e, _) =
+            embed_cached(encoder, cache.as_mut(), texts, &ProgressBar::hidden()).map_err(|e| {
+                match e.downcast_ref::<NotFinite>() {
+                    Some(nf) => anyhow!(
+                        "the embedding of {what} {:?} is not finite (NaN or infinity): the model \
+                     overflows on this text, or its weights are damaged",
+                        texts[nf.row]
+                    ),
+                    None => e,
+                }
+            })?;
+        Ok(e)
+    }
+
+    /// Embeds a loaded input through the embedding cache.
+    pub fn embed(&mut self, loaded: Loaded) -> Result<Embedded> {
+        let (path, read) = match loaded {
+            Loaded::Vectors(ids, embeddings) => {
+                return Ok(Embedded {
+                    ids,
+                    statements: None,
+                    embeddings,
+                })
+            }
+            Loaded::Statements(path, read) => (path, read),
         };
-        cache.embed(&mut with_bar, &texts)?
-    };
-    pb.finish_and_clear();
-    eprintln!(
-        "volte: {} statement(s): {} from the embedding cache; {}",
-        texts.len(),
-        hits,
-        encode_summary(&encoder)
-    );
-    Ok(Embedded {
-        ids: statements.iter().map(|s| s.id.clone()).collect(),
-        statements: Some(statements),
-        embeddings,
-        encoder: Some(encoder),
-    })
+        let statements = read.statements;
+        self.get()?;
+        let encoder = self.encoder.as_mut().expect("loaded");
+        let cache = self.cache.get_or_insert_with(|| open_cache(encoder));
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+        let pb = progress(texts.len(), "embedding");
+        let result = embed_cached(encoder, cache.as_mut(), &texts, &pb);
+        pb.finish_and_clear();
+        let (embeddings, hits) = result.map_err(|e| match e.downcast_ref::<NotFinite>() {
+            Some(nf) => not_finite(&path, &statements[nf.row]),
+            None => e,
+        })?;
+        let from_cache = if cache.is_some() {
+            format!(": {hits} from the embedding cache")
+        } else {
+            " (no cache)".to_string()
+        };
+        eprintln!(
+            "volte: {} statement(s){from_cache}; {}",
+            texts.len(),
+            encode_summary(encoder)
+        );
+        Ok(Embedded {
+            ids: statements.iter().map(|s| s.id.clone()).collect(),
+            statements: Some(statements),
+            embeddings,
+        })
+    }
 }
 
 struct ProgressEmbedder<'a> {

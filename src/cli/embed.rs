@@ -5,17 +5,40 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::common::{embed_texts, encode_summary, InputArgs, ModelArgs};
-use volte::output::{write_embeddings, EmbeddingFormat};
+use super::common::{embed_statements, encode_summary, progress, InputArgs, ModelArgs};
+use super::values;
+use volte::encoder::TextEmbedder;
+use volte::output::atomic::check_writable;
+use volte::output::parts::{parts_dir, PartStore, RunKey};
+use volte::output::{EmbeddingFormat, EmbeddingWriter};
 
-/// Embed statements and write the vectors in input order.
+/// Embed statements into vectors (.npy, .parquet, .jsonl), in input order.
+///
+/// The output appears when it is complete (it is written under a temporary
+/// name next to it and renamed), so an interrupted or failed run leaves any
+/// previous output as it was. With --resume, a large input is embedded part
+/// by part into `<output>.parts/` (Parquet parts and a manifest); when a run
+/// is interrupted, running the same command again continues where it
+/// stopped, and the output is the same, byte for byte, as that of an
+/// uninterrupted run. The parts directory is removed once the output is
+/// written.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    volte embed statements.jsonl -o statements.npy\n  \
+    volte embed big.csv -o big.parquet --resume   (run it again after an interruption)")]
 pub struct EmbedArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text (one per line); `-` reads stdin.
     pub input: PathBuf,
     /// Output file: `.npy` (float32, ids in `<file>.ids.txt`), `.parquet` or `.jsonl`.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Keep finished parts in `<output>.parts/` and continue from them when
+    /// the same command is run again after an interruption.
+    #[arg(long)]
+    pub resume: bool,
+    /// Statements embedded (and, with --resume, saved) together.
+    #[arg(long, default_value_t = 4096, value_parser = values::at_least_one)]
+    pub part_size: usize,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -23,26 +46,86 @@ pub struct EmbedArgs {
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
-    // Fail on a bad output name before doing any work.
+    // Refuse a bad or unwritable output before doing any work.
     EmbeddingFormat::from_path(&args.output)?;
-    let read = args.input_args.read(&args.input, Some(&args.output))?;
+    check_writable(&args.output)?;
+    let rejects = args
+        .input_args
+        .rejects_for(&args.input, Some(&args.output))?;
+    let read = args.input_args.read(&args.input)?;
+    rejects.settle(&[&read])?;
+    let statements = &read.statements;
     let (resolved, mut encoder) = args.model.load()?;
-    let texts: Vec<&str> = read.statements.iter().map(|s| s.text.as_str()).collect();
+    let dim = TextEmbedder::dim(&encoder);
+    let n = statements.len();
     let started = std::time::Instant::now();
-    let emb = embed_texts(&mut encoder, &texts)?;
+    let pb = progress(n, "embedding");
+
+    let mut store = if args.resume {
+        let key = RunKey::new(
+            statements,
+            TextEmbedder::fingerprint(&encoder),
+            dim,
+            args.part_size,
+        );
+        let store = PartStore::open(&parts_dir(&args.output), &key)?;
+        if store.done() > 0 {
+            eprintln!(
+                "volte: resuming: {} of {} statement(s) already embedded in {} part(s) in {}",
+                store.done_rows(),
+                n,
+                store.done(),
+                parts_dir(&args.output).display()
+            );
+        }
+        pb.inc(store.done_rows() as u64);
+        Some(store)
+    } else {
+        None
+    };
+    let mut writer = match &store {
+        Some(_) => None,
+        None => Some(EmbeddingWriter::create(&args.output, n, dim)?),
+    };
+    let first = store.as_ref().map_or(0, |s| s.done());
+    for part in statements.chunks(args.part_size).skip(first) {
+        let emb = embed_statements(&mut encoder, &args.input, part, &pb)?;
+        match (&mut store, &mut writer) {
+            (Some(s), _) => s.add(part, &emb)?,
+            (None, Some(w)) => w.write(part, &emb)?,
+            (None, None) => unreachable!("a writer or a parts store"),
+        }
+    }
+    pb.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    write_embeddings(&args.output, &read.statements, &emb)?;
+    if let Some(store) = store {
+        let mut w = EmbeddingWriter::create(&args.output, n, dim)?;
+        for (k, part) in statements.chunks(args.part_size).enumerate() {
+            let (ids, emb) = store.read(k)?;
+            anyhow::ensure!(
+                ids.iter().eq(part.iter().map(|s| &s.id)),
+                "part {k} of {} does not hold the statements it should",
+                parts_dir(&args.output).display()
+            );
+            w.write(part, &emb)?;
+        }
+        w.finish()?;
+        store.remove()?;
+    } else if let Some(w) = writer {
+        w.finish()?;
+    }
+    let encoded = encoder.stats.texts;
     eprintln!(
         "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {:?}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
-        emb.len(),
-        emb.dim(),
+        n,
+        dim,
         args.output.display(),
         resolved.spec,
         encoder.prompt(),
         encoder.device_name(),
         encoder.precision(),
         seconds,
-        emb.len() as f64 / seconds.max(1e-9),
+        encoded as f64 / seconds.max(1e-9),
         encode_summary(&encoder),
         read.rejects.len(),
         read.blank_lines

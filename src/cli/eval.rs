@@ -8,12 +8,14 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
 use super::common::{progress, InputArgs, ModelArgs};
+use super::output_file::OutputFile;
 use super::report::{make_report, PipelineArgs};
 use super::stance::StanceRunArgs;
 use volte::eval::{
     evaluate, evaluate_pairs, evaluate_stance, parse_answer, read_gold, GoldShift, GroupStance,
 };
 use volte::input::InputError;
+use volte::output::atomic::check_writable;
 use volte::report::json;
 use volte::report::model::{Report, Shift};
 
@@ -117,10 +119,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
 }
 
 fn stance_pairs(args: PairsArgs) -> Result<()> {
+    if let Some(path) = &args.scores {
+        check_writable(path)?;
+    }
     let fields = [args.thesis_field.clone(), args.gold_field.clone()];
-    let read = args
-        .input_args
-        .read_with_fields(&args.input, None, &fields)?;
+    let rejects = args.input_args.rejects_for(&args.input, None)?;
+    let read = args.input_args.read_with_fields(&args.input, &fields)?;
+    rejects.settle(&[&read])?;
     let name = args.input.display().to_string();
     let gold: Vec<i8> = read
         .statements
@@ -145,16 +150,14 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     pb.finish_and_clear();
     if let Some(path) = &args.scores {
-        let mut buf = Vec::new();
+        let mut out = OutputFile::create(path)?;
         for ((s, g), sc) in read.statements.iter().zip(&gold).zip(&scores) {
-            serde_json::to_writer(
-                &mut buf,
+            out.write_line(
                 &serde_json::json!({"id": s.id, "gold": g, "stance": sc.stance(),
-                    "p_agree": sc.p_agree, "p_disagree": sc.p_disagree, "p_neutral": sc.p_neutral}),
+                "p_agree": sc.p_agree, "p_disagree": sc.p_disagree, "p_neutral": sc.p_neutral}),
             )?;
-            buf.push(b'\n');
         }
-        std::fs::write(path, buf).with_context(|| format!("writing {}", path.display()))?;
+        out.finish()?;
     }
     let e = evaluate_pairs(&scores, &gold);
     let speed = pairs.len() as f64 / seconds.max(1e-9);
@@ -162,33 +165,33 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
         let mut v = serde_json::to_value(&e)?;
         v["pairs_per_second"] = serde_json::json!(speed);
         v["precision"] = serde_json::json!(format!("{:?}", model.precision()));
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
     let num = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
-    println!(
+    outln!(
         "{} pair(s), {} agree/disagree; {:.1} pairs/s ({} {:?})",
         e.pairs,
         e.agree_disagree_pairs,
         speed,
         model.device_name(),
         model.precision()
-    );
-    println!(
+    )?;
+    outln!(
         "agree/disagree accuracy {} (majority {}), AUC {}",
         num(e.accuracy),
         num(e.majority),
         num(e.auc)
-    );
-    println!(
+    )?;
+    outln!(
         "three-way accuracy {}, macro-F1 {}",
         num(e.accuracy_3class),
         num(e.macro_f1_3class)
-    );
-    println!("confusion (rows gold, columns predicted):");
-    println!("            disagree  neutral    agree");
+    )?;
+    outln!("confusion (rows gold, columns predicted):")?;
+    outln!("            disagree  neutral    agree")?;
     for (name, row) in ["disagree", "neutral", "agree"].iter().zip(e.confusion) {
-        println!("  {name:>8}  {:>8} {:>8} {:>8}", row[0], row[1], row[2]);
+        outln!("  {name:>8}  {:>8} {:>8} {:>8}", row[0], row[1], row[2])?;
     }
     Ok(())
 }
@@ -196,7 +199,9 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
 /// The report to evaluate: made from --input, or read from --report.
 fn load_report(args: &GoldArgs) -> Result<Report> {
     match (&args.input, &args.report) {
-        (Some(input), None) => make_report(input, &args.pipeline, &args.model, &args.input_args),
+        (Some(input), None) => {
+            make_report(input, None, &args.pipeline, &args.model, &args.input_args)
+        }
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -220,20 +225,20 @@ fn stance(args: GoldArgs) -> Result<()> {
     let report = load_report(&args)?;
     let e = evaluate_stance(&report, &labels)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        outln!("{}", serde_json::to_string_pretty(&e)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{} labelled statement(s), {} stance",
         labels.len(),
         e.stance_mode
-    );
+    )?;
     if !e.missing.is_empty() {
-        println!(
+        outln!(
             "  {} labelled id(s) not in the report: {}",
             e.missing.len(),
             e.missing.join(", ")
-        );
+        )?;
     }
     let width = e
         .groups
@@ -242,12 +247,12 @@ fn stance(args: GoldArgs) -> Result<()> {
         .max()
         .unwrap_or(0)
         .max(5);
-    println!(
+    outln!(
         "  {:width$}  scored  topics  off-axis  accuracy    AUC  orientation",
         "group"
-    );
+    )?;
     for g in e.groups.iter().chain(std::iter::once(&e.overall)) {
-        println!("  {}", stance_row(g, width));
+        outln!("  {}", stance_row(g, width))?;
     }
     Ok(())
 }
@@ -288,25 +293,25 @@ fn shifts(args: GoldArgs) -> Result<()> {
             "false_positives": e.false_positives.iter().map(|&d| describe(&report.shifts[d])).collect::<Vec<_>>(),
             "missed": e.missed.iter().map(|&g| describe_gold(&gold[g])).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{} detected, {} expected ({} stance)",
         report.shifts.len(),
         gold.len(),
         report.stance_mode
-    );
+    )?;
     for &(d, _) in &e.matches {
-        println!("  match   {}", describe(&report.shifts[d]));
+        outln!("  match   {}", describe(&report.shifts[d]))?;
     }
     for &d in &e.false_positives {
-        println!("  extra   {}", describe(&report.shifts[d]));
+        outln!("  extra   {}", describe(&report.shifts[d]))?;
     }
     for &g in &e.missed {
-        println!("  missed  {}", describe_gold(&gold[g]));
+        outln!("  missed  {}", describe_gold(&gold[g]))?;
     }
-    println!(
+    outln!(
         "precision {:.3} ({}/{}), recall {:.3} ({}/{}), F1 {:.3}",
         e.precision,
         e.matches.len(),
@@ -315,7 +320,7 @@ fn shifts(args: GoldArgs) -> Result<()> {
         e.matches.len(),
         gold.len(),
         e.f1
-    );
+    )?;
     Ok(())
 }
 

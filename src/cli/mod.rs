@@ -1,16 +1,27 @@
 //! The `volte` command line.
 
+/// `println!` that returns the write error (a closed pipe) instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 pub mod cluster;
 pub mod common;
 pub mod embed;
 pub mod eval;
 pub mod models;
+pub mod output_file;
 pub mod pairs;
 pub mod report;
 pub mod search_io;
 pub mod similar;
 pub mod stance;
 pub mod sts;
+pub mod values;
 
 use clap::{Parser, Subcommand};
 
@@ -31,17 +42,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Embed statements into vectors (.npy, .parquet, .jsonl).
+    // Embed, Similar, Pairs, Cluster, Report and Eval take their help text
+    // from their argument structs (first line: summary; rest: details).
     Embed(embed::EmbedArgs),
     /// Evaluate a model on STS-benchmark pairs (Spearman).
     Sts(sts::StsArgs),
     /// Manage models: pull, list, info.
     Models(models::ModelsArgs),
-    /// Find the most similar statements of each statement or query.
     Similar(similar::SimilarArgs),
-    /// List every pair of statements above a similarity threshold.
     Pairs(pairs::PairsArgs),
-    /// Group statements into topics with medoids and keywords.
     Cluster(cluster::ClusterArgs),
     /// Score each statement's stance towards a thesis (agree / disagree / neutral).
     Stance(stance::StanceArgs),

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
+use volte::model::offline::ModelState;
 use volte::model::{self, offline, ModelLayout};
 
 /// Manage models.
@@ -15,12 +16,21 @@ pub struct ModelsArgs {
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
     /// Fetch a model now (from the Hub, or the offline source when the Hub is unreachable).
+    ///
+    /// An offline model already in the cache has its files checked against
+    /// the SHA-256 checksums recorded when it was converted; it is converted
+    /// again when a file is missing or altered, or when it has no recorded
+    /// checksums (converted by an older volte).
     Pull {
         /// Model to fetch.
         #[arg(default_value = model::DEFAULT_MODEL)]
         model: String,
+        /// Convert an offline model again even when its files verify.
+        #[arg(long)]
+        force: bool,
     },
-    /// List the offline models and whether they are in the cache.
+    /// List the offline models and whether they are in the cache, with
+    /// their files checked against their recorded checksums.
     List,
     /// Show where a model is and how volte will run it.
     Info {
@@ -31,38 +41,48 @@ pub enum ModelsCommand {
 
 pub fn run(args: ModelsArgs) -> Result<()> {
     match args.command {
-        ModelsCommand::Pull { model: spec } => {
-            let r = model::resolve(&spec)?;
+        ModelsCommand::Pull { model: spec, force } => {
+            let r = model::pull(&spec, force)?;
             ModelLayout::open(&r.dir)?;
-            println!("{}\t{:?}\t{}", r.spec, r.origin, r.dir.display());
+            outln!("{}\t{:?}\t{}", r.spec, r.origin, r.dir.display())?;
         }
         ModelsCommand::List => {
-            println!("cache: {}", model::cache::models_dir()?.display());
+            outln!("cache: {}", model::cache::models_dir()?.display())?;
             for m in offline::OFFLINE_MODELS {
-                let state = if offline::is_provisioned(&m)? {
-                    format!("ready\t{}", offline::model_dir(&m)?.display())
-                } else {
-                    "not pulled".to_string()
+                let state = match offline::state(&m)? {
+                    ModelState::NotPulled => "not pulled".to_string(),
+                    ModelState::Ready(dir) => format!("ready\t{}", dir.display()),
+                    ModelState::Unverified(dir) => format!(
+                        "unverified\t{}\t(no checksums recorded; `volte models pull {}` converts it again and records them)",
+                        dir.display(),
+                        m.name
+                    ),
+                    ModelState::Damaged(dir, problems) => format!(
+                        "damaged\t{}\t({}; `volte models pull {}` converts it again)",
+                        dir.display(),
+                        problems.join("; "),
+                        m.name
+                    ),
                 };
-                println!("{}\t{}\t{}", m.name, m.upstream, state);
+                outln!("{}\t{}\t{}", m.name, m.upstream, state)?;
             }
         }
         ModelsCommand::Info { model: spec } => {
             let r = model::resolve(&spec)?;
             let l = ModelLayout::open(&r.dir)?;
-            println!("model:          {}", r.spec);
-            println!("origin:         {:?}", r.origin);
-            println!("directory:      {}", r.dir.display());
-            println!("architecture:   {:?}", l.architecture);
-            println!("hidden size:    {}", l.hidden_size);
-            println!("pooling:        {:?}", l.pooling);
-            println!("max tokens:     {}", l.max_seq_length);
-            println!("weights:        {:?}", l.weights);
+            outln!("model:          {}", r.spec)?;
+            outln!("origin:         {:?}", r.origin)?;
+            outln!("directory:      {}", r.dir.display())?;
+            outln!("architecture:   {:?}", l.architecture)?;
+            outln!("hidden size:    {}", l.hidden_size)?;
+            outln!("pooling:        {:?}", l.pooling)?;
+            outln!("max tokens:     {}", l.max_seq_length)?;
+            outln!("weights:        {:?}", l.weights)?;
             if let Some(q) = &l.quantized {
-                println!("4-bit weights:  {}", q.display());
+                outln!("4-bit weights:  {}", q.display())?;
             }
             for (name, p) in &l.prompts {
-                println!("prompt {name:8} {p:?}");
+                outln!("prompt {name:8} {p:?}")?;
             }
         }
     }

@@ -3,12 +3,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{load_or_embed, progress, InputArgs, ModelArgs};
-use super::search_io::{backend, create_output, label, write_line, Label};
+use super::common::{load_input, progress, InputArgs, LazyEncoder, Loaded, ModelArgs};
+use super::output_file::OutputFile;
+use super::search_io::{backend, label, Label};
+use super::values;
+use volte::output::atomic::check_writable;
 use volte::similarity::{pairs_above, SearchOptions};
 
 /// Find every pair of statements whose cosine similarity reaches a threshold
@@ -32,8 +35,8 @@ pub struct PairsArgs {
     /// fly through the embedding cache) or embeddings from `volte embed`
     /// (.npy with its ids file, or .parquet).
     pub input: PathBuf,
-    /// Smallest cosine similarity reported.
-    #[arg(short, long, default_value_t = 0.9)]
+    /// Smallest cosine similarity reported, in [-1, 1].
+    #[arg(short, long, default_value_t = 0.9, value_parser = values::cosine)]
     pub threshold: f32,
     /// Stop with an error when more pairs than this qualify (they are held in
     /// memory, 12 bytes each, before writing).
@@ -56,10 +59,15 @@ struct Line<'a> {
 }
 
 pub fn run(args: PairsArgs) -> Result<()> {
-    if !(-1.0..=1.0).contains(&args.threshold) {
-        bail!("--threshold must be a cosine similarity between -1 and 1");
+    check_writable(&args.output)?;
+    let rejects = args
+        .input_args
+        .rejects_for(&args.input, Some(&args.output))?;
+    let loaded = load_input(&args.input, &args.input_args)?;
+    if let Loaded::Statements(_, read) = &loaded {
+        rejects.settle(&[read])?;
     }
-    let input = load_or_embed(&args.input, &args.input_args, &args.model)?;
+    let input = LazyEncoder::new(&args.model).embed(loaded)?;
     let pb = progress(0, "comparing");
     let options = SearchOptions {
         backend: backend(&args.model)?,
@@ -71,18 +79,15 @@ pub fn run(args: PairsArgs) -> Result<()> {
     let pairs = pairs_above(&input.embeddings, args.threshold, &options)?;
     pb.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let mut out = create_output(&args.output)?;
+    let mut out = OutputFile::create(&args.output)?;
     for p in &pairs {
-        write_line(
-            &mut out,
-            &Line {
-                a: label(&input, p.a as usize),
-                b: label(&input, p.b as usize),
-                score: p.score,
-            },
-        )?;
+        out.write_line(&Line {
+            a: label(&input, p.a as usize),
+            b: label(&input, p.b as usize),
+            score: p.score,
+        })?;
     }
-    out.flush()?;
+    out.finish()?;
     eprintln!(
         "volte: {} pair(s) with similarity >= {} among {} statement(s) in {seconds:.2} s; wrote {}",
         pairs.len(),

@@ -1,17 +1,19 @@
 //! `volte report`: topics, per-speaker stance timelines and shifts.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
-use super::common::{load_or_embed, InputArgs, ModelArgs};
+use super::common::{load_input, InputArgs, LazyEncoder, Loaded, ModelArgs};
+use super::output_file::OutputFile;
 use super::stance::StanceModelArgs;
-use volte::embed_cache::EmbeddingCache;
-use volte::embeddings::Embeddings;
-use volte::encoder::{SentenceEncoder, TextEmbedder};
+use super::values;
+use volte::cluster::agglomerative::MAX_ROWS;
+use volte::encoder::TextEmbedder;
+use volte::errors::UsageError;
 use volte::model::{self, ModelLayout};
+use volte::output::atomic::check_writable;
 use volte::report::build::{build_report, ReportInput, ReportOptions};
 use volte::report::model::Report;
 use volte::report::{html, json, markdown, term};
@@ -52,6 +54,11 @@ use volte::stance::shifts::ShiftParams;
 ///
 /// Statements without a speaker or a date stay in their topics but cannot be
 /// on a timeline; the report counts them (coverage).
+///
+/// Average-linkage clustering keeps every pairwise distance in memory, so a
+/// report takes at most 20,000 statements; larger inputs are refused right
+/// after reading, before the model is loaded (`volte cluster`, whose
+/// community detection has no such limit, groups them into topics).
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
@@ -100,7 +107,7 @@ pub struct PipelineArgs {
     /// near 0). The default 0.9 groups what is said about one question of a
     /// debate, whichever side it takes, and keeps other questions and other
     /// subjects apart; lower values split topics by side, which hides turns.
-    #[arg(long, default_value_t = ReportOptions::default().cluster_threshold)]
+    #[arg(long, default_value_t = ReportOptions::default().cluster_threshold, value_parser = values::distance)]
     pub cluster_threshold: f32,
 
     /// Smallest topic: a cluster with fewer statements (that matches no
@@ -114,7 +121,7 @@ pub struct PipelineArgs {
     /// default 0 means "leans towards the axis more than the average statement
     /// does"; clusters about something else (weather next to a tax debate)
     /// fall below 0. Raise it to keep only clusters closely about an axis.
-    #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity)]
+    #[arg(long, default_value_t = ReportOptions::default().axis_min_similarity, value_parser = values::cosine)]
     pub axis_min_similarity: f32,
 
     /// With --axes, for axes with a `thesis`: a statement takes a thesis when
@@ -123,7 +130,7 @@ pub struct PipelineArgs {
     /// model answers "neutral" for statements about something else); among
     /// several relevant theses a statement takes the one its embedding is
     /// closest to.
-    #[arg(long, default_value_t = ReportOptions::default().axis_min_relevance)]
+    #[arg(long, default_value_t = ReportOptions::default().axis_min_relevance, value_parser = values::unit)]
     pub axis_min_relevance: f32,
 
     /// Smallest turn: the step of a speaker's mean stance, in units of the
@@ -131,14 +138,14 @@ pub struct PipelineArgs {
     /// sign change needs this step, a retreat that keeps its sign needs
     /// twice as much. One spread is a move from a typical position on one
     /// side to a typical position on the other.
-    #[arg(long, default_value_t = ShiftParams::default().min_change)]
+    #[arg(long, default_value_t = ShiftParams::default().min_change, value_parser = values::non_negative)]
     pub shift_min_change: f32,
 
     /// Smallest confidence of a turn, in [0, 1]: a two-sided test of the step
     /// against the noise within each side, where a side with one statement
     /// is judged against the topic's spread. 0.8 lets one clear statement
     /// after several consistent ones count as a turn.
-    #[arg(long, default_value_t = ShiftParams::default().min_confidence)]
+    #[arg(long, default_value_t = ShiftParams::default().min_confidence, value_parser = values::unit)]
     pub shift_min_confidence: f32,
 
     /// Without --axes: split each topic into the camps the stance model
@@ -155,15 +162,6 @@ pub struct PipelineArgs {
 
 impl PipelineArgs {
     pub fn options(&self) -> Result<ReportOptions> {
-        if !(0.0..=2.0).contains(&self.cluster_threshold) {
-            bail!("--cluster-threshold must be a cosine distance in [0, 2]");
-        }
-        if !(0.0..=1.0).contains(&self.shift_min_confidence) {
-            bail!("--shift-min-confidence must be in [0, 1]");
-        }
-        if self.shift_min_change < 0.0 {
-            bail!("--shift-min-change must not be negative");
-        }
         Ok(ReportOptions {
             cluster_threshold: self.cluster_threshold,
             min_topic_size: self.min_topic_size.max(1),
@@ -180,21 +178,29 @@ impl PipelineArgs {
 
 pub fn run(args: ReportArgs) -> Result<()> {
     if args.format == ReportFormat::Html && args.output.is_none() {
-        bail!("--format html writes a file: give it with -o FILE.html");
+        return Err(
+            UsageError::new("--format html writes a file: give it with -o FILE.html").into(),
+        );
     }
-    let report = make_report(&args.input, &args.pipeline, &args.model, &args.input_args)?;
+    if let Some(path) = &args.output {
+        check_writable(path)?;
+    }
+    let report = make_report(
+        &args.input,
+        args.output.as_deref(),
+        &args.pipeline,
+        &args.model,
+        &args.input_args,
+    )?;
     let text = match args.format {
         ReportFormat::Term => term::render(&report),
         ReportFormat::Md => markdown::render(&report),
         ReportFormat::Json => json::render(&report)?,
         ReportFormat::Html => html::render(&report),
     };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
-    }
+    let mut out = OutputFile::create(args.output.as_deref().unwrap_or(Path::new("-")))?;
+    out.put(text.as_bytes())?;
+    out.finish()?;
     eprintln!(
         "volte: {} topic(s), {} timeline(s), {} shift(s){}",
         report.topics.len(),
@@ -208,44 +214,42 @@ pub fn run(args: ReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads, embeds and analyses the statements of `input`.
+/// Reads, embeds and analyses the statements of `input`; rejected records
+/// go next to `output` (next to the input when the report goes to standard
+/// output).
 pub fn make_report(
     input: &Path,
+    output: Option<&Path>,
     pipeline: &PipelineArgs,
     model_args: &ModelArgs,
     input_args: &InputArgs,
 ) -> Result<Report> {
     let options = pipeline.options()?;
     let axes_specs = pipeline.axes.as_deref().map(read_axes).transpose()?;
-    let model_args = with_default_prompt(model_args)?;
-    let mut embedded = load_or_embed(input, input_args, &model_args)?;
-    let Some(statements) = embedded.statements.take() else {
-        bail!(
+    let rejects = input_args.rejects_for(input, output)?;
+    let loaded = load_input(input, input_args)?;
+    let Loaded::Statements(_, read) = &loaded else {
+        return Err(UsageError::new(format!(
             "{}: a report needs the statements themselves (JSONL, CSV/TSV or text), not bare embeddings",
             input.display()
-        );
+        ))
+        .into());
     };
-    if embedded.ids.len() != statements.len() {
+    rejects.settle(&[read])?;
+    let n = read.statements.len();
+    if n > MAX_ROWS {
         bail!(
-            "{} ids for {} statements",
-            embedded.ids.len(),
-            statements.len()
+            "{}: {n} statements; a report groups topics by average-linkage clustering, which \
+             holds every pairwise distance in memory and takes at most {MAX_ROWS} statements. \
+             Split the input (by period or source), or group it into topics alone with \
+             `volte cluster`, whose community detection has no such limit",
+            input.display()
         );
     }
-    let mut encoder = match embedded.encoder.take() {
-        Some(e) => e,
-        None => model_args.load()?.1,
-    };
-    let fingerprint = TextEmbedder::fingerprint(&encoder);
-    let axes = match axes_specs {
-        Some(specs) => {
-            let examples = embed_examples(&mut encoder, &example_texts(&specs))?;
-            Some(AxisSet::new(specs, &examples)?)
-        }
-        None => None,
-    };
-    let needs_model = match &axes {
-        Some(set) => set.axes.iter().any(|a| a.spec.thesis.is_some()),
+    // The stance model is loaded before any statement is embedded, so that
+    // a missing or damaged one stops the run before the work.
+    let needs_model = match &axes_specs {
+        Some(specs) => specs.iter().any(|a| a.thesis.is_some()),
         None => pipeline.camps,
     };
     let stance = if needs_model {
@@ -257,6 +261,18 @@ pub fn make_report(
     } else {
         None
     };
+    let model_args = with_default_prompt(model_args)?;
+    let mut encoder = LazyEncoder::new(&model_args);
+    let embedded = encoder.embed(loaded)?;
+    let statements = embedded.statements.expect("statements were read");
+    let axes = match axes_specs {
+        Some(specs) => {
+            let examples = encoder.embed_texts(&example_texts(&specs), "axis example")?;
+            Some(AxisSet::new(specs, &examples)?)
+        }
+        None => None,
+    };
+    let fingerprint = TextEmbedder::fingerprint(encoder.get()?);
     let report = build_report(
         &ReportInput {
             statements: &statements,
@@ -286,12 +302,4 @@ fn with_default_prompt(args: &ModelArgs) -> Result<ModelArgs> {
         }
     }
     Ok(args)
-}
-
-/// Embeds the axes' example texts through the embedding cache.
-fn embed_examples(encoder: &mut SentenceEncoder, texts: &[&str]) -> Result<Embeddings> {
-    let dim = TextEmbedder::dim(encoder);
-    let fingerprint = TextEmbedder::fingerprint(encoder);
-    let mut cache = EmbeddingCache::open(&model::cache::embeddings_dir()?, &fingerprint, dim)?;
-    Ok(cache.embed(encoder, texts)?.0)
 }

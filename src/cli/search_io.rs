@@ -1,11 +1,7 @@
 //! What the search commands share: the similarity backend, statement labels
 //! (id and, when the input had statements, text) and the output file.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::common::{Embedded, ModelArgs};
@@ -31,20 +27,4 @@ pub fn label(input: &Embedded, i: usize) -> Label<'_> {
         id: &input.ids[i],
         text: input.statements.as_ref().map(|s| s[i].text.as_str()),
     }
-}
-
-/// A buffered writer on `path`, or on stdout for `-`.
-pub fn create_output(path: &Path) -> Result<Box<dyn Write>> {
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(BufWriter::new(std::io::stdout().lock())));
-    }
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    Ok(Box::new(BufWriter::new(file)))
-}
-
-/// Writes `value` as one JSON line.
-pub fn write_line<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    out.write_all(b"\n")?;
-    Ok(())
 }

@@ -3,12 +3,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{load_or_embed, progress, InputArgs, ModelArgs};
-use super::search_io::{backend, create_output, label, write_line, Label};
+use super::common::{load_input, progress, InputArgs, LazyEncoder, ModelArgs};
+use super::output_file::OutputFile;
+use super::search_io::{backend, label, Label};
+use super::values;
+use volte::output::atomic::check_writable;
 use volte::similarity::{top_k, top_k_self, SearchOptions};
 
 /// Find the most similar statements (cosine similarity of the embeddings).
@@ -33,14 +36,14 @@ pub struct SimilarArgs {
     /// (.npy with its ids file, or .parquet).
     pub input: PathBuf,
     /// Neighbours per statement.
-    #[arg(short = 'k', long, default_value_t = 10)]
+    #[arg(short = 'k', long, default_value_t = 10, value_parser = values::at_least_one)]
     pub top_k: usize,
     /// Search for these statements (or embeddings, same model) among the input
     /// instead of every input statement among the others.
     #[arg(long)]
     pub queries: Option<PathBuf>,
     /// Leave out neighbours whose similarity is below this.
-    #[arg(long)]
+    #[arg(long, value_parser = values::finite)]
     pub min_score: Option<f32>,
     /// Output file (JSON lines); `-` writes to stdout.
     #[arg(short, long)]
@@ -66,12 +69,28 @@ struct Line<'a> {
 }
 
 pub fn run(args: SimilarArgs) -> Result<()> {
-    if args.top_k == 0 {
-        bail!("--top-k must be at least 1");
-    }
-    let corpus = load_or_embed(&args.input, &args.input_args, &args.model)?;
+    check_writable(&args.output)?;
+    let rejects = args
+        .input_args
+        .rejects_for(&args.input, Some(&args.output))?;
+    let corpus = load_input(&args.input, &args.input_args)?;
     let queries = match &args.queries {
-        Some(q) => Some(load_or_embed(q, &args.input_args, &args.model)?),
+        Some(q) => Some(load_input(q, &args.input_args)?),
+        None => None,
+    };
+    let reads: Vec<_> = [Some(&corpus), queries.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|l| match l {
+            super::common::Loaded::Statements(_, r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    rejects.settle(&reads)?;
+    let mut encoder = LazyEncoder::new(&args.model);
+    let corpus = encoder.embed(corpus)?;
+    let queries = match queries {
+        Some(q) => Some(encoder.embed(q)?),
         None => None,
     };
     let pb = progress(0, "searching");
@@ -89,7 +108,7 @@ pub fn run(args: SimilarArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
 
     let askers = queries.as_ref().unwrap_or(&corpus);
-    let mut out = create_output(&args.output)?;
+    let mut out = OutputFile::create(&args.output)?;
     let min = args.min_score.unwrap_or(f32::NEG_INFINITY);
     for (i, row) in results.iter().enumerate() {
         let neighbors = row
@@ -100,15 +119,12 @@ pub fn run(args: SimilarArgs) -> Result<()> {
                 score: n.score,
             })
             .collect();
-        write_line(
-            &mut out,
-            &Line {
-                statement: label(askers, i),
-                neighbors,
-            },
-        )?;
+        out.write_line(&Line {
+            statement: label(askers, i),
+            neighbors,
+        })?;
     }
-    out.flush()?;
+    out.finish()?;
     eprintln!(
         "volte: top {} of {} statement(s) for {} {} in {seconds:.2} s; wrote {}",
         args.top_k,

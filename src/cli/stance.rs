@@ -1,15 +1,17 @@
 //! `volte stance`: each statement's stance towards a thesis, from the stance
 //! model.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use super::common::{progress, InputArgs};
+use super::output_file::OutputFile;
+use super::values;
 use volte::encoder::{DeviceChoice, Precision};
 use volte::input::InputError;
+use volte::output::atomic::check_writable;
 use volte::stance::axes::read_axes;
 use volte::stance::cross_encoder::{default_model_dir, StanceModel, StanceOptions};
 
@@ -64,7 +66,7 @@ pub struct StanceRunArgs {
     #[arg(long, value_enum, default_value_t = Precision::Auto)]
     pub dtype: Precision,
     /// Padded tokens per batch (memory/speed trade-off).
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, default_value_t = 8192, value_parser = values::at_least_one)]
     pub batch_tokens: usize,
 }
 
@@ -93,7 +95,7 @@ impl StanceRunArgs {
         self.model.load(StanceOptions {
             device: self.device,
             dtype: self.dtype,
-            token_budget: self.batch_tokens.max(1),
+            token_budget: self.batch_tokens,
             ..StanceOptions::default()
         })
     }
@@ -111,6 +113,7 @@ struct Line<'a> {
 }
 
 pub fn run(args: StanceArgs) -> Result<()> {
+    check_writable(&args.output)?;
     let axes = match &args.axes {
         Some(path) => {
             let specs = read_axes(path)?;
@@ -131,11 +134,13 @@ pub fn run(args: StanceArgs) -> Result<()> {
         None => None,
     };
     let to_stdout = args.output.as_os_str() == "-";
-    let read = args.input_args.read_with_fields(
-        &args.input,
-        (!to_stdout).then_some(args.output.as_path()),
-        args.thesis_field.as_slice(),
-    )?;
+    let rejects = args
+        .input_args
+        .rejects_for(&args.input, Some(args.output.as_path()))?;
+    let read = args
+        .input_args
+        .read_with_fields(&args.input, args.thesis_field.as_slice())?;
+    rejects.settle(&[&read])?;
     let statements = &read.statements;
     let model = args.run.load()?;
 
@@ -162,27 +167,18 @@ pub fn run(args: StanceArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     pb.finish_and_clear();
 
-    let mut buf = Vec::new();
+    let mut out = OutputFile::create(&args.output)?;
     for ((i, axis, _), s) in jobs.iter().zip(&scores) {
-        serde_json::to_writer(
-            &mut buf,
-            &Line {
-                id: &statements[*i].id,
-                axis: *axis,
-                stance: s.stance(),
-                p_agree: s.p_agree,
-                p_disagree: s.p_disagree,
-                p_neutral: s.p_neutral,
-            },
-        )?;
-        buf.push(b'\n');
+        out.write_line(&Line {
+            id: &statements[*i].id,
+            axis: *axis,
+            stance: s.stance(),
+            p_agree: s.p_agree,
+            p_disagree: s.p_disagree,
+            p_neutral: s.p_neutral,
+        })?;
     }
-    if to_stdout {
-        std::io::stdout().lock().write_all(&buf)?;
-    } else {
-        std::fs::write(&args.output, &buf)
-            .with_context(|| format!("writing {}", args.output.display()))?;
-    }
+    out.finish()?;
     let stats = model.stats();
     eprintln!(
         "volte: scored {} pair(s) of {} statement(s) in {:.2} s ({:.1} pairs/s, {} {:?}); {} statement(s) cut at {} tokens; {} bad record(s) skipped, {} blank line(s){}",

@@ -39,21 +39,24 @@ pub fn run(args: StsArgs) -> Result<()> {
             "unique_sentences": result.unique_sentences,
             "spearman": result.spearman,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        println!(
-            "{}{}: Spearman {:.4} over {} pairs ({} distinct sentences, model {}, prompt {:?})",
+        outln!(
+            "{}{}: Spearman {} over {} pairs ({} distinct sentences, model {}, prompt {:?})",
             args.file.display(),
             args.cross
                 .as_ref()
                 .map(|c| format!(" x {}", c.display()))
                 .unwrap_or_default(),
-            result.spearman,
+            match result.spearman {
+                Some(r) => format!("{r:.4}"),
+                None => "undefined (the gold scores or the cosines are all equal)".to_string(),
+            },
             result.pairs,
             result.unique_sentences,
             resolved.spec,
             encoder.prompt()
-        );
+        )?;
     }
     eprintln!("volte: {}", encode_summary(&encoder));
     Ok(())

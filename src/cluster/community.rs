@@ -43,7 +43,11 @@ pub fn community_detection_with(
     if n == 0 {
         return Ok(Clustering::default());
     }
-    let min_size = min_size.clamp(1, n);
+    let min_size = min_size.max(1);
+    if min_size > n {
+        // No community can be that large: every row stays unassigned.
+        return Ok(assemble(emb, Vec::new()));
+    }
     let pairs = pair_indices_above(emb, threshold, options)?;
     let graph = Neighbourhoods::new(emb, threshold, pairs);
     let communities = without_overlaps(&graph, min_size);

@@ -28,6 +28,7 @@ pub struct Backbone {
 impl Backbone {
     /// Loads the weights of `layout` onto `device` in `dtype`.
     pub fn load(layout: &ModelLayout, device: &Device, dtype: DType) -> Result<Self> {
+        crate::model::finite::check_finite_weights(&layout.weights)?;
         let vb = match &layout.weights {
             // SAFETY: the weight files are memory-mapped read-only and not
             // modified while the model lives.

@@ -75,15 +75,24 @@ pub struct StanceLabel {
 /// Reads and checks a gold file; every fault is an [`InputError`] naming
 /// the file (and the line, for JSON syntax errors).
 pub fn read_gold(path: &Path) -> Result<Gold> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| InputError {
+        file: name.clone(),
+        line: 0,
+        reason: format!("cannot read the gold file: {e}"),
+    })?;
+    Ok(parse_gold(&name, &text)?)
+}
+
+/// Parses and checks the text of a gold file; `name` is used in errors.
+pub fn parse_gold(name: &str, text: &str) -> Result<Gold, InputError> {
     let fault = |line: usize, reason: String| InputError {
-        file: path.display().to_string(),
+        file: name.to_string(),
         line,
         reason,
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fault(0, format!("cannot read the gold file: {e}")))?;
-    let gold: Gold = serde_json::from_str(&text)
-        .map_err(|e| fault(e.line(), format!("not a gold file: {e}")))?;
+    let gold: Gold =
+        serde_json::from_str(text).map_err(|e| fault(e.line(), format!("not a gold file: {e}")))?;
     for g in &gold.shifts {
         for d in [&g.from_date, &g.to_date] {
             StatementDate::parse(d)

@@ -1,7 +1,11 @@
 //! Reading statements from JSONL, CSV/TSV and plain text.
 
+mod delimited;
 pub mod reader;
 pub mod record;
+mod sniff;
+
+pub use delimited::{Dialect, Item, Row, Rows};
 
 pub use reader::{
     read_statements, InputError, InputFormat, OnError, ReadOptions, ReadOutcome, Reject,

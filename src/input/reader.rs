@@ -3,23 +3,32 @@
 //!
 //! A bad record stops the read with `file:line: reason`, unless the caller
 //! asked to skip bad records; then every rejected record is kept with its
-//! reason so it can be written out and counted. Nothing is dropped silently.
+//! reason so it can be written out and counted. Nothing is dropped silently:
+//! every line of the input ends up in a statement, a reject, the blank-line
+//! count, or (CSV/TSV) the header or a quoted field that spans lines, and
+//! [`ReadOutcome`] counts each kind so the sum can be checked.
 
 use std::collections::HashSet;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
 
+use super::delimited::{Dialect, Item, Row, Rows};
 use super::record::{Statement, StatementDate};
+use super::sniff;
 
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
+    /// One JSON object per line.
     Jsonl,
+    /// Comma-separated values with a header row (RFC 4180 quoting).
     Csv,
+    /// Tab-separated values with a header row, read literally (no quoting).
     Tsv,
+    /// One statement per line.
     Text,
 }
 
@@ -99,12 +108,20 @@ impl std::fmt::Display for InputError {
 }
 
 /// Everything read from one input.
+///
+/// Every line is accounted for: `statements.len() + rejects.len() +
+/// blank_lines + other_lines == lines`.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOutcome {
     pub statements: Vec<Statement>,
     pub rejects: Vec<Reject>,
-    /// Blank lines of a plain-text input (not statements, but counted).
+    /// Lines with nothing but white space (not statements, but counted).
     pub blank_lines: usize,
+    /// CSV/TSV header lines, and the second and later lines of records
+    /// whose quoted fields span several lines.
+    pub other_lines: usize,
+    /// Lines in the input.
+    pub lines: usize,
     pub format: Option<InputFormat>,
 }
 
@@ -137,10 +154,15 @@ pub fn read_from_bytes(
     path: &Path,
     opts: &ReadOptions,
 ) -> Result<ReadOutcome, InputError> {
-    let format = opts
-        .format
-        .or_else(|| format_from_extension(path))
-        .unwrap_or_else(|| sniff(bytes));
+    let bytes = strip_bom(bytes);
+    let format = match opts.format.or_else(|| format_from_extension(path)) {
+        Some(f) => f,
+        None => sniff::detect(bytes, &opts.fields.text).map_err(|(line, reason)| InputError {
+            file: name.to_string(),
+            line,
+            reason,
+        })?,
+    };
     let mut ctx = Ctx {
         name: name.to_string(),
         opts,
@@ -153,9 +175,10 @@ pub fn read_from_bytes(
     match format {
         InputFormat::Jsonl => read_jsonl(&mut ctx, bytes)?,
         InputFormat::Text => read_text(&mut ctx, bytes)?,
-        InputFormat::Csv => read_delimited(&mut ctx, bytes, b',')?,
-        InputFormat::Tsv => read_delimited(&mut ctx, bytes, b'\t')?,
+        InputFormat::Csv => read_delimited(&mut ctx, bytes, Dialect::Csv(b','))?,
+        InputFormat::Tsv => read_delimited(&mut ctx, bytes, Dialect::Tsv)?,
     }
+    ctx.out.lines = split_lines(bytes).count();
     Ok(ctx.out)
 }
 
@@ -168,13 +191,6 @@ pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
         "tsv" | "tab" => Some(InputFormat::Tsv),
         "txt" | "text" => Some(InputFormat::Text),
         _ => None,
-    }
-}
-
-fn sniff(bytes: &[u8]) -> InputFormat {
-    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => InputFormat::Jsonl,
-        _ => InputFormat::Text,
     }
 }
 
@@ -230,7 +246,7 @@ impl Ctx<'_> {
         let text = f
             .text
             .ok_or_else(|| format!("missing {:?} field", self.opts.fields.text))?;
-        let id = f.id.unwrap_or_else(|| line.to_string());
+        let id = f.id.unwrap_or_else(|| generated_id(line));
         if self.ids.contains(&id) {
             return Err(format!("duplicate id {id:?}"));
         }
@@ -256,6 +272,13 @@ impl Ctx<'_> {
     }
 }
 
+/// The id of a record that has none: `line:N`, which an id given in the
+/// input is unlikely to repeat (and if one does, it is reported as a
+/// duplicate like any other).
+pub fn generated_id(line: usize) -> String {
+    format!("line:{line}")
+}
+
 #[derive(Default)]
 struct Fields {
     text: Option<String>,
@@ -279,13 +302,12 @@ fn split_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
-fn strip_bom(line: &[u8]) -> &[u8] {
-    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 fn read_jsonl(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
     for (line, raw) in split_lines(bytes) {
-        let raw = if line == 1 { strip_bom(raw) } else { raw };
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
             ctx.out.blank_lines += 1;
             continue;
@@ -349,7 +371,6 @@ fn read_jsonl(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
 
 fn read_text(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
     for (line, raw) in split_lines(bytes) {
-        let raw = if line == 1 { strip_bom(raw) } else { raw };
         match std::str::from_utf8(raw) {
             Ok(t) if t.trim().is_empty() => ctx.out.blank_lines += 1,
             Ok(t) => ctx.accept(
@@ -370,84 +391,110 @@ fn read_text(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
     Ok(())
 }
 
-fn read_delimited(ctx: &mut Ctx, bytes: &[u8], delimiter: u8) -> Result<(), InputError> {
-    let bytes = strip_bom(bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(bytes);
-    let header = match rdr.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(InputError {
-                file: ctx.name.clone(),
-                line: 1,
-                reason: format!("cannot read header: {e}"),
-            })
+fn read_delimited(ctx: &mut Ctx, bytes: &[u8], dialect: Dialect) -> Result<(), InputError> {
+    let fatal = |line: usize, reason: String| InputError {
+        file: ctx.name.clone(),
+        line,
+        reason,
+    };
+    let mut rows = Rows::new(bytes, dialect);
+    let header: Row = loop {
+        match rows.next() {
+            None => return Ok(()),
+            Some(Item::Blank(_)) => ctx.out.blank_lines += 1,
+            Some(Item::Bad { line, reason, .. }) => {
+                return Err(fatal(line, format!("cannot read the header: {reason}")))
+            }
+            Some(Item::Row(r)) => break r,
         }
     };
-    let column = |name: &str| header.iter().position(|h| h == name.as_bytes());
+    ctx.out.other_lines += header.end_line - header.line + 1;
+    let names: Vec<String> = header
+        .fields
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
     let fm = ctx.opts.fields.clone();
-    let Some(text_col) = column(&fm.text) else {
-        return Err(InputError {
-            file: ctx.name.clone(),
-            line: 1,
-            reason: format!(
-                "no {:?} column in header (columns: {})",
+    let column = |name: &str| -> Result<Option<usize>, InputError> {
+        let mut at = names.iter().enumerate().filter(|(_, h)| *h == name);
+        let first = at.next().map(|(i, _)| i);
+        if at.next().is_some() {
+            return Err(fatal(
+                header.line,
+                format!("column {name:?} appears more than once in the header"),
+            ));
+        }
+        Ok(first)
+    };
+    let Some(text_col) = column(&fm.text)? else {
+        return Err(fatal(
+            header.line,
+            format!(
+                "no {:?} column in header (columns: {}); --text-field names another",
                 fm.text,
-                header
-                    .iter()
-                    .map(|h| String::from_utf8_lossy(h).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names.join(", ")
             ),
-        });
+        ));
     };
     let mut extra_cols = Vec::with_capacity(fm.extra.len());
     for name in &fm.extra {
-        match column(name) {
+        match column(name)? {
             Some(c) => extra_cols.push(Some(c)),
             None => {
-                return Err(InputError {
-                    file: ctx.name.clone(),
-                    line: 1,
-                    reason: format!("no {name:?} column in header"),
-                })
+                return Err(fatal(
+                    header.line,
+                    format!(
+                        "no {name:?} column in header (columns: {})",
+                        names.join(", ")
+                    ),
+                ))
             }
         }
     }
     let cols = [
-        column(&fm.id),
-        column(&fm.speaker),
-        column(&fm.date),
-        column(&fm.source),
-        column(&fm.lang),
+        column(&fm.id)?,
+        column(&fm.speaker)?,
+        column(&fm.date)?,
+        column(&fm.source)?,
+        column(&fm.lang)?,
     ];
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let line = rdr.position().line() as usize;
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let at = e.position().map(|p| p.line() as usize).unwrap_or(line);
-                let raw = raw_line(bytes, at);
-                ctx.bad(at, format!("malformed record: {e}"), raw)?;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
+    let width = header.fields.len();
+    for item in rows {
+        let row = match item {
+            Item::Blank(_) => {
+                ctx.out.blank_lines += 1;
                 continue;
             }
+            Item::Bad { line, reason, raw } => {
+                ctx.bad(line, reason, raw)?;
+                continue;
+            }
+            Item::Row(row) => row,
+        };
+        ctx.out.other_lines += row.end_line - row.line;
+        if row.fields.len() != width {
+            ctx.bad(
+                row.line,
+                format!(
+                    "malformed record: {} field(s) where the header has {width}",
+                    row.fields.len()
+                ),
+                row.raw,
+            )?;
+            continue;
         }
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(line);
-        let raw = raw_line(bytes, line);
         let cell = |i: Option<usize>| -> Result<Option<String>, String> {
-            match i.and_then(|i| record.get(i)) {
+            match i {
                 None => Ok(None),
-                Some(b) => std::str::from_utf8(b)
+                Some(i) => std::str::from_utf8(&row.fields[i])
                     .map(|s| Some(s.to_string()))
-                    .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to())),
+                    .map_err(|e| {
+                        format!(
+                            "invalid UTF-8 in column {:?} at byte {}",
+                            names[i],
+                            e.valid_up_to()
+                        )
+                    }),
             }
         };
         let fields = (|| -> Result<Fields, String> {
@@ -465,29 +512,11 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], delimiter: u8) -> Result<(), Inpu
             })
         })();
         match fields {
-            Ok(f) => ctx.accept(f, line, raw)?,
-            Err(reason) => ctx.bad(line, reason, raw)?,
+            Ok(f) => ctx.accept(f, row.line, row.raw)?,
+            Err(reason) => ctx.bad(row.line, reason, row.raw)?,
         }
     }
     Ok(())
-}
-
-fn raw_line(bytes: &[u8], line: usize) -> &[u8] {
-    bytes
-        .split(|b| *b == b'\n')
-        .nth(line.saturating_sub(1))
-        .unwrap_or(&[])
-}
-
-/// Writes rejects as JSON lines (`file`, `line`, `reason`, `raw`).
-pub fn write_rejects(path: &PathBuf, rejects: &[Reject]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for r in rejects {
-        serde_json::to_writer(&mut f, r)?;
-        f.write_all(b"\n")?;
-    }
-    f.flush()
 }
 
 #[cfg(test)]
@@ -511,7 +540,7 @@ mod tests {
         let data = b"{\"text\":\"a\",\"speaker\":\"X\",\"date\":\"2025-11\"}\n\n{\"id\":7,\"text\":\"b\"}\n";
         let out = read("in.jsonl", data, OnError::Fail).unwrap();
         assert_eq!(out.statements.len(), 2);
-        assert_eq!(out.statements[0].id, "1");
+        assert_eq!(out.statements[0].id, "line:1");
         assert_eq!(out.statements[0].speaker.as_deref(), Some("X"));
         assert_eq!(out.statements[1].id, "7");
         assert_eq!(out.statements[1].line, 3);
@@ -584,8 +613,26 @@ mod tests {
         assert_eq!(out.format, Some(InputFormat::Text));
         assert_eq!(out.statements.len(), 2);
         assert_eq!(out.statements[1].text, "second");
-        assert_eq!(out.statements[1].id, "3");
+        assert_eq!(out.statements[1].id, "line:3");
         let out = read("in.dat", b" {\"text\":\"x\"}\n", OnError::Fail).unwrap();
         assert_eq!(out.format, Some(InputFormat::Jsonl));
+        let out = read("-", b"\xEF\xBB\xBFid,text\n1,a\n", OnError::Fail).unwrap();
+        assert_eq!(out.format, Some(InputFormat::Csv));
+        assert_eq!(out.statements[0].id, "1");
+    }
+
+    #[test]
+    fn every_line_is_accounted_for() {
+        let data = b"id,text\n1,\"two\nlines\"\n\n2,\"open\n3,x,extra\n4,ok\n";
+        let out = read("in.csv", data, OnError::Skip).unwrap();
+        let ids: Vec<&str> = out.statements.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec!["1", "4"]);
+        let at: Vec<usize> = out.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(at, vec![5, 6]);
+        assert_eq!((out.blank_lines, out.other_lines, out.lines), (1, 2, 7));
+        assert_eq!(
+            out.statements.len() + out.rejects.len() + out.blank_lines + out.other_lines,
+            out.lines
+        );
     }
 }

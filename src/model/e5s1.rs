@@ -208,7 +208,8 @@ impl<'a> E5s1<'a> {
         }
 
         let ndir = c.count("tensor count")?;
-        let mut tensors = Vec::with_capacity(ndir);
+        // Each directory entry takes at least 23 bytes: no more can fit.
+        let mut tensors = Vec::with_capacity(ndir.min(data.len() / 23));
         for _ in 0..ndir {
             let nl = c.u16("tensor name length")? as usize;
             let name = std::str::from_utf8(c.take(nl, "tensor name")?)

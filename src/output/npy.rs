@@ -1,12 +1,20 @@
 //! `.npy` float32 matrices with an ids sidecar (`<file>.ids.txt`, one id per line).
+//!
+//! Written row block by row block into temporary files and committed as a
+//! pair (see [`super::atomic`]); read through a memory map, so a header that
+//! promises more data than the file holds is an error rather than an
+//! allocation.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use ndarray::Array2;
-use ndarray_npy::{read_npy, write_npy};
+use ndarray::ArrayView2;
+use ndarray_npy::{write_zeroed_npy, ViewNpyError, ViewNpyExt};
 
+use super::atomic::{commit_pair, AtomicFile};
 use crate::embeddings::Embeddings;
+use crate::input::InputError;
 
 /// The sidecar path holding the ids of `npy`.
 pub fn ids_path(npy: &Path) -> PathBuf {
@@ -15,42 +23,185 @@ pub fn ids_path(npy: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes `emb` as an `n × dim` float32 array and its ids next to it.
-pub fn write(path: &Path, ids: &[String], emb: &Embeddings) -> Result<()> {
-    let arr = Array2::from_shape_vec((emb.len(), emb.dim()), emb.as_slice().to_vec())?;
-    write_npy(path, &arr).with_context(|| format!("writing {}", path.display()))?;
-    let side = ids_path(path);
-    let mut text = String::with_capacity(ids.len() * 8);
-    for id in ids {
-        text.push_str(&id.replace('\n', " "));
-        text.push('\n');
-    }
-    std::fs::write(&side, text).with_context(|| format!("writing {}", side.display()))
+/// Writes an `n × dim` float32 `.npy` and its ids block by block.
+pub struct NpyWriter {
+    main: AtomicFile,
+    ids: AtomicFile,
+    rows: usize,
+    dim: usize,
+    written: usize,
 }
 
-/// Reads an `n × dim` float32 `.npy` and its ids (row numbers when no sidecar exists).
+impl NpyWriter {
+    /// Starts `path` for `rows` rows of `dim` values.
+    pub fn create(path: &Path, rows: usize, dim: usize) -> Result<Self> {
+        let mut main = AtomicFile::create(path)?;
+        write_zeroed_npy::<f32, _>(main.file()?, (rows, dim))
+            .with_context(|| format!("writing {}", path.display()))?;
+        let ids = AtomicFile::create(&ids_path(path))?;
+        Ok(Self {
+            main,
+            ids,
+            rows,
+            dim,
+            written: 0,
+        })
+    }
+
+    /// Appends rows and their ids.
+    pub fn write(&mut self, ids: &[String], emb: &Embeddings) -> Result<()> {
+        anyhow::ensure!(
+            ids.len() == emb.len()
+                && emb.dim() == self.dim
+                && self.written + ids.len() <= self.rows,
+            "{}: {} rows of dimension {} do not fit the {} × {} array",
+            self.main.path().display(),
+            emb.len(),
+            emb.dim(),
+            self.rows,
+            self.dim
+        );
+        let mut bytes = Vec::with_capacity(emb.as_slice().len() * 4);
+        for x in emb.as_slice() {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        self.main
+            .write_all(&bytes)
+            .with_context(|| format!("writing {}", self.main.path().display()))?;
+        let mut text = String::with_capacity(ids.len() * 8);
+        for id in ids {
+            text.push_str(&id.replace(['\n', '\r'], " "));
+            text.push('\n');
+        }
+        self.ids
+            .write_all(text.as_bytes())
+            .with_context(|| format!("writing {}", self.ids.path().display()))?;
+        self.written += ids.len();
+        Ok(())
+    }
+
+    /// Commits the array and its ids together.
+    pub fn finish(self) -> Result<()> {
+        anyhow::ensure!(
+            self.written == self.rows,
+            "{}: {} of {} rows written",
+            self.main.path().display(),
+            self.written,
+            self.rows
+        );
+        commit_pair(self.main, self.ids)
+    }
+}
+
+/// Writes `emb` as an `n × dim` float32 array and its ids next to it.
+pub fn write(path: &Path, ids: &[String], emb: &Embeddings) -> Result<()> {
+    let mut w = NpyWriter::create(path, emb.len(), emb.dim())?;
+    w.write(ids, emb)?;
+    w.finish()
+}
+
+/// Reads an `n × dim` float32 `.npy` and its ids (row numbers when no
+/// sidecar exists). A file that is not such an array is an [`InputError`].
 pub fn read(path: &Path) -> Result<(Vec<String>, Embeddings)> {
-    let arr: Array2<f32> = read_npy(path)
-        .with_context(|| format!("reading {} (expected a 2-D float32 .npy)", path.display()))?;
-    let (n, dim) = arr.dim();
-    let data = if arr.is_standard_layout() {
-        arr.into_raw_vec_and_offset().0
-    } else {
-        arr.as_standard_layout().iter().copied().collect()
+    let fault = |reason: String| InputError {
+        file: path.display().to_string(),
+        line: 0,
+        reason,
     };
+    let file = std::fs::File::open(path).map_err(|e| fault(format!("cannot read: {e}")))?;
+    // SAFETY: the map is read-only and dropped before this function returns;
+    // the data is copied out of it.
+    let map =
+        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| fault(format!("cannot read: {e}")))?;
+    let (dim, data) = parse(&map).map_err(fault)?;
+    let n = data.len() / dim.max(1);
     let side = ids_path(path);
     let ids = if side.is_file() {
-        let text = std::fs::read_to_string(&side)?;
+        let text = std::fs::read(&side).map_err(|e| InputError {
+            file: side.display().to_string(),
+            line: 0,
+            reason: format!("cannot read: {e}"),
+        })?;
+        let text = String::from_utf8(text).map_err(|e| InputError {
+            file: side.display().to_string(),
+            line: 0,
+            reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        })?;
         let ids: Vec<String> = text.lines().map(str::to_string).collect();
-        anyhow::ensure!(
-            ids.len() == n,
-            "{} has {} ids for {n} rows",
-            side.display(),
-            ids.len()
-        );
+        if ids.len() != n {
+            return Err(InputError {
+                file: side.display().to_string(),
+                line: 0,
+                reason: format!("{} ids for the {n} rows of {}", ids.len(), path.display()),
+            }
+            .into());
+        }
         ids
     } else {
         (1..=n).map(|i| i.to_string()).collect()
     };
     Ok((ids, Embeddings::new(dim, data)?))
+}
+
+/// Parses the bytes of a 2-D float32 `.npy` into its dimension and values.
+pub fn parse(bytes: &[u8]) -> Result<(usize, Vec<f32>), String> {
+    let view = ArrayView2::<f32>::view_npy(bytes).map_err(|e| match e {
+        ViewNpyError::WrongNdim(_, n) => {
+            format!("a {n}-D array; volte reads 2-D float32 embeddings (rows × dimension)")
+        }
+        ViewNpyError::WrongDescriptor(d) => format!(
+            "values of type {d}; volte reads float32 embeddings (numpy: a.astype('float32'))"
+        ),
+        other => format!("not a 2-D float32 .npy file ({other})"),
+    })?;
+    let (_, dim) = view.dim();
+    if dim == 0 {
+        return Err("the array has no columns".to_string());
+    }
+    let data = match view.as_slice() {
+        Some(s) => s.to_vec(),
+        None => view.as_standard_layout().iter().copied().collect(),
+    };
+    Ok((dim, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_files_read_back_and_match_numpy_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.npy");
+        let emb = Embeddings::new(3, (0..12).map(|i| i as f32 * 0.5).collect()).unwrap();
+        let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let mut w = NpyWriter::create(&path, 4, 3).unwrap();
+        w.write(&ids[..1], &emb.select(&[0])).unwrap();
+        w.write(&ids[1..], &emb.select(&[1, 2, 3])).unwrap();
+        w.finish().unwrap();
+        let (got_ids, got) = read(&path).unwrap();
+        assert_eq!(got_ids, ids);
+        assert_eq!(got, emb);
+        // The same bytes as ndarray-npy's own writer.
+        let reference = dir.path().join("r.npy");
+        let arr = ndarray::Array2::from_shape_vec((4, 3), emb.as_slice().to_vec()).unwrap();
+        ndarray_npy::write_npy(&reference, &arr).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&reference).unwrap()
+        );
+    }
+
+    #[test]
+    fn short_or_foreign_arrays_are_input_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.npy");
+        ndarray_npy::write_npy(&path, &ndarray::Array2::<f64>::zeros((2, 2))).unwrap();
+        let e = read(&path).unwrap_err();
+        assert!(e.downcast_ref::<InputError>().is_some(), "{e}");
+        assert!(e.to_string().contains("float32"), "{e}");
+        let mut bytes = std::fs::read(dir.path().join("f.npy")).unwrap();
+        bytes.truncate(bytes.len() - 8);
+        assert!(parse(&bytes).is_err());
+    }
 }

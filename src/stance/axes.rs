@@ -37,11 +37,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Deserialize;
 
 use super::space::{centre, dot, normalize};
 use crate::embeddings::Embeddings;
+use crate::input::InputError;
 
 /// How many of the closest examples of each pole a statement is compared with.
 pub const NEIGHBOURS: usize = 2;
@@ -148,11 +149,36 @@ fn non_empty(v: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// Reads and checks an axes file.
+/// Reads and checks an axes file; every fault is an [`InputError`] naming
+/// the file (and the line, for TOML syntax errors).
 pub fn read_axes(path: &Path) -> Result<Vec<AxisSpec>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse_axes(&text).with_context(|| format!("axes file {}", path.display()))
+    let fault = |line: usize, reason: String| InputError {
+        file: path.display().to_string(),
+        line,
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| fault(0, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&c| c == b'\n').count();
+        fault(line, "invalid UTF-8".into())
+    })?;
+    Ok(parse_axes(&text).map_err(|e| {
+        let line = e
+            .downcast_ref::<toml::de::Error>()
+            .and_then(|t| t.span())
+            .map_or(0, |span| {
+                1 + text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&c| c == b'\n')
+                    .count()
+            });
+        let reason = match e.downcast_ref::<toml::de::Error>() {
+            Some(t) => format!("not a valid axes file: {}", t.message()),
+            None => format!("{e:#}"),
+        };
+        fault(line, reason)
+    })?)
 }
 
 /// The texts to embed, in the order [`AxisSet::new`] expects: for each axis

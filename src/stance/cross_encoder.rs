@@ -405,6 +405,6 @@ fn file_sha256(path: &Path) -> Result<String> {
     std::io::copy(&mut file, &mut hasher).with_context(|| format!("reading {}", path.display()))?;
     let hash = format!("{:x}", hasher.finalize());
     // Remembering is an optimisation: a read-only cache just hashes again.
-    let _ = std::fs::write(&sidecar, format!("{stamp} {hash}\n"));
+    let _ = crate::output::atomic::write_atomic(&sidecar, format!("{stamp} {hash}\n").as_bytes());
     Ok(hash)
 }

@@ -65,12 +65,10 @@ pub fn float_weights(shipped: &Path, cache: &Path) -> Result<PathBuf> {
         .iter()
         .map(|(n, shape, raw)| Ok((n.clone(), TensorView::new(Dtype::F32, shape.clone(), raw)?)))
         .collect::<Result<_>>()?;
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("creating a file in {}", dir.display()))?;
-    safetensors::tensor::serialize_to_file(views, None, tmp.path())
-        .with_context(|| format!("writing {}", tmp.path().display()))?;
-    tmp.persist(&out)
+    let bytes = safetensors::tensor::serialize(views, None)
         .with_context(|| format!("writing {}", out.display()))?;
+    drop(tensors);
+    crate::output::atomic::write_atomic(&out, &bytes)?;
     Ok(out)
 }
 

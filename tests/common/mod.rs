@@ -30,3 +30,5 @@ pub fn success(cmd: &mut Command) -> Output {
 pub fn json(cmd: &mut Command) -> Value {
     serde_json::from_slice(&success(cmd).stdout).expect("output is JSON")
 }
+
+pub mod tiny_model;

@@ -48,8 +48,19 @@ impl TensorReader {
                     path.display()
                 );
             }
+            let file_len = f
+                .metadata()
+                .with_context(|| format!("reading {}", path.display()))?
+                .len();
+            if 8 + n as u64 > file_len {
+                bail!(
+                    "{}: safetensors header of {n} bytes is longer than the file ({file_len} bytes)",
+                    path.display()
+                );
+            }
             let mut head = vec![0u8; 8 + n];
-            f.read_exact_at(&mut head, 0)?;
+            f.read_exact_at(&mut head, 0)
+                .with_context(|| format!("reading {}", path.display()))?;
             let header: HashMap<String, serde_json::Value> = serde_json::from_slice(&head[8..])
                 .with_context(|| format!("{}: bad safetensors header", path.display()))?;
             for (name, info) in header {
@@ -59,6 +70,28 @@ impl TensorReader {
                 let info: TensorInfo = serde_json::from_value(info)
                     .with_context(|| format!("{}: bad entry for {name}", path.display()))?;
                 let (a, b) = (info.data_offsets[0], info.data_offsets[1]);
+                let esize = match info.dtype {
+                    Dtype::F32 => 4,
+                    Dtype::F16 | Dtype::BF16 => 2,
+                    _ => 0,
+                };
+                let elements = info
+                    .shape
+                    .iter()
+                    .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+                let fits = a <= b
+                    && (8 + n as u64)
+                        .checked_add(b as u64)
+                        .is_some_and(|end| end <= file_len)
+                    && (esize == 0 || elements.and_then(|e| e.checked_mul(esize)) == Some(b - a));
+                if !fits {
+                    bail!(
+                        "{}: tensor {name} has data offsets {a}..{b} that do not fit its shape {:?} \
+                         or the file ({file_len} bytes); the file is truncated or damaged",
+                        path.display(),
+                        info.shape
+                    );
+                }
                 entries.insert(
                     name,
                     Entry {
@@ -123,7 +156,7 @@ impl TensorReader {
         let (path, f) = &self.files[e.file];
         f.read_exact_at(&mut bytes, e.start + (row0 * width * esize) as u64)
             .with_context(|| format!("reading {name} from {}", path.display()))?;
-        Ok(match e.dtype {
+        let values: Vec<f32> = match e.dtype {
             Dtype::F32 => bytes
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
@@ -136,7 +169,16 @@ impl TensorReader {
                 .chunks_exact(2)
                 .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect(),
-        })
+        };
+        if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+            bail!(
+                "tensor {name} in {}: value {} is not finite ({}); the weights are damaged",
+                path.display(),
+                row0 * width + i,
+                values[i]
+            );
+        }
+        Ok(values)
     }
 
     /// A whole tensor as float32.

@@ -1,0 +1,88 @@
+//! Option values checked when the command line is parsed, so a bad number
+//! is a usage error (exit code 2) before any work: every float must be
+//! finite, and ranges are enforced where an option has one.
+
+fn number(s: &str) -> Result<f32, String> {
+    let v: f32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not a finite number"))
+    }
+}
+
+/// Any finite number.
+pub fn finite(s: &str) -> Result<f32, String> {
+    number(s)
+}
+
+/// A finite number in `[lo, hi]`.
+fn within(s: &str, lo: f32, hi: f32, what: &str) -> Result<f32, String> {
+    let v = number(s)?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not {what} in [{lo}, {hi}]"))
+    }
+}
+
+/// A cosine similarity: a finite number in [-1, 1].
+pub fn cosine(s: &str) -> Result<f32, String> {
+    within(s, -1.0, 1.0, "a cosine similarity")
+}
+
+/// A cosine distance: a finite number in [0, 2].
+pub fn distance(s: &str) -> Result<f32, String> {
+    within(s, 0.0, 2.0, "a cosine distance")
+}
+
+/// A probability-like number in [0, 1].
+pub fn unit(s: &str) -> Result<f32, String> {
+    within(s, 0.0, 1.0, "a number")
+}
+
+/// A finite number that is not negative.
+pub fn non_negative(s: &str) -> Result<f32, String> {
+    let v = number(s)?;
+    if v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{v} is negative"))
+    }
+}
+
+/// A count of at least one.
+pub fn at_least_one(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    if v >= 1 {
+        Ok(v)
+    } else {
+        Err("must be at least 1".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_and_out_of_range_values_are_refused() {
+        assert_eq!(finite("0.5"), Ok(0.5));
+        for bad in ["NaN", "nan", "inf", "-inf", "x"] {
+            assert!(finite(bad).is_err(), "{bad}");
+        }
+        assert!(cosine("2").unwrap_err().contains("cosine"));
+        assert_eq!(cosine("-1"), Ok(-1.0));
+        assert!(distance("-0.1").is_err());
+        assert!(unit("1.5").is_err());
+        assert!(non_negative("-1").is_err());
+        assert!(at_least_one("0").is_err());
+        assert_eq!(at_least_one("3"), Ok(3));
+    }
+}
