@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::common::{embed_texts, encode_summary, InputArgs, ModelArgs};
+use super::common::{
+    embed_texts, encode_summary, log_stage_times, precision_label, InputArgs, ModelArgs,
+};
 use volte::output::{write_embeddings, EmbeddingFormat};
 
 /// Embed statements and write the vectors in input order.
@@ -31,16 +33,17 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let emb = embed_texts(&mut encoder, &texts)?;
     let seconds = started.elapsed().as_secs_f64();
+    log_stage_times(&encoder);
     write_embeddings(&args.output, &read.statements, &emb)?;
     eprintln!(
-        "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {:?}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
+        "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
         emb.len(),
         emb.dim(),
         args.output.display(),
         resolved.spec,
         encoder.prompt(),
         encoder.device_name(),
-        encoder.precision(),
+        precision_label(&encoder),
         seconds,
         emb.len() as f64 / seconds.max(1e-9),
         encode_summary(&encoder),

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod common;
+pub mod doctor;
 pub mod embed;
 pub mod eval;
 pub mod models;
@@ -44,6 +45,9 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     Report(report::ReportArgs),
     Eval(eval::EvalArgs),
+    /// Show what volte will run on this machine: CPU features, int8 kernel
+    /// tier, `--dtype auto` choice, model cache, GPU backends.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs a parsed command line.
@@ -57,5 +61,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(a) => cluster::run(a),
         Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Doctor(a) => doctor::run(a),
     }
 }
