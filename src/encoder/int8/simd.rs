@@ -20,35 +20,39 @@ impl Level {
     pub fn has_fma(self) -> bool {
         self != Level::Base || cfg!(target_arch = "aarch64")
     }
+
+    /// Every CPU feature the functions compiled for this level enable
+    /// (the `target_feature` lists in [`multiversion`]); all are checked
+    /// before such a function runs.
+    pub fn required_features(self) -> &'static [&'static str] {
+        match self {
+            Level::Base => &[],
+            Level::Avx2 => &["avx2", "fma"],
+            Level::Avx512 => &["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"],
+        }
+    }
+
+    /// Whether this CPU has every feature of the level.
+    pub fn is_supported(self) -> bool {
+        let arch_ok = self == Level::Base || cfg!(target_arch = "x86_64");
+        arch_ok
+            && self
+                .required_features()
+                .iter()
+                .all(|f| super::tier::has_feature(f))
+    }
 }
 
 /// The best level whose features are all present (detected once).
 pub fn best_level() -> Level {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::OnceLock;
-        static LEVEL: OnceLock<Level> = OnceLock::new();
-        *LEVEL.get_or_init(|| {
-            let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-            // Every feature `avx512` below enables, not only avx512f.
-            if avx2
-                && is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512dq")
-                && is_x86_feature_detected!("avx512vl")
-            {
-                Level::Avx512
-            } else if avx2 {
-                Level::Avx2
-            } else {
-                Level::Base
-            }
-        })
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        Level::Base
-    }
+    use std::sync::OnceLock;
+    static LEVEL: OnceLock<Level> = OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        [Level::Avx512, Level::Avx2]
+            .into_iter()
+            .find(|l| l.is_supported())
+            .unwrap_or(Level::Base)
+    })
 }
 
 /// Defines `fn name(level: Level, args…) -> ret` that evaluates `body`
@@ -95,7 +99,8 @@ macro_rules! multiversion {
                     $body
                 }
                 match level.min(best_level()) {
-                    // SAFETY: best_level() checked every feature v4 enables.
+                    // SAFETY: best_level() checked every feature v4 enables
+                    // (Level::required_features; a test compares the lists).
                     Level::Avx512 => unsafe { v4($($arg),*) },
                     // SAFETY: as above, for v3.
                     Level::Avx2 => unsafe { v3($($arg),*) },

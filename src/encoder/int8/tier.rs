@@ -280,13 +280,14 @@ pub enum CpuPath {
 /// `--dtype auto` on the CPU: the faster of the int8 encoder on `tier` and
 /// the float32 encoder, with the reason.
 ///
-/// Measured end to end (`scripts/bench_encode.py`, BENCHMARKS.md): every
-/// SIMD int8 tier is several times faster than float32 on its CPU class,
-/// and so is the portable int8 kernel on x86-64 (where a CPU without AVX2
-/// also leaves candle's float32 matmul without FMA). On aarch64 without
-/// the dot product, NEON float32 with FMA and the autovectorized 16-bit
-/// integer kernel have about the same multiply rate, and the float path
-/// keeps full precision, so it wins there.
+/// On x86-64 this was measured end to end (`scripts/bench_encode.py`,
+/// BENCHMARKS.md: every tier forced in turn on one AVX-512 machine, float32
+/// with AVX-512 too): every int8 tier, the portable one included, encodes
+/// faster than float32, on short and long texts. On aarch64 nothing was
+/// measured: the `sdot`/`smmla` tiers do 4 to 8 multiplies per 32-bit lane
+/// and instruction where float32 FMA does one, so they are chosen; without
+/// the dot product the portable kernel's 16-bit multiplies have no such
+/// advantage over NEON float32 FMA, so float32 (exact) is chosen there.
 pub fn auto_precision(tier: Tier) -> (CpuPath, &'static str) {
     match tier {
         Tier::Avx512Vnni | Tier::AvxVnni | Tier::Avx2 | Tier::NeonI8mm | Tier::NeonDot => (
@@ -342,6 +343,64 @@ mod tests {
         };
         assert!(!foreign.is_supported());
         assert!(select(Some(foreign)).is_err());
+    }
+
+    /// Every `#[target_feature(enable = "…")]` in the kernels enables only
+    /// features that the dispatch checks first: the GEMM kernel of a tier
+    /// only those of [`Tier::required_features`], the element-wise loops
+    /// only those of [`Level::required_features`](super::super::simd::Level),
+    /// and each tier's element-wise level only features the tier checks.
+    #[test]
+    fn every_enabled_feature_is_checked_before_dispatch() {
+        use super::super::simd::Level;
+        let sources = [
+            ("gemm.rs", include_str!("gemm.rs")),
+            ("simd.rs", include_str!("simd.rs")),
+        ];
+        let mut seen = 0;
+        for (file, src) in sources {
+            let lines: Vec<&str> = src.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let Some(rest) = line.trim().strip_prefix("#[target_feature(enable = \"") else {
+                    continue;
+                };
+                let enabled: Vec<&str> = rest.split('"').next().unwrap().split(',').collect();
+                let name = lines[i + 1..]
+                    .iter()
+                    .find_map(|l| l.split("fn ").nth(1))
+                    .and_then(|s| s.split(['<', '(']).next())
+                    .unwrap_or_else(|| panic!("{file}:{}: no function", i + 1));
+                let checked = match (file, name) {
+                    ("gemm.rs", "avx512vnni") => Tier::Avx512Vnni.required_features(),
+                    ("gemm.rs", "avxvnni") => Tier::AvxVnni.required_features(),
+                    ("gemm.rs", "avx2") => Tier::Avx2.required_features(),
+                    ("gemm.rs", "dot") => Tier::NeonDot.required_features(),
+                    ("gemm.rs", "i8mm") => Tier::NeonI8mm.required_features(),
+                    ("simd.rs", "v4") => Level::Avx512.required_features(),
+                    ("simd.rs", "v3") => Level::Avx2.required_features(),
+                    _ => panic!(
+                        "{file}:{}: {name} enables {enabled:?}; map it to its dispatch check here",
+                        i + 1
+                    ),
+                };
+                for f in &enabled {
+                    assert!(
+                        checked.contains(f),
+                        "{file}: {name} enables {f}, which dispatch does not check"
+                    );
+                }
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 7, "target_feature functions found");
+        for t in Tier::ALL {
+            for f in t.simd_level().required_features() {
+                assert!(
+                    t.required_features().contains(f),
+                    "tier {t} runs element-wise loops that enable {f} without checking it"
+                );
+            }
+        }
     }
 
     #[test]
