@@ -71,7 +71,10 @@ multiversion!(
 
 /// Query rows per attention block, by vector width: enough independent
 /// accumulators (`QB × KB / lanes`) to hide the FMA latency without spilling.
-const QB_WIDE: usize = 8;
+/// 8 rows at AVX-512 measured 3–4× slower than 4 (`cargo bench --bench
+/// encode -- attention`: 39 ms vs 9 ms per layer at 128 tokens), so the
+/// wide level uses 4 as well.
+const QB_WIDE: usize = 4;
 const QB_AVX2: usize = 4;
 const QB_SSE2: usize = 2;
 /// Keys per score block (and the padding of a head's key count).
