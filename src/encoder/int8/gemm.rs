@@ -93,7 +93,9 @@ pub struct Int8Linear {
     packed16: Vec<i16>,
     /// Per-output-channel scale (padded to whole panels with zeros).
     scale: Vec<f32>,
-    /// Per-output-channel 128 × sum of quantized weights (for `q + 128` activations).
+    /// Per-output-channel 128 × sum of quantized weights (for `q + 128`
+    /// activations; read by the x86-64 VNNI kernels only).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     offset: Vec<i32>,
     /// Bias (padded like `scale`).
     bias: Vec<f32>,

@@ -282,12 +282,14 @@ pub enum CpuPath {
 ///
 /// On x86-64 this was measured end to end (`scripts/bench_encode.py`,
 /// BENCHMARKS.md: every tier forced in turn on one AVX-512 machine, float32
-/// with AVX-512 too): every int8 tier, the portable one included, encodes
-/// faster than float32, on short and long texts. On aarch64 nothing was
-/// measured: the `sdot`/`smmla` tiers do 4 to 8 multiplies per 32-bit lane
-/// and instruction where float32 FMA does one, so they are chosen; without
-/// the dot product the portable kernel's 16-bit multiplies have no such
-/// advantage over NEON float32 FMA, so float32 (exact) is chosen there.
+/// using AVX-512 there): the SIMD int8 tiers encode at least twice as
+/// fast as float32; the portable int8 kernel about as fast on short sentences and
+/// about 4× faster on ~50-token paragraphs, so it is kept as well (and a
+/// CPU without AVX2 also leaves float32 without FMA). On aarch64 nothing
+/// was measured: the `sdot`/`smmla` tiers do 4 to 8 multiplies per 32-bit
+/// lane and instruction where float32 FMA does one, so they are chosen;
+/// without the dot product the portable kernel's 16-bit multiplies have no
+/// such advantage over NEON float32 FMA, so float32 (exact) is chosen there.
 pub fn auto_precision(tier: Tier) -> (CpuPath, &'static str) {
     match tier {
         Tier::Avx512Vnni | Tier::AvxVnni | Tier::Avx2 | Tier::NeonI8mm | Tier::NeonDot => (
