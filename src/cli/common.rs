@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::values;
 use volte::embed_cache::EmbeddingCache;
 use volte::embeddings::{first_non_finite_row, Embeddings, NotFinite};
+use volte::encoder::int8::Tier;
 use volte::encoder::{DeviceChoice, EncoderOptions, LongText, Precision, SentenceEncoder};
 use volte::errors::UsageError;
 use volte::input::reader::FieldMap;
@@ -54,10 +55,22 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 8192, value_parser = values::at_least_one)]
     pub batch_tokens: usize,
 
-    /// Numeric precision: `auto` is int8 on the CPU (fast; cosine ≥ 0.99 to
-    /// float32) and f16 on CUDA; `f32` is the exact reference.
+    /// Numeric precision: `auto` is, on the CPU, int8 with the best kernel
+    /// tier of this CPU where that beats float32 (cosine ≥ 0.99 to float32;
+    /// `volte doctor` shows the choice), and f16 on CUDA; `f32` is the exact
+    /// reference.
     #[arg(long, value_enum, default_value_t = Precision::Auto)]
     pub dtype: Precision,
+
+    /// Force the int8 kernel tier: avx512vnni, avxvnni, avx2, neon-i8mm,
+    /// neon-dot or portable (default: `VOLTE_CPU`, else the best this CPU
+    /// supports). A tier the CPU lacks is an error.
+    #[arg(long, value_parser = parse_tier)]
+    pub cpu_tier: Option<Tier>,
+}
+
+pub fn parse_tier(s: &str) -> std::result::Result<Tier, String> {
+    Tier::parse(s).map_err(|e| e.to_string())
 }
 
 impl ModelArgs {
@@ -69,6 +82,7 @@ impl ModelArgs {
             long_text: self.long_text,
             token_budget: self.batch_tokens,
             dtype: self.dtype,
+            cpu_tier: self.cpu_tier,
             ..EncoderOptions::default()
         }
     }
@@ -79,11 +93,12 @@ impl ModelArgs {
         let encoder = SentenceEncoder::load(&resolved, self.encoder_options())
             .with_context(|| format!("loading model from {}", resolved.dir.display()))?;
         tracing::info!(
-            "model {} ({:?}) from {} on {}",
+            "model {} ({:?}) from {} on {}, {}",
             resolved.spec,
             resolved.origin,
             resolved.dir.display(),
-            encoder.device_name()
+            encoder.device_name(),
+            precision_label(&encoder)
         );
         Ok((resolved, encoder))
     }
@@ -289,6 +304,30 @@ pub fn embed_statements(
     Ok(e)
 }
 
+/// `int8 (avx2)`, `F32`, …: the precision in use with the int8 kernel tier.
+pub fn precision_label(encoder: &SentenceEncoder) -> String {
+    match encoder.int8_tier() {
+        Some(t) => format!("int8 ({t})"),
+        None => format!("{:?}", encoder.precision()).to_lowercase(),
+    }
+}
+
+/// Logs (at debug level, `-vv`) where the int8 encoder spent its time.
+pub fn log_stage_times(encoder: &SentenceEncoder) {
+    let Some(stages) = encoder.stage_seconds() else {
+        return;
+    };
+    let total: f64 = stages.iter().map(|s| s.1).sum();
+    if total <= 0.0 {
+        return;
+    }
+    let parts: Vec<String> = stages
+        .iter()
+        .map(|(name, s)| format!("{name} {s:.2} s ({:.0}%)", 100.0 * s / total))
+        .collect();
+    tracing::debug!("int8 encoder stages: {}", parts.join(", "));
+}
+
 /// The encoder summary line printed after embedding.
 pub fn encode_summary(encoder: &SentenceEncoder) -> String {
     let s = &encoder.stats;
@@ -456,6 +495,7 @@ impl<'a> LazyEncoder<'a> {
         let pb = progress(texts.len(), "embedding");
         let result = embed_cached(encoder, cache.as_mut(), &texts, &pb);
         pb.finish_and_clear();
+        log_stage_times(encoder);
         let (embeddings, hits) = result.map_err(|e| match e.downcast_ref::<NotFinite>() {
             Some(nf) => not_finite(&path, &statements[nf.row]),
             None => e,

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::common::{embed_statements, encode_summary, progress, InputArgs, ModelArgs};
+use super::common::{
+    embed_statements, encode_summary, log_stage_times, precision_label, progress, InputArgs,
+    ModelArgs,
+};
 use super::values;
 use volte::encoder::TextEmbedder;
 use volte::output::atomic::check_writable;
@@ -98,6 +101,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     }
     pb.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    log_stage_times(&encoder);
     if let Some(store) = store {
         let mut w = EmbeddingWriter::create(&args.output, n, dim)?;
         for (k, part) in statements.chunks(args.part_size).enumerate() {
@@ -116,14 +120,14 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     }
     let encoded = encoder.stats.texts;
     eprintln!(
-        "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {:?}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
+        "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
         n,
         dim,
         args.output.display(),
         resolved.spec,
         encoder.prompt(),
         encoder.device_name(),
-        encoder.precision(),
+        precision_label(&encoder),
         seconds,
         encoded as f64 / seconds.max(1e-9),
         encode_summary(&encoder),

@@ -11,6 +11,7 @@ macro_rules! outln {
 
 pub mod cluster;
 pub mod common;
+pub mod doctor;
 pub mod embed;
 pub mod eval;
 pub mod models;
@@ -56,6 +57,9 @@ pub enum Command {
     Stance(stance::StanceArgs),
     Report(report::ReportArgs),
     Eval(eval::EvalArgs),
+    /// Show what volte will run on this machine: CPU features, int8 kernel
+    /// tier, `--dtype auto` choice, model cache, GPU backends.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs a parsed command line.
@@ -70,5 +74,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stance(a) => stance::run(a),
         Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Doctor(a) => doctor::run(a),
     }
 }

@@ -256,6 +256,7 @@ pub fn make_report(
         Some(pipeline.stance_model.load(StanceOptions {
             device: model_args.device,
             dtype: model_args.dtype,
+            cpu_tier: model_args.cpu_tier,
             ..StanceOptions::default()
         })?)
     } else {

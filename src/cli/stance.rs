@@ -9,6 +9,7 @@ use clap::Args;
 use super::common::{progress, InputArgs};
 use super::output_file::OutputFile;
 use super::values;
+use volte::encoder::int8::Tier;
 use volte::encoder::{DeviceChoice, Precision};
 use volte::input::InputError;
 use volte::output::atomic::check_writable;
@@ -61,13 +62,17 @@ pub struct StanceRunArgs {
     /// present, else the CPU.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
-    /// Numeric precision: `auto` is int8 on the CPU and f16 on CUDA; `f32`
-    /// is the exact reference.
+    /// Numeric precision: `auto` is, on the CPU, int8 with the best kernel
+    /// tier of this CPU where that beats float32, and f16 on CUDA; `f32` is
+    /// the exact reference.
     #[arg(long, value_enum, default_value_t = Precision::Auto)]
     pub dtype: Precision,
     /// Padded tokens per batch (memory/speed trade-off).
     #[arg(long, default_value_t = 8192, value_parser = values::at_least_one)]
     pub batch_tokens: usize,
+    /// Force the int8 kernel tier (see `volte embed --help`).
+    #[arg(long, value_parser = super::common::parse_tier)]
+    pub cpu_tier: Option<Tier>,
 }
 
 /// The stance model's directory.
@@ -95,6 +100,7 @@ impl StanceRunArgs {
         self.model.load(StanceOptions {
             device: self.device,
             dtype: self.dtype,
+            cpu_tier: self.cpu_tier,
             token_budget: self.batch_tokens,
             ..StanceOptions::default()
         })

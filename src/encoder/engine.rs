@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use candle_core::{DType, Device, Tensor};
 
 use super::backbone::Backbone;
+use super::int8::tier::Tier;
 use super::int8::Int8Encoder;
 use super::sentence::Precision;
 use crate::model::{ModelLayout, Pooling};
@@ -17,13 +18,19 @@ pub enum Engine {
         device: Device,
         pad: u32,
     },
-    Int8(Int8Encoder),
+    Int8(Box<Int8Encoder>),
 }
 
 impl Engine {
     /// Loads the weights of `layout` for `device` in `precision`, which must
-    /// already be resolved (not [`Precision::Auto`]).
-    pub fn load(layout: &ModelLayout, device: &Device, precision: Precision) -> Result<Self> {
+    /// already be resolved (not [`Precision::Auto`]); int8 runs the kernels
+    /// of `tier`.
+    pub fn load(
+        layout: &ModelLayout,
+        device: &Device,
+        precision: Precision,
+        tier: Tier,
+    ) -> Result<Self> {
         let candle = |dtype| -> Result<Self> {
             Ok(Self::Candle {
                 backbone: Backbone::load(layout, device, dtype)?,
@@ -38,7 +45,7 @@ impl Engine {
                         "--dtype int8 runs on the CPU only (use --device cpu, or f16/bf16 on a GPU)"
                     );
                 }
-                Ok(Self::Int8(Int8Encoder::load(layout)?))
+                Ok(Self::Int8(Box::new(Int8Encoder::load(layout, tier)?)))
             }
             Precision::F16 => candle(DType::F16),
             Precision::Bf16 => {

@@ -8,6 +8,7 @@ use indicatif::ProgressBar;
 use super::batching::plan_batches;
 use super::device::{device_name, open_device, DeviceChoice};
 use super::engine::Engine;
+use super::int8::tier::{self, CpuPath, Tier, TierSource};
 use super::oom::run_halving;
 use super::tokenize::{LongText, TextTokenizer, TokenizedText};
 use super::TextEmbedder;
@@ -27,12 +28,15 @@ pub struct EncoderOptions {
     pub token_budget: usize,
     pub max_batch: usize,
     pub dtype: Precision,
+    /// The int8 kernel tier; `None`: `VOLTE_CPU`, else the best this CPU has.
+    pub cpu_tier: Option<Tier>,
 }
 
 /// Numeric precision of the encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Precision {
-    /// int8 on the CPU, f16 on CUDA, f32 on Metal.
+    /// On the CPU the faster of int8 (with this CPU's kernel tier) and f32;
+    /// f16 on CUDA, f32 on Metal.
     #[default]
     Auto,
     /// float32 everywhere (the reference).
@@ -46,11 +50,20 @@ pub enum Precision {
 }
 
 impl Precision {
-    /// What `auto` means on `device`: int8 on the CPU, float16 on CUDA,
-    /// float32 elsewhere; other choices stay as they are.
-    pub fn resolve(self, device: &Device) -> Precision {
+    /// What `auto` means on `device` with the int8 kernel tier `tier`: on
+    /// the CPU int8 where that tier beats float32 (else float32), float16
+    /// on CUDA, float32 elsewhere; other choices stay as they are.
+    pub fn resolve(self, device: &Device, tier: Tier) -> Precision {
         match (self, device) {
-            (Precision::Auto, Device::Cpu) => Precision::Int8,
+            (Precision::Auto, Device::Cpu) => {
+                let (path, why) = tier::auto_precision(tier);
+                let p = match path {
+                    CpuPath::Int8(_) => Precision::Int8,
+                    CpuPath::F32 => Precision::F32,
+                };
+                tracing::info!("--dtype auto on the CPU: {p:?} ({why})");
+                p
+            }
             (Precision::Auto, Device::Cuda(_)) => Precision::F16,
             (Precision::Auto, _) => Precision::F32,
             (p, _) => p,
@@ -68,6 +81,7 @@ impl Default for EncoderOptions {
             token_budget: 8192,
             max_batch: 128,
             dtype: Precision::Auto,
+            cpu_tier: None,
         }
     }
 }
@@ -109,8 +123,24 @@ impl SentenceEncoder {
             },
         };
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, layout.max_seq_length)?;
-        let precision = options.dtype.resolve(&device);
-        let engine = Engine::load(&layout, &device, precision)?;
+        let (tier, tier_source) = tier::select(options.cpu_tier)?;
+        let precision = options.dtype.resolve(&device, tier);
+        if precision == Precision::Int8 {
+            tracing::info!(
+                "int8 kernel tier {tier} ({}; CPU supports: {})",
+                match tier_source {
+                    TierSource::Detected => "the best this CPU supports".to_string(),
+                    TierSource::Requested => "requested with --cpu-tier".to_string(),
+                    TierSource::Environment => format!("forced by {}", tier::ENV),
+                },
+                Tier::supported()
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let engine = Engine::load(&layout, &device, precision, tier)?;
         let name = format!(
             "{}|{:?}|{}|{:?}|{:?}",
             model.spec, layout.pooling, prompt, options.long_text, precision
@@ -221,6 +251,22 @@ impl SentenceEncoder {
     /// The precision actually in use (`auto` resolved).
     pub fn precision(&self) -> Precision {
         self.precision
+    }
+
+    /// The int8 kernel tier, when the int8 encoder runs.
+    pub fn int8_tier(&self) -> Option<Tier> {
+        match &self.engine {
+            Engine::Int8(m) => Some(m.tier()),
+            Engine::Candle { .. } => None,
+        }
+    }
+
+    /// Seconds per stage of the int8 encoder's forward passes so far.
+    pub fn stage_seconds(&self) -> Option<Vec<(&'static str, f64)>> {
+        match &self.engine {
+            Engine::Int8(m) => Some(m.stage_seconds()),
+            Engine::Candle { .. } => None,
+        }
     }
 }
 

@@ -28,6 +28,7 @@ use super::weights::float_weights;
 use crate::encoder::batching::plan_batches;
 use crate::encoder::device::{device_name, open_device, DeviceChoice};
 use crate::encoder::engine::Engine;
+use crate::encoder::int8::tier::{self, Tier};
 use crate::encoder::int8::weights::TensorReader;
 use crate::encoder::oom::run_halving;
 use crate::encoder::tokenize::TextTokenizer;
@@ -99,6 +100,9 @@ impl PairStance for StanceModel {
 pub struct StanceOptions {
     pub device: DeviceChoice,
     pub dtype: Precision,
+    /// The int8 kernel tier; `None`: `VOLTE_CPU`, else the best this CPU
+    /// supports.
+    pub cpu_tier: Option<Tier>,
     /// Padded tokens per batch.
     pub token_budget: usize,
     pub max_batch: usize,
@@ -109,6 +113,7 @@ impl Default for StanceOptions {
         Self {
             device: DeviceChoice::Auto,
             dtype: Precision::Auto,
+            cpu_tier: None,
             token_budget: 8192,
             max_batch: 128,
         }
@@ -193,8 +198,9 @@ impl StanceModel {
             weights.display()
         );
         let device = open_device(options.device)?;
-        let precision = options.dtype.resolve(&device);
-        let engine = Engine::load(&layout, &device, precision)
+        let (tier, _) = tier::select(options.cpu_tier)?;
+        let precision = options.dtype.resolve(&device, tier);
+        let engine = Engine::load(&layout, &device, precision, tier)
             .with_context(|| format!("loading the stance model from {}", dir.display()))?;
         let max_tokens = config.max_tokens.min(layout.max_seq_length);
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, max_tokens)?;
