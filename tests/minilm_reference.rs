@@ -114,6 +114,7 @@ fn minilm_from_its_wheel_matches_sentence_transformers() {
         })
         .fold(0f32, f32::max);
     println!("all-MiniLM-L6-v2 f32 vs sentence-transformers: min cosine {min:.7} (1 - min = {:.1e}, item {worst}), mean {mean:.7}, largest component difference {max_diff:.1e}", 1.0 - min);
+    assert!(max_diff <= 1e-5, "largest component difference {max_diff}");
     assert!(
         min >= 0.9999,
         "item {worst} ({:?}): cosine {min}",
