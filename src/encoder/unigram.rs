@@ -29,7 +29,8 @@ struct File<'a> {
     post_processor: Option<&'a RawValue>,
     #[serde(default)]
     added_tokens: Vec<AddedToken>,
-    model: Model,
+    #[serde(borrow)]
+    model: Model<'a>,
 }
 
 #[derive(Deserialize)]
@@ -40,11 +41,13 @@ struct AddedToken {
 }
 
 #[derive(Deserialize)]
-struct Model {
+struct Model<'a> {
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
-    vocab: Vec<(String, f64)>,
+    /// A list of (piece, score) for a unigram; other models keep their own
+    /// shape (WordPiece and BPE: a map from token to id).
+    #[serde(borrow)]
+    vocab: Option<&'a RawValue>,
     unk_id: Option<u32>,
     #[serde(default)]
     byte_fallback: bool,
@@ -103,6 +106,11 @@ impl UnigramTokenizer {
         if file.model.kind != "Unigram" || file.model.byte_fallback {
             return Ok(None);
         }
+        let vocab: Vec<(String, f64)> = match file.model.vocab {
+            Some(raw) => serde_json::from_str(raw.get())
+                .with_context(|| format!("parsing the unigram vocabulary of {}", path.display()))?,
+            None => Vec::new(),
+        };
         let unk_id = file
             .model
             .unk_id
@@ -113,15 +121,10 @@ impl UnigramTokenizer {
             .filter(|t| t.special)
             .map(|t| t.id)
             .collect();
-        let min_score = file
-            .model
-            .vocab
-            .iter()
-            .map(|(_, s)| *s)
-            .fold(f64::INFINITY, f64::min);
-        let mut pieces = HashMap::with_capacity(file.model.vocab.len());
+        let min_score = vocab.iter().map(|(_, s)| *s).fold(f64::INFINITY, f64::min);
+        let mut pieces = HashMap::with_capacity(vocab.len());
         let mut max_piece_chars = 1;
-        for (id, (piece, score)) in file.model.vocab.into_iter().enumerate() {
+        for (id, (piece, score)) in vocab.into_iter().enumerate() {
             let id = id as u32;
             if special.contains(&id) || id == unk_id || piece.is_empty() {
                 continue;
@@ -266,4 +269,24 @@ fn frame(p: PostProcessor) -> Result<(Vec<u32>, Vec<u32>)> {
             (prefix, suffix)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_models_are_left_to_the_tokenizers_crate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        std::fs::write(
+            &path,
+            r###"{"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+                "normalizer": null, "pre_tokenizer": null, "post_processor": null, "decoder": null,
+                "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                          "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "a": 1}}}"###,
+        )
+        .unwrap();
+        assert!(UnigramTokenizer::from_file(&path).unwrap().is_none());
+    }
 }

