@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::model::{Report, Shift, StatementEntry, Timeline, Topic};
+use super::model::{Report, StatementEntry, Timeline, Topic};
 
 /// A report with its statements indexed by id.
 pub struct ReportView<'a> {
@@ -31,11 +31,6 @@ impl<'a> ReportView<'a> {
             .timelines
             .iter()
             .filter(move |t| t.topic == topic)
-    }
-
-    /// The shifts of one topic.
-    pub fn shifts_of(&self, topic: usize) -> impl Iterator<Item = &'a Shift> {
-        self.report.shifts.iter().filter(move |s| s.topic == topic)
     }
 
     /// The topic a shift or timeline refers to.

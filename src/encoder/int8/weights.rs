@@ -108,14 +108,6 @@ impl TensorReader {
         Ok(Self { files, entries })
     }
 
-    /// Finds the first of several candidate names (e.g. with a model prefix).
-    pub fn resolve<'a>(&self, candidates: &[&'a str]) -> Option<&'a str> {
-        candidates
-            .iter()
-            .copied()
-            .find(|c| self.entries.contains_key(*c))
-    }
-
     pub fn contains(&self, name: &str) -> bool {
         self.entries.contains_key(name)
     }
