@@ -7,14 +7,13 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::common::{load_input, progress, InputArgs, LazyEncoder, Loaded, ModelArgs};
+use super::common::{load_checked, progress, InputArgs, LazyEncoder, ModelArgs};
 use super::output_file::OutputFile;
 use super::search_io::{backend, label, Label};
 use super::values;
 use volte::cluster::agglomerative::{agglomerative, MAX_ROWS};
 use volte::cluster::community::community_detection_with;
 use volte::cluster::keywords::label_clusters;
-use volte::output::atomic::check_writable;
 use volte::similarity::SearchOptions;
 
 /// How statements are grouped.
@@ -114,14 +113,7 @@ pub fn run(args: ClusterArgs) -> Result<()> {
     let threshold = args
         .threshold
         .unwrap_or_else(|| args.method.default_threshold());
-    check_writable(&args.output)?;
-    let rejects = args
-        .input_args
-        .rejects_for(&args.input, Some(&args.output))?;
-    let loaded = load_input(&args.input, &args.input_args)?;
-    if let Loaded::Statements(_, read) = &loaded {
-        rejects.settle(&[read])?;
-    }
+    let loaded = load_checked(&args.input, &args.output, &args.input_args)?;
     let n = loaded.len();
     if args.method == Method::Agglomerative && n > MAX_ROWS {
         bail!(

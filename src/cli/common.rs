@@ -418,6 +418,19 @@ impl Loaded {
     }
 }
 
+/// For commands that write one output from one input: refuses an
+/// unwritable output before any work, reads the input (statements or
+/// embeddings) and settles the rejects of statements.
+pub fn load_checked(input: &Path, output: &Path, args: &InputArgs) -> Result<Loaded> {
+    check_writable(output)?;
+    let rejects = args.rejects_for(input, Some(output))?;
+    let loaded = load_input(input, args)?;
+    if let Loaded::Statements(_, read) = &loaded {
+        rejects.settle(&[read])?;
+    }
+    Ok(loaded)
+}
+
 /// Reads `.npy`/`.parquet` embeddings as they are, or statements.
 pub fn load_input(path: &Path, input: &InputArgs) -> Result<Loaded> {
     if matches!(

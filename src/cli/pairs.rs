@@ -7,11 +7,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{load_input, progress, InputArgs, LazyEncoder, Loaded, ModelArgs};
+use super::common::{load_checked, progress, InputArgs, LazyEncoder, ModelArgs};
 use super::output_file::OutputFile;
 use super::search_io::{backend, label, Label};
 use super::values;
-use volte::output::atomic::check_writable;
 use volte::similarity::{pairs_above, SearchOptions};
 
 /// Find every pair of statements whose cosine similarity reaches a threshold
@@ -59,14 +58,7 @@ struct Line<'a> {
 }
 
 pub fn run(args: PairsArgs) -> Result<()> {
-    check_writable(&args.output)?;
-    let rejects = args
-        .input_args
-        .rejects_for(&args.input, Some(&args.output))?;
-    let loaded = load_input(&args.input, &args.input_args)?;
-    if let Loaded::Statements(_, read) = &loaded {
-        rejects.settle(&[read])?;
-    }
+    let loaded = load_checked(&args.input, &args.output, &args.input_args)?;
     let input = LazyEncoder::new(&args.model).embed(loaded)?;
     let pb = progress(0, "comparing");
     let options = SearchOptions {
