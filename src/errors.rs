@@ -18,7 +18,10 @@ impl UsageError {
 /// Whether `e` (or anything it wraps) is a bad-input or usage error.
 pub fn is_user_error(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<InputError>().is_some() || c.downcast_ref::<UsageError>().is_some()
+        c.downcast_ref::<InputError>().is_some()
+            || c.downcast_ref::<UsageError>().is_some()
+            || c.downcast_ref::<crate::Error>()
+                .is_some_and(|e| e.is_user_error())
     })
 }
 

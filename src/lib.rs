@@ -1,18 +1,56 @@
 //! volte: multilingual statement embeddings, similarity search, topic
 //! clustering and stance-shift detection.
+//!
+//! The front door is [`Engine`]: open a model once ([`Engine::open`] with a
+//! [`ModelSpec`] and [`EngineOptions`]), then embed [`Statement`]s (through
+//! the on-disk embedding cache) and build reports; similarity search and
+//! clustering are calls over the [`Embeddings`] ([`similarity`],
+//! [`pipeline::cluster`]). Errors are typed ([`Error`]); long work reports
+//! progress through [`progress::Progress`] and messages through `tracing`.
+//! What comes from the environment is read once into [`Settings`].
+//!
+//! ```no_run
+//! use volte::input::{read_statements, ReadOptions};
+//! use volte::similarity::{top_k_self, SearchOptions};
+//! use volte::{Engine, EngineOptions, ModelSpec, ReportRequest};
+//!
+//! let read = read_statements("statements.jsonl".as_ref(), &ReadOptions::default())?;
+//! let mut engine = Engine::open(ModelSpec::default(), EngineOptions::for_analysis())?;
+//! let embeddings = engine.embed(&read.statements, None)?;
+//! let neighbours = top_k_self(&embeddings, 5, &SearchOptions::default())?;
+//! assert_eq!(neighbours.len(), read.statements.len());
+//! let report = engine.report(&read.statements, ReportRequest::default())?;
+//! println!("{} topic(s), {} shift(s)", report.topics.len(), report.shifts.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+/// The `tracing` target of messages meant for the person running a job
+/// (a model being fetched or converted, a run resuming): the CLI shows them
+/// without `-v`. Warnings use the `WARN` level under any target.
+pub const NOTICE: &str = "volte::notice";
 
 pub mod cluster;
 pub mod embed_cache;
 pub mod embeddings;
 pub mod encoder;
+pub mod error;
 pub mod errors;
 pub mod eval;
 pub mod input;
 pub mod model;
 pub mod output;
 pub mod panic_guard;
+pub mod pipeline;
+pub mod progress;
 pub mod report;
+pub mod settings;
 pub mod similarity;
 pub mod stance;
 pub mod stats;
 pub mod sts;
+
+pub use embeddings::Embeddings;
+pub use error::{Error, Result};
+pub use input::Statement;
+pub use pipeline::{Engine, EngineOptions, ModelSpec, ReportRequest};
+pub use settings::Settings;

@@ -25,19 +25,7 @@ fn clean_up_on_signals() {
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     clean_up_on_signals();
-    let level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
-        )
-        .with_writer(std::io::stderr)
-        .without_time()
-        .init();
+    cli::logging::init(cli.verbose);
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader of our standard output has gone (`| head`): stop

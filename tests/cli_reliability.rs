@@ -300,7 +300,7 @@ fn report_refuses_an_oversized_input_before_loading_the_model() {
         "--format",
         "json",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("20001 statements"), "{}", err(&o));
     assert!(
         !err(&o).contains("--method"),

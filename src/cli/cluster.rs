@@ -5,40 +5,17 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
-use super::common::{load_checked, progress, InputArgs, LazyEncoder, ModelArgs};
+use super::input_args::InputArgs;
+use super::load::{load_checked, LazyEngine};
+use super::model_args::ModelArgs;
 use super::output_file::OutputFile;
-use super::search_io::{backend, label, Label};
+use super::progress_bar::Bar;
+use super::search_io::backend;
 use super::values;
-use volte::cluster::agglomerative::{agglomerative, MAX_ROWS};
-use volte::cluster::community::community_detection_with;
-use volte::cluster::keywords::label_clusters;
+use volte::cluster::agglomerative::MAX_ROWS;
+use volte::pipeline::{cluster, ClusterDocument, ClusterMethod as Method, ClusterOptions};
 use volte::similarity::SearchOptions;
-
-/// How statements are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// Threshold communities (sentence-transformers' community detection):
-    /// statements whose neighbourhood above the threshold is large enough
-    /// seed a topic, largest first, without overlaps. Scales to millions of
-    /// statements (memory grows with the number of similar pairs).
-    Community,
-    /// Average-linkage hierarchical clustering, merging while the mean
-    /// similarity between two groups exceeds the threshold. Up to 20,000
-    /// statements (it keeps every pairwise distance in memory).
-    Agglomerative,
-}
-
-impl Method {
-    fn default_threshold(self) -> f32 {
-        match self {
-            Method::Community => 0.92,
-            Method::Agglomerative => 0.9,
-        }
-    }
-}
 
 /// Group statements into topics.
 ///
@@ -90,83 +67,40 @@ pub struct ClusterArgs {
     pub input_args: InputArgs,
 }
 
-#[derive(Serialize)]
-struct Topic<'a> {
-    id: usize,
-    size: usize,
-    medoid: Label<'a>,
-    keywords: &'a [String],
-    members: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    method: Method,
-    threshold: f32,
-    min_size: usize,
-    statements: usize,
-    clusters: Vec<Topic<'a>>,
-    unassigned: Vec<&'a str>,
-}
-
 pub fn run(args: ClusterArgs) -> Result<()> {
     let threshold = args
         .threshold
         .unwrap_or_else(|| args.method.default_threshold());
     let loaded = load_checked(&args.input, &args.output, &args.input_args)?;
     let n = loaded.len();
+    // Refuse what the method cannot take before the model is loaded.
     if args.method == Method::Agglomerative && n > MAX_ROWS {
         bail!(
             "{n} statements: agglomerative clustering is limited to {MAX_ROWS} (it keeps every \
              pairwise distance in memory); use --method community"
         );
     }
-    let input = LazyEncoder::new(&args.model).embed(loaded)?;
+    let input = LazyEngine::new(&args.model).embed(loaded)?;
     let started = std::time::Instant::now();
-    let mut clustering = match args.method {
-        Method::Community => {
-            let pb = progress(0, "comparing");
-            let options = SearchOptions {
-                backend: backend(&args.model)?,
-                max_pairs: Some(args.max_pairs),
-                progress: Some(&pb),
-                ..SearchOptions::default()
-            };
-            let c = community_detection_with(&input.embeddings, threshold, args.min_size, &options);
-            pb.finish_and_clear();
-            c?
-        }
-        Method::Agglomerative => agglomerative(&input.embeddings, 1.0 - threshold, args.min_size)?,
-    };
-    if let Some(statements) = &input.statements {
-        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
-        label_clusters(&texts, &mut clustering, args.keywords);
-    }
-    let seconds = started.elapsed().as_secs_f64();
-
-    let document = Document {
+    let pb = Bar::new(0, "comparing");
+    let options = ClusterOptions {
         method: args.method,
         threshold,
         min_size: args.min_size,
-        statements: n,
-        clusters: clustering
-            .clusters
-            .iter()
-            .enumerate()
-            .map(|(id, c)| Topic {
-                id,
-                size: c.members.len(),
-                medoid: label(&input, c.medoid),
-                keywords: &c.keywords,
-                members: c.members.iter().map(|&i| input.ids[i].as_str()).collect(),
-            })
-            .collect(),
-        unassigned: clustering
-            .unassigned
-            .iter()
-            .map(|&i| input.ids[i].as_str())
-            .collect(),
+        keywords: args.keywords,
+        search: SearchOptions {
+            backend: backend(&args.model)?,
+            max_pairs: Some(args.max_pairs),
+            progress: Some(&pb),
+            ..SearchOptions::default()
+        },
     };
+    let texts = input.texts();
+    let clustering = cluster(&input.embeddings, texts.as_deref(), &options);
+    pb.finish();
+    let clustering = clustering?;
+    let seconds = started.elapsed().as_secs_f64();
+    let document = ClusterDocument::new(&clustering, &input.ids, texts.as_deref(), &options);
     let mut out = OutputFile::create(&args.output)?;
     let mut text = serde_json::to_vec_pretty(&document)?;
     text.push(b'\n');

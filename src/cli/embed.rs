@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::common::{
-    embed_statements, encode_summary, log_stage_times, precision_label, progress, InputArgs,
-    ModelArgs,
-};
+use super::input_args::{with_input, InputArgs};
+use super::load::log_stage_times;
+use super::model_args::ModelArgs;
+use super::progress_bar::Bar;
 use super::values;
-use volte::encoder::TextEmbedder;
 use volte::output::atomic::check_writable;
 use volte::output::parts::{parts_dir, PartStore, RunKey};
 use volte::output::{EmbeddingFormat, EmbeddingWriter};
@@ -58,19 +57,16 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let read = args.input_args.read(&args.input)?;
     rejects.settle(&[&read])?;
     let statements = &read.statements;
-    let (resolved, mut encoder) = args.model.load()?;
-    let dim = TextEmbedder::dim(&encoder);
+    // Every statement is embedded here once: the embedding cache would
+    // only hold a second copy.
+    let mut engine = args.model.open(false, false)?;
+    let dim = engine.dim();
     let n = statements.len();
     let started = std::time::Instant::now();
-    let pb = progress(n, "embedding");
+    let pb = Bar::new(n, "embedding");
 
     let mut store = if args.resume {
-        let key = RunKey::new(
-            statements,
-            TextEmbedder::fingerprint(&encoder),
-            dim,
-            args.part_size,
-        );
+        let key = RunKey::new(statements, engine.fingerprint(), dim, args.part_size);
         let store = PartStore::open(&parts_dir(&args.output), &key)?;
         if store.done() > 0 {
             eprintln!(
@@ -92,16 +88,18 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     };
     let first = store.as_ref().map_or(0, |s| s.done());
     for part in statements.chunks(args.part_size).skip(first) {
-        let emb = embed_statements(&mut encoder, &args.input, part, &pb)?;
+        let emb = engine
+            .embed(part, Some(&Progressed(&pb)))
+            .map_err(|e| with_input(e, &args.input))?;
         match (&mut store, &mut writer) {
             (Some(s), _) => s.add(part, &emb)?,
             (None, Some(w)) => w.write(part, &emb)?,
             (None, None) => unreachable!("a writer or a parts store"),
         }
     }
-    pb.finish_and_clear();
+    pb.finish();
     let seconds = started.elapsed().as_secs_f64();
-    log_stage_times(&encoder);
+    log_stage_times(&engine);
     if let Some(store) = store {
         let mut w = EmbeddingWriter::create(&args.output, n, dim)?;
         for (k, part) in statements.chunks(args.part_size).enumerate() {
@@ -118,21 +116,32 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     } else if let Some(w) = writer {
         w.finish()?;
     }
+    let encoder = engine.encoder();
     let encoded = encoder.stats.texts;
     eprintln!(
         "volte: wrote {} embedding(s) of dimension {} to {} (model {}, prompt {:?}, {} {}); encoded in {:.2} s ({:.1} texts/s); {}; {} bad record(s) skipped, {} blank line(s)",
         n,
         dim,
         args.output.display(),
-        resolved.spec,
+        engine.model().spec,
         encoder.prompt(),
         encoder.device_name(),
-        precision_label(&encoder),
+        encoder.precision_label(),
         seconds,
         encoded as f64 / seconds.max(1e-9),
-        encode_summary(&encoder),
+        encoder.summary(),
         read.rejects.len(),
         read.blank_lines
     );
     Ok(())
+}
+
+/// The whole run's bar, which a part must advance rather than restart.
+struct Progressed<'a>(&'a Bar);
+
+impl volte::progress::Progress for Progressed<'_> {
+    fn start(&self, _total: u64) {}
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
 }

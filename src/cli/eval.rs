@@ -7,17 +7,19 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use super::common::{progress, InputArgs, ModelArgs};
+use super::input_args::InputArgs;
+use super::model_args::ModelArgs;
 use super::output_file::OutputFile;
+use super::progress_bar::Bar;
 use super::report::{make_report, PipelineArgs};
 use super::stance::StanceRunArgs;
 use volte::eval::{
-    evaluate, evaluate_pairs, evaluate_stance, parse_answer, read_gold, GoldShift, GroupStance,
+    evaluate_pairs, evaluate_stance, parse_answer, read_gold, GroupStance, ShiftsEvaluation,
 };
 use volte::input::InputError;
 use volte::output::atomic::check_writable;
 use volte::report::json;
-use volte::report::model::{Report, Shift};
+use volte::report::model::Report;
 
 /// Evaluate volte against annotated data: shift precision and recall, stance agreement.
 #[derive(Debug, Args)]
@@ -144,11 +146,11 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
         .iter()
         .map(|s| (s.extra[0].as_str(), s.text.as_str()))
         .collect();
-    let pb = progress(pairs.len(), "stance");
+    let pb = Bar::new(pairs.len(), "stance");
     let started = std::time::Instant::now();
     let scores = model.score(&pairs, &mut |n| pb.inc(n as u64))?;
     let seconds = started.elapsed().as_secs_f64();
-    pb.finish_and_clear();
+    pb.finish();
     if let Some(path) = &args.scores {
         let mut out = OutputFile::create(path)?;
         for ((s, g), sc) in read.statements.iter().zip(&gold).zip(&scores) {
@@ -274,78 +276,36 @@ fn stance_row(g: &GroupStance, width: usize) -> String {
 fn shifts(args: GoldArgs) -> Result<()> {
     let gold = read_gold(&args.gold)?.shifts;
     let report = load_report(&args)?;
-    let e = evaluate(&report.shifts, &gold);
+    let name = args.gold.display().to_string();
+    let e = ShiftsEvaluation::new(&name, &report, &gold);
     if args.json {
-        let out = serde_json::json!({
-            "gold": args.gold,
-            "stance_mode": report.stance_mode,
-            "detected": report.shifts.len(),
-            "expected": gold.len(),
-            "matched": e.matches.len(),
-            "precision": e.precision,
-            "recall": e.recall,
-            "f1": e.f1,
-            "matches": e.matches.iter().map(|&(d, g)| serde_json::json!({
-                "speaker": report.shifts[d].speaker,
-                "detected": {"from_date": report.shifts[d].from_date, "to_date": report.shifts[d].to_date},
-                "gold": {"from_date": gold[g].from_date, "to_date": gold[g].to_date},
-            })).collect::<Vec<_>>(),
-            "false_positives": e.false_positives.iter().map(|&d| describe(&report.shifts[d])).collect::<Vec<_>>(),
-            "missed": e.missed.iter().map(|&g| describe_gold(&gold[g])).collect::<Vec<_>>(),
-        });
-        outln!("{}", serde_json::to_string_pretty(&out)?)?;
+        outln!("{}", serde_json::to_string_pretty(&e)?)?;
         return Ok(());
     }
     outln!(
         "{} detected, {} expected ({} stance)",
-        report.shifts.len(),
-        gold.len(),
-        report.stance_mode
+        e.detected,
+        e.expected,
+        e.stance_mode
     )?;
-    for &(d, _) in &e.matches {
-        outln!("  match   {}", describe(&report.shifts[d]))?;
+    for m in &e.matches {
+        outln!("  match   {}", m.description)?;
     }
-    for &d in &e.false_positives {
-        outln!("  extra   {}", describe(&report.shifts[d]))?;
+    for d in &e.false_positives {
+        outln!("  extra   {d}")?;
     }
-    for &g in &e.missed {
-        outln!("  missed  {}", describe_gold(&gold[g]))?;
+    for g in &e.missed {
+        outln!("  missed  {g}")?;
     }
     outln!(
         "precision {:.3} ({}/{}), recall {:.3} ({}/{}), F1 {:.3}",
         e.precision,
-        e.matches.len(),
-        report.shifts.len(),
+        e.matched,
+        e.detected,
         e.recall,
-        e.matches.len(),
-        gold.len(),
+        e.matched,
+        e.expected,
         e.f1
     )?;
     Ok(())
-}
-
-fn describe(s: &Shift) -> String {
-    format!(
-        "{} on \"{}\": {} → {} ({:+.2} → {:+.2}, confidence {:.2})",
-        s.speaker,
-        s.topic_label,
-        s.from_date,
-        s.to_date,
-        s.stance_before,
-        s.stance_after,
-        s.confidence
-    )
-}
-
-fn describe_gold(g: &GoldShift) -> String {
-    format!(
-        "{}{}: {} → {}",
-        g.speaker,
-        g.topic_hint
-            .as_deref()
-            .map(|t| format!(" on {t}"))
-            .unwrap_or_default(),
-        g.from_date,
-        g.to_date
-    )
 }

@@ -10,13 +10,17 @@ macro_rules! outln {
 }
 
 pub mod cluster;
-pub mod common;
 pub mod doctor;
 pub mod embed;
 pub mod eval;
+pub mod input_args;
+pub mod load;
+pub mod logging;
+pub mod model_args;
 pub mod models;
 pub mod output_file;
 pub mod pairs;
+pub mod progress_bar;
 pub mod report;
 pub mod search_io;
 pub mod similar;
@@ -64,6 +68,8 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // The environment is read here, once, for the whole run.
+    volte::Settings::from_env()?.install();
     match cli.command {
         Command::Embed(a) => embed::run(a),
         Command::Sts(a) => sts::run(a),

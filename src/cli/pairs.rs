@@ -7,10 +7,14 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{load_checked, progress, InputArgs, LazyEncoder, ModelArgs};
+use super::input_args::InputArgs;
+use super::load::{load_checked, LazyEngine};
+use super::model_args::ModelArgs;
 use super::output_file::OutputFile;
-use super::search_io::{backend, label, Label};
+use super::progress_bar::Bar;
+use super::search_io::backend;
 use super::values;
+use volte::pipeline::Label;
 use volte::similarity::{pairs_above, SearchOptions};
 
 /// Find every pair of statements whose cosine similarity reaches a threshold
@@ -59,8 +63,8 @@ struct Line<'a> {
 
 pub fn run(args: PairsArgs) -> Result<()> {
     let loaded = load_checked(&args.input, &args.output, &args.input_args)?;
-    let input = LazyEncoder::new(&args.model).embed(loaded)?;
-    let pb = progress(0, "comparing");
+    let input = LazyEngine::new(&args.model).embed(loaded)?;
+    let pb = Bar::new(0, "comparing");
     let options = SearchOptions {
         backend: backend(&args.model)?,
         max_pairs: Some(args.max_pairs),
@@ -69,13 +73,13 @@ pub fn run(args: PairsArgs) -> Result<()> {
     };
     let started = std::time::Instant::now();
     let pairs = pairs_above(&input.embeddings, args.threshold, &options)?;
-    pb.finish_and_clear();
+    pb.finish();
     let seconds = started.elapsed().as_secs_f64();
     let mut out = OutputFile::create(&args.output)?;
     for p in &pairs {
         out.write_line(&Line {
-            a: label(&input, p.a as usize),
-            b: label(&input, p.b as usize),
+            a: input.label(p.a as usize),
+            b: input.label(p.b as usize),
             score: p.score,
         })?;
     }

@@ -2,24 +2,26 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use super::common::{load_input, InputArgs, LazyEncoder, Loaded, ModelArgs};
+use super::input_args::{with_input, InputArgs};
+use super::model_args::ModelArgs;
 use super::output_file::OutputFile;
+use super::progress_bar::Bar;
 use super::stance::StanceModelArgs;
 use super::values;
-use volte::cluster::agglomerative::MAX_ROWS;
-use volte::encoder::TextEmbedder;
 use volte::errors::UsageError;
-use volte::model::{self, ModelLayout};
 use volte::output::atomic::check_writable;
-use volte::report::build::{build_report, ReportInput, ReportOptions};
+use volte::output::EmbeddingFormat;
+use volte::pipeline::{check_report_size, Axes};
+use volte::report::build::ReportOptions;
 use volte::report::model::Report;
 use volte::report::{html, json, markdown, term};
-use volte::stance::axes::{example_texts, read_axes, AxisSet};
-use volte::stance::cross_encoder::{PairStance, StanceOptions};
+use volte::stance::axes::read_axes;
+use volte::stance::cross_encoder::StanceOptions;
 use volte::stance::shifts::ShiftParams;
+use volte::ReportRequest;
 
 /// Show who changed position on what: topics, stance timelines, shifts.
 ///
@@ -225,31 +227,36 @@ pub fn make_report(
     input_args: &InputArgs,
 ) -> Result<Report> {
     let options = pipeline.options()?;
-    let axes_specs = pipeline.axes.as_deref().map(read_axes).transpose()?;
-    let rejects = input_args.rejects_for(input, output)?;
-    let loaded = load_input(input, input_args)?;
-    let Loaded::Statements(_, read) = &loaded else {
+    let axes = match pipeline.axes.as_deref() {
+        Some(path) => Some(Axes {
+            specs: read_axes(path)?,
+            name: path.display().to_string(),
+        }),
+        None => None,
+    };
+    if matches!(
+        EmbeddingFormat::from_path(input),
+        Ok(EmbeddingFormat::Npy | EmbeddingFormat::Parquet)
+    ) {
         return Err(UsageError::new(format!(
             "{}: a report needs the statements themselves (JSONL, CSV/TSV or text), not bare embeddings",
             input.display()
         ))
         .into());
-    };
-    rejects.settle(&[read])?;
-    let n = read.statements.len();
-    if n > MAX_ROWS {
-        bail!(
-            "{}: {n} statements; a report groups topics by average-linkage clustering, which \
-             holds every pairwise distance in memory and takes at most {MAX_ROWS} statements. \
-             Split the input (by period or source), or group it into topics alone with \
-             `volte cluster`, whose community detection has no such limit",
-            input.display()
-        );
     }
+    let rejects = input_args.rejects_for(input, output)?;
+    let read = input_args.read(input)?;
+    rejects.settle(&[&read])?;
+    let statements = &read.statements;
+    check_report_size(statements.len())
+        .map_err(|e| UsageError::new(format!("{}: {e}", input.display())))?;
     // The stance model is loaded before any statement is embedded, so that
     // a missing or damaged one stops the run before the work.
-    let needs_model = match &axes_specs {
-        Some(specs) => specs.iter().any(|a| a.thesis.is_some()),
+    let examples = axes
+        .as_ref()
+        .map_or(0, |a| volte::stance::axes::example_texts(&a.specs).len());
+    let needs_model = match &axes {
+        Some(a) => a.need_stance_model(),
         None => pipeline.camps,
     };
     let stance = if needs_model {
@@ -262,45 +269,34 @@ pub fn make_report(
     } else {
         None
     };
-    let model_args = with_default_prompt(model_args)?;
-    let mut encoder = LazyEncoder::new(&model_args);
-    let embedded = encoder.embed(loaded)?;
-    let statements = embedded.statements.expect("statements were read");
-    let axes = match axes_specs {
-        Some(specs) => {
-            let examples = encoder.embed_texts(&example_texts(&specs), "axis example")?;
-            Some(AxisSet::new(specs, &examples)?)
-        }
-        None => None,
-    };
-    let fingerprint = TextEmbedder::fingerprint(encoder.get()?);
-    let report = build_report(
-        &ReportInput {
-            statements: &statements,
-            embeddings: &embedded.embeddings,
-            stance: stance.as_ref().map(|m| m as &dyn PairStance),
-            axes: axes
-                .as_ref()
-                .zip(pipeline.axes.as_ref())
-                .map(|(set, path)| (set, path.display().to_string())),
-            model: fingerprint,
+    let mut engine = model_args.open(true, true)?;
+    let bar = Bar::new(statements.len(), "embedding");
+    let report = engine.report(
+        statements,
+        ReportRequest {
+            axes,
+            stance: stance.as_ref(),
             inputs: vec![input.display().to_string()],
+            options,
+            progress: Some(&bar),
         },
-        &options,
-    )?;
+    );
+    bar.finish();
+    let report = report.map_err(|e| with_input(e, input))?;
+    eprintln!(
+        "volte: {} statement(s){}{}; {}",
+        statements.len(),
+        if examples > 0 {
+            format!(" and {examples} axis example(s)")
+        } else {
+            String::new()
+        },
+        if engine.uses_cache() {
+            format!(": {} from the embedding cache", engine.cache_hits)
+        } else {
+            " (no cache)".to_string()
+        },
+        engine.encoder().summary()
+    );
     Ok(report)
-}
-
-/// E5-style models need a prompt for symmetric tasks: use the model's
-/// `query` prompt unless the user chose one.
-fn with_default_prompt(args: &ModelArgs) -> Result<ModelArgs> {
-    let mut args = args.clone();
-    if args.prompt.is_none() && args.prompt_name.is_none() {
-        let resolved = model::resolve(&args.model)?;
-        let layout = ModelLayout::open(&resolved.dir)?;
-        if layout.default_prompt_name.is_none() && layout.prompts.contains_key("query") {
-            args.prompt_name = Some("query".to_string());
-        }
-    }
-    Ok(args)
 }

@@ -7,11 +7,15 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{load_input, progress, InputArgs, LazyEncoder, ModelArgs};
+use super::input_args::InputArgs;
+use super::load::{load_input, LazyEngine, Loaded};
+use super::model_args::ModelArgs;
 use super::output_file::OutputFile;
-use super::search_io::{backend, label, Label};
+use super::progress_bar::Bar;
+use super::search_io::backend;
 use super::values;
 use volte::output::atomic::check_writable;
+use volte::pipeline::Label;
 use volte::similarity::{top_k, top_k_self, SearchOptions};
 
 /// Find the most similar statements (cosine similarity of the embeddings).
@@ -82,18 +86,18 @@ pub fn run(args: SimilarArgs) -> Result<()> {
         .into_iter()
         .flatten()
         .filter_map(|l| match l {
-            super::common::Loaded::Statements(_, r) => Some(r),
+            Loaded::Statements(_, r) => Some(r),
             _ => None,
         })
         .collect();
     rejects.settle(&reads)?;
-    let mut encoder = LazyEncoder::new(&args.model);
+    let mut encoder = LazyEngine::new(&args.model);
     let corpus = encoder.embed(corpus)?;
     let queries = match queries {
         Some(q) => Some(encoder.embed(q)?),
         None => None,
     };
-    let pb = progress(0, "searching");
+    let pb = Bar::new(0, "searching");
     let options = SearchOptions {
         backend: backend(&args.model)?,
         progress: Some(&pb),
@@ -104,7 +108,7 @@ pub fn run(args: SimilarArgs) -> Result<()> {
         Some(q) => top_k(&q.embeddings, &corpus.embeddings, args.top_k, &options)?,
         None => top_k_self(&corpus.embeddings, args.top_k, &options)?,
     };
-    pb.finish_and_clear();
+    pb.finish();
     let seconds = started.elapsed().as_secs_f64();
 
     let askers = queries.as_ref().unwrap_or(&corpus);
@@ -115,12 +119,12 @@ pub fn run(args: SimilarArgs) -> Result<()> {
             .iter()
             .filter(|n| n.score >= min)
             .map(|n| Neighbor {
-                statement: label(&corpus, n.index as usize),
+                statement: corpus.label(n.index as usize),
                 score: n.score,
             })
             .collect();
         out.write_line(&Line {
-            statement: label(askers, i),
+            statement: askers.label(i),
             neighbors,
         })?;
     }

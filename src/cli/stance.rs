@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::common::{progress, InputArgs};
+use super::input_args::InputArgs;
 use super::output_file::OutputFile;
+use super::progress_bar::Bar;
 use super::values;
 use volte::encoder::int8::Tier;
 use volte::encoder::{DeviceChoice, Precision};
@@ -71,7 +72,7 @@ pub struct StanceRunArgs {
     #[arg(long, default_value_t = 8192, value_parser = values::at_least_one)]
     pub batch_tokens: usize,
     /// Force the int8 kernel tier (see `volte embed --help`).
-    #[arg(long, value_parser = super::common::parse_tier)]
+    #[arg(long, value_parser = super::model_args::parse_tier)]
     pub cpu_tier: Option<Tier>,
 }
 
@@ -167,11 +168,11 @@ pub fn run(args: StanceArgs) -> Result<()> {
         .iter()
         .map(|(i, _, t)| (*t, statements[*i].text.as_str()))
         .collect();
-    let pb = progress(pairs.len(), "stance");
+    let pb = Bar::new(pairs.len(), "stance");
     let started = std::time::Instant::now();
     let scores = model.score(&pairs, &mut |n| pb.inc(n as u64))?;
     let seconds = started.elapsed().as_secs_f64();
-    pb.finish_and_clear();
+    pb.finish();
 
     let mut out = OutputFile::create(&args.output)?;
     for ((i, axis, _), s) in jobs.iter().zip(&scores) {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::common::{encode_summary, ModelArgs};
+use super::model_args::ModelArgs;
 use volte::sts::{evaluate, read_sts};
 
 /// Evaluate the model on an STS CSV (`sentence1,sentence2,score`, no header).
@@ -27,8 +27,10 @@ pub struct StsArgs {
 pub fn run(args: StsArgs) -> Result<()> {
     let pairs = read_sts(&args.file)?;
     let cross = args.cross.as_deref().map(read_sts).transpose()?;
-    let (resolved, mut encoder) = args.model.load()?;
-    let result = evaluate(&mut encoder, &pairs, cross.as_deref())?;
+    let mut engine = args.model.open(false, false)?;
+    let resolved = engine.model().clone();
+    let encoder = engine.encoder_mut();
+    let result = evaluate(encoder, &pairs, cross.as_deref())?;
     if args.json {
         let out = serde_json::json!({
             "file": args.file,
@@ -58,6 +60,6 @@ pub fn run(args: StsArgs) -> Result<()> {
             encoder.prompt()
         )?;
     }
-    eprintln!("volte: {}", encode_summary(&encoder));
+    eprintln!("volte: {}", encoder.summary());
     Ok(())
 }

@@ -30,8 +30,8 @@ pub fn agglomerative(
     if n > MAX_ROWS {
         bail!(
             "agglomerative clustering keeps all n(n-1)/2 distances in memory ({:.1} GiB for {n} \
-             statements) and is limited to {MAX_ROWS} statements; use community detection \
-             (`--method community`) for larger inputs",
+             statements) and is limited to {MAX_ROWS} statements; use community detection for \
+             larger inputs",
             (n as f64) * (n as f64 - 1.0) / 2.0 * 4.0 / (1u64 << 30) as f64
         );
     }
@@ -118,6 +118,6 @@ mod tests {
     fn refuses_inputs_too_large_for_the_distance_matrix() {
         let e = Embeddings::new(1, vec![1.0; MAX_ROWS + 1]).unwrap();
         let err = agglomerative(&e, 0.3, 2).unwrap_err().to_string();
-        assert!(err.contains("--method community"), "{err}");
+        assert!(err.contains("use community detection"), "{err}");
     }
 }

@@ -49,6 +49,32 @@ pub fn community_detection_with(
         return Ok(assemble(emb, Vec::new()));
     }
     let pairs = pair_indices_above(emb, threshold, options)?;
+    community_detection_from_pairs(emb, threshold, min_size, pairs)
+}
+
+/// [`community_detection`] from pairs found elsewhere (tile by tile, on
+/// several machines): `pairs` must hold every pair `[a, b]`, `a != b`,
+/// whose similarity is at least `threshold`, each once, in any order.
+pub fn community_detection_from_pairs(
+    emb: &Embeddings,
+    threshold: f32,
+    min_size: usize,
+    pairs: Vec<[u32; 2]>,
+) -> Result<Clustering> {
+    let n = emb.len();
+    if let Some(bad) = pairs
+        .iter()
+        .find(|&&[a, b]| a == b || a as usize >= n || b as usize >= n)
+    {
+        anyhow::bail!("pair {bad:?} does not name two distinct rows of {n}");
+    }
+    if n == 0 {
+        return Ok(Clustering::default());
+    }
+    let min_size = min_size.max(1);
+    if min_size > n {
+        return Ok(assemble(emb, Vec::new()));
+    }
     let graph = Neighbourhoods::new(emb, threshold, pairs);
     let communities = without_overlaps(&graph, min_size);
     Ok(assemble(emb, communities))
@@ -169,6 +195,26 @@ mod tests {
         second.sort();
         assert_eq!(second, vec![1, 4]);
         assert_eq!(c.unassigned, vec![5]);
+    }
+
+    #[test]
+    fn pairs_found_elsewhere_give_the_same_communities() {
+        let rows: Vec<[f32; 3]> = (0..12)
+            .map(|i| {
+                let t = i as f32 * 0.21;
+                [t.cos(), t.sin(), (i % 3) as f32 * 0.05]
+            })
+            .collect();
+        let e = emb(&rows);
+        let want = community_detection(&e, 0.95, 2).unwrap();
+        // The pairs in reverse order and with their sides swapped.
+        let mut pairs = pair_indices_above(&e, 0.95, &SearchOptions::default()).unwrap();
+        pairs.reverse();
+        let pairs: Vec<[u32; 2]> = pairs.into_iter().map(|[a, b]| [b, a]).collect();
+        let got = community_detection_from_pairs(&e, 0.95, 2, pairs).unwrap();
+        assert_eq!(got, want);
+        assert!(community_detection_from_pairs(&e, 0.95, 2, vec![[3, 3]]).is_err());
+        assert!(community_detection_from_pairs(&e, 0.95, 2, vec![[0, 12]]).is_err());
     }
 
     #[test]

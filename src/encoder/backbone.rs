@@ -39,8 +39,7 @@ impl Backbone {
             Weights::PytorchBin(file) => VarBuilder::from_pth(file, dtype, device)
                 .with_context(|| format!("loading {}", file.display()))?,
         };
-        let cfg: Config = serde_json::from_str(&layout.config_json)
-            .context("config.json lacks BERT/XLM-RoBERTa hyper-parameters")?;
+        let cfg: &Config = layout.config.bert()?;
         let vb = ["bert", "roberta", "model"]
             .into_iter()
             .find(|p| vb.contains_tensor(&format!("{p}.embeddings.word_embeddings.weight")))
@@ -56,7 +55,7 @@ impl Backbone {
             position: embedding(cfg.max_position_embeddings, h, e.pp("position_embeddings"))?,
             token_type: embedding(cfg.type_vocab_size, h, e.pp("token_type_embeddings"))?,
             norm: layer_norm(h, cfg.layer_norm_eps, e.pp("LayerNorm"))?,
-            encoder: BertEncoder::load(vb.pp("encoder"), &cfg).context("building the encoder")?,
+            encoder: BertEncoder::load(vb.pp("encoder"), cfg).context("building the encoder")?,
             position_offset,
             dtype,
         })

@@ -4,7 +4,8 @@ use anyhow::{bail, Result};
 use candle_core::Device;
 
 /// The user's device choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DeviceChoice {
     /// CUDA or Metal when built in and present, else the CPU.
     #[default]
@@ -34,14 +35,14 @@ pub fn open_device(choice: DeviceChoice) -> Result<Device> {
             if cfg!(feature = "cuda") {
                 match Device::new_cuda(0) {
                     Ok(d) => return Ok(d),
-                    Err(e) => eprintln!("volte: no usable CUDA device ({e}); using the CPU"),
+                    Err(e) => tracing::warn!("no usable CUDA device ({e}); using the CPU"),
                 }
                 return Ok(Device::Cpu);
             }
             if cfg!(feature = "metal") {
                 match Device::new_metal(0) {
                     Ok(d) => return Ok(d),
-                    Err(e) => eprintln!("volte: no usable Metal device ({e}); using the CPU"),
+                    Err(e) => tracing::warn!("no usable Metal device ({e}); using the CPU"),
                 }
                 return Ok(Device::Cpu);
             }

@@ -35,14 +35,14 @@ impl Engine {
             Ok(Self::Candle {
                 backbone: Backbone::load(layout, device, dtype)?,
                 device: device.clone(),
-                pad: pad_id(&layout.config_json),
+                pad: layout.config.pad_token_id.unwrap_or(0) as u32,
             })
         };
         match precision {
             Precision::Int8 => {
                 if !device.is_cpu() {
                     bail!(
-                        "--dtype int8 runs on the CPU only (use --device cpu, or f16/bf16 on a GPU)"
+                        "int8 precision runs on the CPU only (choose the CPU device, or f16/bf16 on a GPU)"
                     );
                 }
                 Ok(Self::Int8(Box::new(Int8Encoder::load(layout, tier)?)))
@@ -50,7 +50,7 @@ impl Engine {
             Precision::F16 => candle(DType::F16),
             Precision::Bf16 => {
                 if device.is_cpu() {
-                    bail!("--dtype bf16 needs a GPU (the CPU supports f32, f16 and int8)");
+                    bail!("bf16 precision needs a GPU (the CPU supports f32, f16 and int8)");
                 }
                 candle(DType::BF16)
             }
@@ -84,15 +84,4 @@ impl Engine {
         let pooled = super::pooling::pool(&hidden, &mask, pooling)?;
         Ok(pooled.flatten_all()?.to_vec1::<f32>()?)
     }
-}
-
-fn pad_id(config_json: &str) -> u32 {
-    #[derive(serde::Deserialize)]
-    struct Pad {
-        pad_token_id: Option<u32>,
-    }
-    serde_json::from_str::<Pad>(config_json)
-        .ok()
-        .and_then(|p| p.pad_token_id)
-        .unwrap_or(0)
 }

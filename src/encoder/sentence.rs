@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use candle_core::Device;
-use indicatif::ProgressBar;
 
 use super::batching::plan_batches;
 use super::device::{device_name, open_device, DeviceChoice};
@@ -14,6 +13,7 @@ use super::tokenize::{LongText, TextTokenizer, TokenizedText};
 use super::TextEmbedder;
 use crate::embeddings::Embeddings;
 use crate::model::{ModelLayout, Pooling, ResolvedModel};
+use crate::progress::Progress;
 
 /// How to run the encoder.
 #[derive(Debug, Clone)]
@@ -33,7 +33,8 @@ pub struct EncoderOptions {
 }
 
 /// Numeric precision of the encoder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Precision {
     /// On the CPU the faster of int8 (with this CPU's kernel tier) and f32;
     /// f16 on CUDA, f32 on Metal.
@@ -61,7 +62,7 @@ impl Precision {
                     CpuPath::Int8(_) => Precision::Int8,
                     CpuPath::F32 => Precision::F32,
                 };
-                tracing::info!("--dtype auto on the CPU: {p:?} ({why})");
+                tracing::info!("automatic precision on the CPU: {p:?} ({why})");
                 p
             }
             (Precision::Auto, Device::Cuda(_)) => Precision::F16,
@@ -130,7 +131,7 @@ impl SentenceEncoder {
                 "int8 kernel tier {tier} ({}; CPU supports: {})",
                 match tier_source {
                     TierSource::Detected => "the best this CPU supports".to_string(),
-                    TierSource::Requested => "requested with --cpu-tier".to_string(),
+                    TierSource::Requested => "requested".to_string(),
                     TierSource::Environment => format!("forced by {}", tier::ENV),
                 },
                 Tier::supported()
@@ -184,7 +185,7 @@ impl SentenceEncoder {
     pub fn embed_with_progress(
         &mut self,
         texts: &[&str],
-        progress: Option<&ProgressBar>,
+        progress: Option<&dyn Progress>,
     ) -> Result<Embeddings> {
         let dim = self.layout.hidden_size;
         let tokenized = self.tokenize(texts)?;
@@ -203,7 +204,7 @@ impl SentenceEncoder {
         for batch in batches {
             let seqs: Vec<&[u32]> = batch.iter().map(|&i| windows[i].2).collect();
             let pooled = run_halving(&seqs, &mut |b| self.run_batch(b), &mut |n| {
-                eprintln!("volte: device out of memory on a batch of {n}; halving it")
+                tracing::warn!("device out of memory on a batch of {n}; halving it")
             })
             .context("running the encoder on a batch")?;
             for (row, &i) in batch.iter().enumerate() {
@@ -217,7 +218,7 @@ impl SentenceEncoder {
                 remaining[t] -= 1;
                 if remaining[t] == 0 {
                     if let Some(p) = progress {
-                        p.inc(1);
+                        p.advance(1);
                     }
                 }
             }
@@ -242,6 +243,24 @@ impl SentenceEncoder {
     /// Runs the engine on a batch; returns `[batch × dim]` pooled floats.
     fn run_batch(&self, seqs: &[&[u32]]) -> Result<Vec<f32>> {
         self.engine.pooled(seqs, self.layout.pooling)
+    }
+
+    /// `int8 (avx2)`, `f32`, …: the precision in use, with the int8
+    /// kernel tier.
+    pub fn precision_label(&self) -> String {
+        match self.int8_tier() {
+            Some(t) => format!("int8 ({t})"),
+            None => format!("{:?}", self.precision()).to_lowercase(),
+        }
+    }
+
+    /// The summary of what was encoded so far.
+    pub fn summary(&self) -> String {
+        let s = &self.stats;
+        format!(
+            "{} text(s), {} token(s) in {} window(s), {} truncated at {} tokens, {} empty",
+            s.texts, s.tokens, s.windows, s.truncated, self.layout.max_seq_length, s.empty
+        )
     }
 
     pub fn pooling(&self) -> Pooling {

@@ -10,7 +10,8 @@ use tokenizers::Tokenizer;
 use super::unigram::UnigramTokenizer;
 
 /// What to do with texts longer than the model's maximum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum LongText {
     /// Keep the first window and count the text as truncated.
     #[default]

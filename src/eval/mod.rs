@@ -9,6 +9,6 @@ pub mod stance;
 pub mod stance_pairs;
 
 pub use gold::{read_gold, Gold, GoldShift, GoldSteady, StanceLabel};
-pub use shifts::{evaluate, matches_gold, Evaluation};
+pub use shifts::{evaluate, matches_gold, Evaluation, ShiftsEvaluation};
 pub use stance::{evaluate_stance, GroupStance, Orientation, StanceEvaluation};
 pub use stance_pairs::{evaluate_pairs, parse_answer, PairEvaluation};

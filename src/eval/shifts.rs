@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::gold::GoldShift;
 use crate::input::StatementDate;
-use crate::report::model::Shift;
+use crate::report::model::{Report, Shift};
 use crate::stance::dates::DateSpan;
 
 /// The outcome of an evaluation.
@@ -32,6 +32,109 @@ pub struct Evaluation {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
+}
+
+/// A detected shift matched to a gold one, as the evaluation lists it.
+#[derive(Debug, Serialize)]
+pub struct MatchEntry<'a> {
+    pub speaker: &'a str,
+    pub detected: Turn<'a>,
+    pub gold: Turn<'a>,
+    /// The detected shift in one line (for text output).
+    #[serde(skip)]
+    pub description: String,
+}
+
+/// The dates of a turn.
+#[derive(Debug, Serialize)]
+pub struct Turn<'a> {
+    pub from_date: &'a str,
+    pub to_date: &'a str,
+}
+
+/// A report's shifts scored against a gold file (`volte eval shifts
+/// --json`).
+#[derive(Debug, Serialize)]
+pub struct ShiftsEvaluation<'a> {
+    pub gold: &'a str,
+    pub stance_mode: &'a str,
+    pub detected: usize,
+    pub expected: usize,
+    pub matched: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub matches: Vec<MatchEntry<'a>>,
+    pub false_positives: Vec<String>,
+    pub missed: Vec<String>,
+}
+
+impl<'a> ShiftsEvaluation<'a> {
+    /// Scores `report`'s shifts against `gold` (read from the file `name`).
+    pub fn new(name: &'a str, report: &'a Report, gold: &'a [GoldShift]) -> Self {
+        let e = evaluate(&report.shifts, gold);
+        let shift = |d: usize| &report.shifts[d];
+        Self {
+            gold: name,
+            stance_mode: &report.stance_mode,
+            detected: report.shifts.len(),
+            expected: gold.len(),
+            matched: e.matches.len(),
+            precision: e.precision,
+            recall: e.recall,
+            f1: e.f1,
+            matches: e
+                .matches
+                .iter()
+                .map(|&(d, g)| MatchEntry {
+                    speaker: &shift(d).speaker,
+                    detected: Turn {
+                        from_date: &shift(d).from_date,
+                        to_date: &shift(d).to_date,
+                    },
+                    gold: Turn {
+                        from_date: &gold[g].from_date,
+                        to_date: &gold[g].to_date,
+                    },
+                    description: describe(shift(d)),
+                })
+                .collect(),
+            false_positives: e
+                .false_positives
+                .iter()
+                .map(|&d| describe(shift(d)))
+                .collect(),
+            missed: e.missed.iter().map(|&g| describe_gold(&gold[g])).collect(),
+        }
+    }
+}
+
+/// One line about a detected shift.
+pub fn describe(s: &Shift) -> String {
+    format!(
+        "{} on \"{}\": {} → {} ({:+.2} → {:+.2}, confidence {:.2})",
+        s.speaker,
+        s.topic_label,
+        s.from_date,
+        s.to_date,
+        s.stance_before,
+        s.stance_after,
+        s.confidence
+    )
+}
+
+/// One line about a gold shift.
+pub fn describe_gold(g: &GoldShift) -> String {
+    format!(
+        "{}{}: {} → {}",
+        g.speaker,
+        g.topic_hint
+            .as_deref()
+            .map(|t| format!(" on {t}"))
+            .unwrap_or_default(),
+        g.from_date,
+        g.to_date
+    )
 }
 
 /// Matches detected shifts to gold shifts and scores them.

@@ -20,7 +20,8 @@ use super::record::{Statement, StatementDate};
 use super::sniff;
 
 /// Input file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum InputFormat {
     /// One JSON object per line.
     Jsonl,
@@ -33,7 +34,8 @@ pub enum InputFormat {
 }
 
 /// What to do with a bad record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OnError {
     /// Stop at the first bad record (exit code 2).
     #[default]
@@ -89,7 +91,7 @@ pub struct Reject {
 }
 
 /// A bad record that stopped the read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct InputError {
     pub file: String,
     /// 1-based line, or 0 when the whole input is at fault.
@@ -430,7 +432,7 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], dialect: Dialect) -> Result<(), I
         return Err(fatal(
             header.line,
             format!(
-                "no {:?} column in header (columns: {}); --text-field names another",
+                "no {:?} column in header (columns: {}); choose the field that holds the text",
                 fm.text,
                 names.join(", ")
             ),

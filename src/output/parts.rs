@@ -213,7 +213,7 @@ fn differences(old: &RunKey, new: &RunKey) -> String {
     }
     if old.part_size != new.part_size {
         d.push(format!(
-            "--part-size {} then, {} now",
+            "part size {} then, {} now",
             old.part_size, new.part_size
         ));
     }
@@ -283,6 +283,6 @@ mod tests {
         assert!(e.to_string().contains("other statements"), "{e}");
         let other = RunKey::new(&st, "m".into(), 2, 3);
         let e = PartStore::open(&parts, &other).err().unwrap();
-        assert!(e.to_string().contains("--part-size 2 then, 3 now"), "{e}");
+        assert!(e.to_string().contains("part size 2 then, 3 now"), "{e}");
     }
 }

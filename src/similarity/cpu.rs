@@ -15,6 +15,13 @@ use super::exact::finalize_row;
 use super::{gemm_tile, scan, tiles, too_many_pairs, Neighbor, Plan};
 use crate::embeddings::Embeddings;
 
+/// Whether a pair search is within one set of rows or between two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sides {
+    Same,
+    Two,
+}
+
 /// Candidate buffers of one row block.
 type BlockState = Mutex<Vec<Candidates>>;
 
@@ -114,19 +121,26 @@ pub fn top_k(
     finish(queries, corpus, state, k)
 }
 
-/// `keep(a, b, approximate score)` for every pair `a < b` of rows of `emb`
-/// whose float32 score is at least `threshold - margin`, in tile order;
-/// `keep` decides (exactly) whether the pair qualifies. Fails once more than
-/// `max_pairs` qualify.
+/// `keep(a, b, approximate score)` for every pair of a row `a` of `left`
+/// and a row `b` of `right` whose float32 score is at least `threshold -
+/// margin`, in tile order; `keep` decides (exactly) whether the pair
+/// qualifies. With `Sides::Same` (`left` and `right` are one set) only pairs
+/// `a < b` are visited. Fails once more than `max_pairs` qualify.
 pub fn pairs_where<T: Send>(
-    emb: &Embeddings,
+    (left, right, sides): (&Embeddings, &Embeddings, Sides),
     threshold: f32,
     max_pairs: usize,
     plan: &Plan,
     keep: &(dyn Fn(u32, u32, f32) -> Option<T> + Sync),
 ) -> Result<Vec<T>> {
-    let blocks = tiles::blocks(emb.len(), plan.tile);
-    let work = tiles::upper_tiles(blocks.len());
+    let blocks = tiles::blocks(left.len(), plan.tile);
+    let right_blocks = tiles::blocks(right.len(), plan.tile);
+    let work = match sides {
+        Sides::Same => tiles::upper_tiles(blocks.len()),
+        Sides::Two => (0..blocks.len())
+            .flat_map(|i| (0..right_blocks.len()).map(move |j| (i, j)))
+            .collect(),
+    };
     plan.start(work.len());
     let min = threshold - plan.margin;
     let found = AtomicUsize::new(0);
@@ -138,8 +152,8 @@ pub fn pairs_where<T: Send>(
                 if found.load(Ordering::Relaxed) > max_pairs {
                     return Vec::new();
                 }
-                let (ri, rj) = (&blocks[bi], &blocks[bj]);
-                let out = product(emb, emb, ri, rj, scratch);
+                let (ri, rj) = (&blocks[bi], &right_blocks[bj]);
+                let out = product(left, right, ri, rj, scratch);
                 candidates.clear();
                 scan::pairs_into(
                     out,
@@ -147,7 +161,7 @@ pub fn pairs_where<T: Send>(
                     rj.len(),
                     (ri.start as u32, rj.start as u32),
                     min,
-                    bi == bj,
+                    sides == Sides::Same && bi == bj,
                     candidates,
                 );
                 let kept: Vec<T> = candidates

@@ -33,10 +33,10 @@ mod tiles;
 
 use anyhow::{bail, Result};
 use candle_core::Device;
-use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::embeddings::Embeddings;
+use crate::progress::Progress;
 
 pub use exact::dot_f64;
 
@@ -94,22 +94,33 @@ impl Backend {
 }
 
 /// How to run a search.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SearchOptions<'a> {
     pub backend: Backend,
     /// Rows per tile side (default: [`CPU_TILE`] or [`DEVICE_TILE`]).
     pub tile: Option<usize>,
     /// [`pairs_above`] fails once more pairs than this qualify (default: no limit).
     pub max_pairs: Option<usize>,
-    /// Advanced by one per tile; its length is set to the number of tiles.
-    pub progress: Option<&'a ProgressBar>,
+    /// Started with the number of tiles, advanced by one per tile.
+    pub progress: Option<&'a dyn Progress>,
+}
+
+impl std::fmt::Debug for SearchOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchOptions")
+            .field("backend", &self.backend)
+            .field("tile", &self.tile)
+            .field("max_pairs", &self.max_pairs)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// Fixed parameters of one search run.
 struct Plan<'a> {
     tile: usize,
     margin: f32,
-    progress: Option<&'a ProgressBar>,
+    progress: Option<&'a dyn Progress>,
 }
 
 impl Plan<'_> {
@@ -126,14 +137,13 @@ impl Plan<'_> {
 
     fn start(&self, tiles: usize) {
         if let Some(p) = self.progress {
-            p.set_length(tiles as u64);
-            p.set_position(0);
+            p.start(tiles as u64);
         }
     }
 
     fn tick(&self) {
         if let Some(p) = self.progress {
-            p.inc(1);
+            p.advance(1);
         }
     }
 }
@@ -222,6 +232,45 @@ pub fn pair_indices_above(
     pairs_where(emb, threshold, options, &keep)
 }
 
+/// Every pair of a row `a` of `left` and a row `b` of `right` with
+/// similarity at least `threshold`, as `[a, b]`, in no particular (but fixed)
+/// order: one tile of a larger pair search split over machines (see
+/// [`pair_indices_above`] for one set). Computed on the CPU.
+pub fn pair_indices_between(
+    left: &Embeddings,
+    right: &Embeddings,
+    threshold: f32,
+    options: &SearchOptions,
+) -> Result<Vec<[u32; 2]>> {
+    check_rows(left)?;
+    check_rows(right)?;
+    if left.dim() != right.dim() {
+        bail!(
+            "the two sides have dimensions {} and {}",
+            left.dim(),
+            right.dim()
+        );
+    }
+    if threshold.is_nan() {
+        bail!("the similarity threshold is not a number");
+    }
+    let plan = Plan::new(options, left, right);
+    let sure = threshold + plan.margin;
+    let keep = |a: u32, b: u32, approximate: f32| {
+        let qualifies = approximate >= sure
+            || dot_f64(left.row(a as usize), right.row(b as usize)) >= threshold as f64;
+        qualifies.then_some([a, b])
+    };
+    let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
+    cpu::pairs_where(
+        (left, right, cpu::Sides::Two),
+        threshold,
+        max_pairs,
+        &plan,
+        &keep,
+    )
+}
+
 fn pairs_where<T: Send>(
     emb: &Embeddings,
     threshold: f32,
@@ -235,7 +284,13 @@ fn pairs_where<T: Send>(
     let plan = Plan::new(options, emb, emb);
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
     match &options.backend {
-        Backend::Cpu => cpu::pairs_where(emb, threshold, max_pairs, &plan, keep),
+        Backend::Cpu => cpu::pairs_where(
+            (emb, emb, cpu::Sides::Same),
+            threshold,
+            max_pairs,
+            &plan,
+            keep,
+        ),
         Backend::Device(d) => device::pairs_where(emb, threshold, max_pairs, d, &plan, keep),
     }
 }

@@ -81,6 +81,29 @@ proptest! {
             prop_assert_eq!(&got, &want_indices);
         }
     }
+
+    #[test]
+    fn pairs_between_two_sets_equal_brute_force(
+        emb in matrix(40),
+        split in 0usize..40,
+        threshold in -0.5f32..1.0,
+        tile in 1usize..9,
+    ) {
+        // Splitting one set in two: the pairs within either part and those
+        // between them are exactly the pairs of the whole.
+        let split = split.min(emb.len());
+        let left = emb.select(&(0..split).collect::<Vec<_>>());
+        let right = emb.select(&(split..emb.len()).collect::<Vec<_>>());
+        let mut want: Vec<[u32; 2]> = brute::pairs_above(&emb, threshold)
+            .iter()
+            .filter(|p| (p.a as usize) < split && (p.b as usize) >= split)
+            .map(|p| [p.a, p.b - split as u32])
+            .collect();
+        want.sort_unstable();
+        let mut got = pair_indices_between(&left, &right, threshold, &options(tile)).unwrap();
+        got.sort_unstable();
+        prop_assert_eq!(got, want);
+    }
 }
 
 /// A deterministic pseudo-random unit matrix.

@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
-use serde::Deserialize;
 
 use super::gemm::{Int8Linear, QuantizedRows, M_CHUNK};
 use super::ops::{add_layer_norm, attention, gelu_chunk, layer_norm_row};
@@ -19,17 +18,6 @@ use super::simd::{with_scratch, Level};
 use super::tier::Tier;
 use super::weights::TensorReader;
 use crate::model::{Architecture, ModelLayout, Pooling, Weights};
-
-#[derive(Deserialize)]
-struct Config {
-    hidden_size: usize,
-    num_attention_heads: usize,
-    num_hidden_layers: usize,
-    intermediate_size: usize,
-    layer_norm_eps: f64,
-    hidden_act: String,
-    pad_token_id: Option<usize>,
-}
 
 struct Layer {
     qkv: Int8Linear,
@@ -125,8 +113,7 @@ impl Int8Encoder {
             tier.is_supported(),
             "int8 tier {tier} is not supported by this CPU"
         );
-        let cfg: Config = serde_json::from_str(&layout.config_json)
-            .context("config.json lacks BERT hyper-parameters")?;
+        let cfg = &layout.config;
         if !matches!(cfg.hidden_act.as_str(), "gelu" | "gelu_python") {
             bail!(
                 "int8 encoder supports erf GELU only, not {:?}",
@@ -134,7 +121,7 @@ impl Int8Encoder {
             );
         }
         let Weights::Safetensors(files) = &layout.weights else {
-            bail!("int8 encoder needs safetensors weights (use --dtype f32 for pytorch_model.bin)");
+            bail!("int8 encoder needs safetensors weights (f32 precision reads pytorch_model.bin)");
         };
         let r = TensorReader::open(files)?;
         let prefix = ["", "bert.", "roberta.", "model."]

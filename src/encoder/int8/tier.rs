@@ -14,7 +14,7 @@ use std::fmt;
 use anyhow::{bail, Result};
 
 /// The environment variable that forces a tier.
-pub const ENV: &str = "VOLTE_CPU";
+pub const ENV: &str = crate::settings::CPU_TIER_VARIABLE;
 
 /// An int8 kernel tier, best first in [`Tier::ALL`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -220,23 +220,15 @@ pub enum TierSource {
     Environment,
 }
 
-/// The tier to run: `requested` if given, else `VOLTE_CPU` if set, else the
+/// The tier to run: `requested` if given, else that of the settings (`VOLTE_CPU`), else the
 /// best this CPU supports. A forced tier the CPU lacks is an error naming
 /// the missing features.
 pub fn select(requested: Option<Tier>) -> Result<(Tier, TierSource)> {
-    if std::env::var_os("VOLTE_NO_VNNI").is_some() {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            tracing::warn!("VOLTE_NO_VNNI is no longer read; use VOLTE_CPU=avx2 (or another tier)")
-        });
-    }
     let (tier, source) = match requested {
         Some(t) => (t, TierSource::Requested),
-        None => match std::env::var(ENV) {
-            Ok(v) if !v.trim().is_empty() && v.trim() != "auto" => {
-                (Tier::parse(&v)?, TierSource::Environment)
-            }
-            _ => return Ok((Tier::detect(), TierSource::Detected)),
+        None => match crate::Settings::current().cpu_tier {
+            Some(t) => (t, TierSource::Environment),
+            None => return Ok((Tier::detect(), TierSource::Detected)),
         },
     };
     if !tier.is_supported() {

@@ -1,0 +1,506 @@
+//! The front door: open a model once, then embed statements (through the
+//! embedding cache), group them into topics and build a stance-shift report
+//! with library calls that take options structs. The command line and the
+//! Python package are thin shells over this module; neither the model, the
+//! cache nor the report knows about flags, progress bars or the terminal.
+//!
+//! See the crate documentation for an example.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
+use crate::cluster::community::community_detection_with;
+use crate::cluster::keywords::label_clusters;
+use crate::cluster::Clustering;
+use crate::embed_cache::EmbeddingCache;
+use crate::embeddings::{first_non_finite_row, Embeddings, NotFinite};
+use crate::encoder::{EncoderOptions, SentenceEncoder, TextEmbedder};
+use crate::error::{Error, Result};
+use crate::input::Statement;
+use crate::model::{self, ModelLayout, ResolvedModel};
+use crate::progress::Progress;
+use crate::report::build::{build_report, ReportInput, ReportOptions};
+use crate::report::model::Report;
+use crate::similarity::SearchOptions;
+use crate::stance::axes::{example_texts, AxisSet, AxisSpec};
+use crate::stance::cross_encoder::{PairStance, StanceModel};
+
+/// Which model to open: a Hugging Face repo id (optionally `repo@revision`),
+/// a local directory in sentence-transformers layout, or the name of an
+/// offline model (`multilingual-e5-small-q4`, `all-minilm-l6-v2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSpec(pub String);
+
+impl Default for ModelSpec {
+    /// The default model ([`model::DEFAULT_MODEL`]).
+    fn default() -> Self {
+        Self(model::DEFAULT_MODEL.to_string())
+    }
+}
+
+impl From<&str> for ModelSpec {
+    fn from(s: &str) -> Self {
+        Self(s.to_string())
+    }
+}
+
+impl From<String> for ModelSpec {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// How to open and run the model.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Device, precision, prompt, batching.
+    pub encoder: EncoderOptions,
+    /// Keep embeddings in the on-disk cache (next to the models) and reuse
+    /// them; an unusable cache is skipped with one warning.
+    pub embedding_cache: bool,
+    /// When no prompt is chosen and the model has no default one, use its
+    /// `query` prompt if it has one: E5 models expect a prompt, and `query`
+    /// is the one for comparing statements with each other.
+    pub symmetric_prompt: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            encoder: EncoderOptions::default(),
+            embedding_cache: true,
+            symmetric_prompt: false,
+        }
+    }
+}
+
+impl EngineOptions {
+    /// The options of a report: like the default, with the symmetric prompt.
+    pub fn for_analysis() -> Self {
+        Self {
+            symmetric_prompt: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// A loaded embedding model and its embedding cache.
+pub struct Engine {
+    model: ResolvedModel,
+    encoder: SentenceEncoder,
+    cache: Option<EmbeddingCache>,
+    /// Texts served from the embedding cache so far.
+    pub cache_hits: usize,
+}
+
+impl Engine {
+    /// Resolves (provisioning it when needed) and loads a model.
+    pub fn open(spec: impl Into<ModelSpec>, options: EngineOptions) -> Result<Self> {
+        let spec = spec.into();
+        let resolved = model::resolve(&spec.0).map_err(Error::from_internal)?;
+        let mut encoder_options = options.encoder;
+        if options.symmetric_prompt
+            && encoder_options.prompt.is_none()
+            && encoder_options.prompt_name.is_none()
+        {
+            let layout = ModelLayout::open(&resolved.dir).map_err(Error::from_internal)?;
+            if layout.default_prompt_name.is_none() && layout.prompts.contains_key("query") {
+                encoder_options.prompt_name = Some("query".to_string());
+            }
+        }
+        let encoder = SentenceEncoder::load(&resolved, encoder_options).map_err(|e| {
+            Error::from_internal(
+                e.context(format!("loading model from {}", resolved.dir.display())),
+            )
+        })?;
+        tracing::info!(
+            "model {} ({:?}) from {} on {}, {}",
+            resolved.spec,
+            resolved.origin,
+            resolved.dir.display(),
+            encoder.device_name(),
+            encoder.precision_label()
+        );
+        let cache = if options.embedding_cache {
+            open_cache(&encoder)
+        } else {
+            None
+        };
+        Ok(Self {
+            model: resolved,
+            encoder,
+            cache,
+            cache_hits: 0,
+        })
+    }
+
+    /// Where the model came from.
+    pub fn model(&self) -> &ResolvedModel {
+        &self.model
+    }
+
+    /// The encoder (its prompt, precision, device and counters).
+    pub fn encoder(&self) -> &SentenceEncoder {
+        &self.encoder
+    }
+
+    /// The encoder, to embed without the cache or the checks of
+    /// [`Engine::embed`] (evaluations that read their own pairs).
+    pub fn encoder_mut(&mut self) -> &mut SentenceEncoder {
+        &mut self.encoder
+    }
+
+    /// Whether embeddings go through the on-disk cache.
+    pub fn uses_cache(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    /// Identifies the model, its prompt and settings: embeddings with the
+    /// same fingerprint are interchangeable.
+    pub fn fingerprint(&self) -> String {
+        TextEmbedder::fingerprint(&self.encoder)
+    }
+
+    /// Embedding dimension.
+    pub fn dim(&self) -> usize {
+        TextEmbedder::dim(&self.encoder)
+    }
+
+    /// Embeds statements in order (unit rows), through the embedding cache.
+    /// A statement whose embedding is not finite is an error naming it
+    /// ([`Error::NotFinite`]); nothing is returned for the others then.
+    pub fn embed(
+        &mut self,
+        statements: &[Statement],
+        progress: Option<&dyn Progress>,
+    ) -> Result<Embeddings> {
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+        self.embed_texts(&texts, progress).map_err(|e| match e {
+            Error::NotFinite { line, .. } if line > 0 => {
+                let s = &statements[line - 1];
+                Error::NotFinite {
+                    statement: s.id.clone(),
+                    line: s.line,
+                }
+            }
+            e => e,
+        })
+    }
+
+    /// Embeds texts in order, through the embedding cache. A text whose
+    /// embedding is not finite is [`Error::NotFinite`] with the text and
+    /// its 1-based position.
+    pub fn embed_texts(
+        &mut self,
+        texts: &[&str],
+        progress: Option<&dyn Progress>,
+    ) -> Result<Embeddings> {
+        if let Some(p) = progress {
+            p.start(texts.len() as u64);
+        }
+        let result = match self.cache.as_mut() {
+            Some(cache) => {
+                let mut with_progress = ProgressEmbedder {
+                    inner: &mut self.encoder,
+                    progress,
+                };
+                cache.embed(&mut with_progress, texts).map(|c| {
+                    if let Some(e) = &c.not_stored {
+                        cache_warning(e);
+                    }
+                    self.cache_hits += c.hits;
+                    c.embeddings
+                })
+            }
+            None => self
+                .encoder
+                .embed_with_progress(texts, progress)
+                .and_then(|e| match first_non_finite_row(&e) {
+                    Some(row) => Err(NotFinite { row }.into()),
+                    None => Ok(e),
+                }),
+        };
+        result.map_err(|e| match e.downcast_ref::<NotFinite>() {
+            Some(nf) => Error::NotFinite {
+                statement: texts[nf.row].to_string(),
+                line: nf.row + 1,
+            },
+            None => Error::from_internal(e),
+        })
+    }
+
+    /// Builds the stance-shift report of `statements`: embeds them (and the
+    /// axes' example statements), groups them into topics, scores stance
+    /// and finds the turns. At most [`MAX_ROWS`] statements (topics come
+    /// from average-linkage clustering).
+    pub fn report(&mut self, statements: &[Statement], request: ReportRequest) -> Result<Report> {
+        check_report_size(statements.len())?;
+        let embeddings = self.embed(statements, request.progress)?;
+        let axes = match &request.axes {
+            Some(axes) => {
+                let examples = self.embed_texts(&example_texts(&axes.specs), None)?;
+                Some(AxisSet::new(axes.specs.clone(), &examples).map_err(Error::from_internal)?)
+            }
+            None => None,
+        };
+        build_report(
+            &ReportInput {
+                statements,
+                embeddings: &embeddings,
+                stance: request.stance.map(|m| m as &dyn PairStance),
+                axes: axes
+                    .as_ref()
+                    .zip(request.axes.as_ref())
+                    .map(|(set, a)| (set, a.name.clone())),
+                model: self.fingerprint(),
+                inputs: request.inputs,
+            },
+            &request.options,
+        )
+        .map_err(Error::from_internal)
+    }
+}
+
+/// What a report is built from besides the statements.
+#[derive(Default)]
+pub struct ReportRequest<'a> {
+    /// Stance axes and the name they are reported under (their file).
+    pub axes: Option<Axes>,
+    /// The stance model, for axes with a thesis and for camps.
+    pub stance: Option<&'a StanceModel>,
+    /// Names of the inputs, as the report lists them.
+    pub inputs: Vec<String>,
+    pub options: ReportOptions,
+    /// Advanced once per statement embedded.
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// Stance axes (see [`crate::stance::axes::read_axes`]) and their name.
+#[derive(Debug, Clone)]
+pub struct Axes {
+    pub specs: Vec<AxisSpec>,
+    pub name: String,
+}
+
+impl Axes {
+    /// Whether some axis has a thesis (and so needs the stance model).
+    pub fn need_stance_model(&self) -> bool {
+        self.specs.iter().any(|a| a.thesis.is_some())
+    }
+}
+
+/// Loads the stance model from `dir` (by default the one that comes with
+/// volte), provisioning its base model when needed.
+pub fn open_stance_model(
+    dir: Option<&std::path::Path>,
+    options: crate::stance::cross_encoder::StanceOptions,
+) -> Result<StanceModel> {
+    let dir = dir
+        .map(|d| d.to_path_buf())
+        .unwrap_or_else(crate::stance::cross_encoder::default_model_dir);
+    let model = StanceModel::load(&dir, options).map_err(Error::from_internal)?;
+    tracing::info!("stance model {} ({:?})", dir.display(), model.precision());
+    Ok(model)
+}
+
+/// Refuses a report on more statements than average-linkage clustering
+/// takes, before any work.
+pub fn check_report_size(n: usize) -> Result<()> {
+    if n > MAX_ROWS {
+        return Err(Error::Usage(format!(
+            "{n} statements; a report groups topics by average-linkage clustering, which holds \
+             every pairwise distance in memory and takes at most {MAX_ROWS} statements. Split \
+             the input (by period or source), or group it into topics alone with community \
+             detection (`volte cluster`), which has no such limit"
+        )));
+    }
+    Ok(())
+}
+
+/// How statements are grouped into topics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterMethod {
+    /// Threshold communities (sentence-transformers' community detection):
+    /// statements whose neighbourhood above the threshold is large enough
+    /// seed a topic, largest first, without overlaps. Scales to millions of
+    /// statements (memory grows with the number of similar pairs).
+    Community,
+    /// Average-linkage hierarchical clustering, merging while the mean
+    /// similarity between two groups exceeds the threshold. Up to 20,000
+    /// statements (it keeps every pairwise distance in memory).
+    Agglomerative,
+}
+
+impl ClusterMethod {
+    /// The default threshold of each method for the default model.
+    pub fn default_threshold(self) -> f32 {
+        match self {
+            ClusterMethod::Community => 0.92,
+            ClusterMethod::Agglomerative => 0.9,
+        }
+    }
+}
+
+/// How to cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions<'a> {
+    pub method: ClusterMethod,
+    /// Cosine similarity that holds a topic together.
+    pub threshold: f32,
+    /// Smallest topic; smaller groups are left unassigned.
+    pub min_size: usize,
+    /// Keywords per topic (when texts are given).
+    pub keywords: usize,
+    /// The similarity search of community detection (backend, pair limit,
+    /// progress).
+    pub search: SearchOptions<'a>,
+}
+
+/// Groups unit rows into topics, with keywords when `texts` are given.
+pub fn cluster(
+    embeddings: &Embeddings,
+    texts: Option<&[&str]>,
+    options: &ClusterOptions,
+) -> Result<Clustering> {
+    let n = embeddings.len();
+    let mut clustering = match options.method {
+        ClusterMethod::Agglomerative if n > MAX_ROWS => {
+            return Err(Error::Usage(format!(
+                "{n} statements: agglomerative clustering is limited to {MAX_ROWS} (it keeps \
+                 every pairwise distance in memory); use community detection"
+            )))
+        }
+        ClusterMethod::Community => community_detection_with(
+            embeddings,
+            options.threshold,
+            options.min_size,
+            &options.search,
+        ),
+        ClusterMethod::Agglomerative => {
+            agglomerative(embeddings, 1.0 - options.threshold, options.min_size)
+        }
+    }
+    .map_err(Error::from_internal)?;
+    if let Some(texts) = texts {
+        label_clusters(texts, &mut clustering, options.keywords);
+    }
+    Ok(clustering)
+}
+
+/// A topic of a [`ClusterDocument`].
+#[derive(Debug, serde::Serialize)]
+pub struct TopicEntry<'a> {
+    pub id: usize,
+    pub size: usize,
+    pub medoid: Label<'a>,
+    pub keywords: &'a [String],
+    pub members: Vec<&'a str>,
+}
+
+/// A statement as written in results: its id and, when known, its text.
+#[derive(Debug, serde::Serialize)]
+pub struct Label<'a> {
+    pub id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
+}
+
+/// The JSON document of a clustering (`volte cluster`).
+#[derive(Debug, serde::Serialize)]
+pub struct ClusterDocument<'a> {
+    pub method: ClusterMethod,
+    pub threshold: f32,
+    pub min_size: usize,
+    pub statements: usize,
+    pub clusters: Vec<TopicEntry<'a>>,
+    pub unassigned: Vec<&'a str>,
+}
+
+impl<'a> ClusterDocument<'a> {
+    /// The document of `clustering` over rows named `ids` (with `texts`
+    /// when the input had statements).
+    pub fn new(
+        clustering: &'a Clustering,
+        ids: &'a [String],
+        texts: Option<&[&'a str]>,
+        options: &ClusterOptions,
+    ) -> Self {
+        let label = |i: usize| Label {
+            id: &ids[i],
+            text: texts.map(|t| t[i]),
+        };
+        Self {
+            method: options.method,
+            threshold: options.threshold,
+            min_size: options.min_size,
+            statements: ids.len(),
+            clusters: clustering
+                .clusters
+                .iter()
+                .enumerate()
+                .map(|(id, c)| TopicEntry {
+                    id,
+                    size: c.members.len(),
+                    medoid: label(c.medoid),
+                    keywords: &c.keywords,
+                    members: c.members.iter().map(|&i| ids[i].as_str()).collect(),
+                })
+                .collect(),
+            unassigned: clustering
+                .unassigned
+                .iter()
+                .map(|&i| ids[i].as_str())
+                .collect(),
+        }
+    }
+}
+
+/// The embedding cache of `encoder`'s model, or `None` (with one warning
+/// per process) when it cannot be used: the cache only saves time.
+fn open_cache(encoder: &SentenceEncoder) -> Option<EmbeddingCache> {
+    let opened = model::cache::embeddings_dir().and_then(|dir| {
+        EmbeddingCache::open(
+            &dir,
+            &TextEmbedder::fingerprint(encoder),
+            TextEmbedder::dim(encoder),
+        )
+    });
+    match opened {
+        Ok(c) => Some(c),
+        Err(e) => {
+            cache_warning(&e);
+            None
+        }
+    }
+}
+
+/// Warns, once per process, that the embedding cache is not usable.
+fn cache_warning(e: &anyhow::Error) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!("the embedding cache is not usable ({e:#}); going on without it");
+    }
+}
+
+/// The encoder seen by the cache, advancing the caller's progress.
+struct ProgressEmbedder<'a> {
+    inner: &'a mut SentenceEncoder,
+    progress: Option<&'a dyn Progress>,
+}
+
+impl TextEmbedder for ProgressEmbedder<'_> {
+    fn dim(&self) -> usize {
+        TextEmbedder::dim(self.inner)
+    }
+    fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
+        if let Some(p) = self.progress {
+            p.start(texts.len() as u64);
+        }
+        self.inner.embed_with_progress(texts, self.progress)
+    }
+    fn fingerprint(&self) -> String {
+        TextEmbedder::fingerprint(self.inner)
+    }
+}
