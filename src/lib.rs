@@ -14,5 +14,3 @@ pub mod panic_guard;
 pub mod report;
 pub mod similarity;
 pub mod stance;
-pub mod stats;
-pub mod sts;

@@ -173,7 +173,7 @@ fn group_figures(name: &str, labelled: usize, members: &[&Scored]) -> GroupStanc
         .filter(|s| s.label.stance < 0.0)
         .map(|s| s.score)
         .collect();
-    let auc = crate::stats::auc(&pro, &con);
+    let auc = super::stats::auc(&pro, &con);
     let fixed = members.iter().filter(|s| s.fixed).count();
     let orientation = match (members.len(), fixed) {
         (0, _) => None,
