@@ -18,7 +18,7 @@ use super::grouping::{self, TopicGroup};
 use super::matching::{match_statements, MatchParams};
 use super::model::{Coverage, Report, Settings, StatementEntry, Topic};
 use super::scoring::{score_topics, Scores};
-use super::timelines::{build_series, speaker_of};
+use super::timelines::build_series;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -127,7 +127,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         scored_without_date: series.without_date,
         without_speaker: statements
             .iter()
-            .filter(|s| speaker_of(s).is_none())
+            .filter(|s| s.speaker_name().is_none())
             .count(),
         without_date: statements.iter().filter(|s| s.date.is_none()).count(),
         single_date_timelines: series.single_date,
@@ -159,7 +159,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
             .map(|(i, s)| StatementEntry {
                 id: s.id.clone(),
                 text: s.text.clone(),
-                speaker: speaker_of(s).map(str::to_string),
+                speaker: s.speaker_name().map(str::to_string),
                 date: s.date.as_ref().map(|d| d.raw.clone()),
                 source: s.source.clone(),
                 lang: s.lang.clone(),
@@ -230,7 +230,7 @@ fn topics(
                 .collect();
             let mut speaker_counts: BTreeMap<&str, usize> = BTreeMap::new();
             for &i in &g.members {
-                if let Some(s) = speaker_of(&statements[i]) {
+                if let Some(s) = statements[i].speaker_name() {
                     *speaker_counts.entry(s).or_default() += 1;
                 }
             }

@@ -4,7 +4,6 @@ use anyhow::Result;
 
 use super::grouping::TopicGroup;
 use super::matching::Assigned;
-use super::timelines::speaker_of;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -181,7 +180,7 @@ fn can_turn(statements: &[Statement], members: &[usize]) -> bool {
     let mut first: std::collections::BTreeMap<&str, &crate::input::StatementDate> =
         std::collections::BTreeMap::new();
     for &i in members {
-        if let (Some(name), Some(date)) = (speaker_of(&statements[i]), &statements[i].date) {
+        if let (Some(name), Some(date)) = (statements[i].speaker_name(), &statements[i].date) {
             match first.get(name) {
                 Some(d) if d.day != date.day => return true,
                 Some(_) => {}
@@ -197,7 +196,7 @@ fn can_turn(statements: &[Statement], members: &[usize]) -> bool {
 fn distinct_speakers(statements: &[Statement], members: &[usize]) -> usize {
     members
         .iter()
-        .filter_map(|&i| speaker_of(&statements[i]))
+        .filter_map(|&i| statements[i].speaker_name())
         .collect::<std::collections::BTreeSet<_>>()
         .len()
 }

@@ -21,14 +21,6 @@ pub struct Series {
     pub single_date: usize,
 }
 
-/// The speaker of a statement, when it has a non-blank one.
-pub fn speaker_of(s: &Statement) -> Option<&str> {
-    s.speaker
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-}
-
 /// Builds one timeline per (speaker, topic with a stance) and detects the
 /// shifts in each. Timelines are ordered by topic, then speaker; shifts by
 /// magnitude, strongest first.
@@ -47,7 +39,7 @@ pub fn build_series(
         let mut by_speaker: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &i in &group.members {
             let s = &statements[i];
-            match (speaker_of(s), &s.date) {
+            match (s.speaker_name(), &s.date) {
                 (None, _) => out.without_speaker += 1,
                 (Some(_), None) => out.without_date += 1,
                 (Some(name), Some(_)) => by_speaker.entry(name).or_default().push(i),
