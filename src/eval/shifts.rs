@@ -117,6 +117,7 @@ fn turn_span(from: &str, to: &str) -> Option<DateSpan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::TurnKind;
 
     fn shift(speaker: &str, from: &str, to: &str, before: &[&str], after: &[&str]) -> Shift {
         Shift {
@@ -131,7 +132,7 @@ mod tests {
             stance_after: -0.5,
             magnitude: 1.0,
             confidence: 0.9,
-            kind: "sign_change".into(),
+            kind: TurnKind::SignChange,
         }
     }
 

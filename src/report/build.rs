@@ -16,7 +16,7 @@ use anyhow::{bail, Result};
 
 use super::grouping::{self, TopicGroup};
 use super::matching::{match_statements, MatchParams};
-use super::model::{Coverage, Report, Settings, StatementEntry, Topic};
+use super::model::{Coverage, Report, Settings, StanceMode, StatementEntry, Topic};
 use super::scoring::{score_topics, Scores};
 use super::timelines::build_series;
 use crate::embeddings::Embeddings;
@@ -137,11 +137,10 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         model: input.model.clone(),
         inputs: input.inputs.clone(),
         stance_mode: match (axes, input.stance) {
-            (Some(_), _) => "axes",
-            (None, Some(_)) => "camps",
-            (None, None) => "unsupervised",
-        }
-        .to_string(),
+            (Some(_), _) => StanceMode::Axes,
+            (None, Some(_)) => StanceMode::Camps,
+            (None, None) => StanceMode::Unsupervised,
+        },
         axes_file: input.axes.as_ref().map(|(_, f)| f.clone()),
         settings: Settings {
             cluster_threshold: options.cluster_threshold,
@@ -250,7 +249,7 @@ fn topics(
                     .iter()
                     .map(|&i| statements[i].id.clone())
                     .collect(),
-                axis: axis.map(|a| a.name.clone()),
+                axis: axis.map(|a| a.source.clone()),
                 axis_pro: axis.map(|a| a.pro.clone()),
                 axis_con: axis.map(|a| a.con.clone()),
                 axis_description: axis.and_then(|a| a.description.clone()),

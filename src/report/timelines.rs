@@ -75,7 +75,7 @@ pub fn build_series(
                     stance_after: turn.mean_after,
                     magnitude: turn.magnitude,
                     confidence: turn.confidence,
-                    kind: turn.kind.as_str().to_string(),
+                    kind: turn.kind,
                 });
             }
             out.timelines.push(Timeline {
@@ -105,7 +105,9 @@ pub fn build_series(
 mod tests {
     use super::*;
     use crate::input::StatementDate;
+    use crate::report::model::AxisSource;
     use crate::report::scoring::TopicAxis;
+    use crate::stance::shifts::TurnKind;
 
     fn st(i: usize, speaker: Option<&str>, date: Option<&str>) -> Statement {
         Statement {
@@ -146,7 +148,7 @@ mod tests {
                 Some(0.2),
             ],
             axes: vec![Some(TopicAxis {
-                name: "x".into(),
+                source: AxisSource::Named("x".into()),
                 pro: "p".into(),
                 con: "c".into(),
                 description: None,
@@ -176,6 +178,6 @@ mod tests {
         );
         assert_eq!(shift.before, vec!["s0", "s1"]);
         assert_eq!(shift.after, vec!["s2", "s3"]);
-        assert_eq!(shift.kind, "sign_change");
+        assert_eq!(shift.kind, TurnKind::SignChange);
     }
 }
