@@ -14,3 +14,5 @@ pub mod panic_guard;
 pub mod report;
 pub mod similarity;
 pub mod stance;
+#[doc(hidden)]
+pub mod test_rng;
