@@ -12,17 +12,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use volte::encoder::int8::gemm::Int8Linear;
 use volte::encoder::int8::ops::attention;
 use volte::encoder::int8::Tier;
+use volte::test_rng::TestRng;
 
 fn values(seed: u64, len: usize) -> Vec<f32> {
-    let mut s = seed;
-    (0..len)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        })
-        .collect()
+    TestRng::new(seed).centred(len)
 }
 
 fn linear_layers(c: &mut Criterion) {

@@ -8,23 +8,13 @@ use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criteri
 
 use volte::embeddings::Embeddings;
 use volte::similarity::{gemm_tile, pairs_above, top_k, top_k_self, Backend, SearchOptions};
+use volte::test_rng;
 
 const DIM: usize = 384;
 
-/// Deterministic pseudo-random unit rows.
+/// Pseudo-random unit rows of the default model's width.
 fn unit_rows(n: usize, seed: u64) -> Embeddings {
-    let mut state = seed;
-    let data = (0..n * DIM)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        })
-        .collect();
-    let mut e = Embeddings::new(DIM, data).expect("valid shape");
-    e.normalize();
-    e
+    test_rng::unit_rows(n, DIM, seed)
 }
 
 /// One tile `a · bᵀ`: the `gemm` crate (single-threaded, as the kernel runs

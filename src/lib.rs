@@ -46,8 +46,8 @@ pub mod report;
 pub mod settings;
 pub mod similarity;
 pub mod stance;
-pub mod stats;
-pub mod sts;
+#[doc(hidden)]
+pub mod test_rng;
 
 pub use embeddings::Embeddings;
 pub use error::{Error, Result};

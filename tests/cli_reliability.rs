@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 use common::tiny_model::{write_model_with, VOCAB};
 use serde_json::Value;
 use volte::embeddings::Embeddings;
+use volte::test_rng::unit_rows;
 
 /// Runs volte with `args`, optional standard input and extra environment.
 fn run(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
@@ -76,14 +77,6 @@ fn entries(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// `n` unit rows in `dim` dimensions from a fixed pseudo-random sequence.
-fn random_unit_rows(n: usize, dim: usize, seed: u64) -> Embeddings {
-    let values = common::tiny_model::random(seed, n * dim, 1.0);
-    let mut e = Embeddings::new(dim, values).unwrap();
-    e.normalize();
-    e
 }
 
 fn write_npy(dir: &Path, name: &str, emb: &Embeddings) -> PathBuf {
@@ -212,7 +205,7 @@ fn a_failed_write_leaves_the_previous_output_whole() {
 #[test]
 fn a_failed_write_of_a_search_result_leaves_the_previous_one_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let npy = write_npy(dir.path(), "v.npy", &random_unit_rows(3000, 8, 7));
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(3000, 8, 7));
     let cases: [(&str, &[&str]); 3] = [
         ("similar.jsonl", &["similar"]),
         ("pairs.jsonl", &["pairs", "-t", "0.5"]),
@@ -440,7 +433,7 @@ fn an_unwritable_output_is_refused_before_any_work() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("nodir"), "{}", err(&o));
-    let npy = write_npy(dir.path(), "v.npy", &random_unit_rows(50, 8, 1));
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(50, 8, 1));
     for cmd in ["similar", "pairs", "cluster"] {
         let o = volte(&[cmd, s(&npy), "-o", s(&missing)]);
         assert_eq!(o.status.code(), Some(2), "{cmd}: {}", err(&o));
@@ -710,7 +703,7 @@ fn generated_ids_do_not_clash_with_given_ids() {
 #[test]
 fn numbers_that_are_not_finite_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let npy = write_npy(dir.path(), "v.npy", &random_unit_rows(20, 8, 2));
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(20, 8, 2));
     let o_path = dir.path().join("o.jsonl");
     let o = s(&o_path);
     let cases: Vec<Vec<&str>> = vec![
@@ -731,7 +724,7 @@ fn numbers_that_are_not_finite_are_usage_errors() {
 
 #[test]
 fn community_detection_keeps_to_the_minimum_size() {
-    let one = random_unit_rows(1, 4, 3);
+    let one = unit_rows(1, 4, 3);
     let c = volte::cluster::community::community_detection(&one, 0.5, 2).unwrap();
     assert!(c.clusters.is_empty(), "{c:?}");
     assert_eq!(c.unassigned, vec![0]);
@@ -750,7 +743,7 @@ fn community_detection_keeps_to_the_minimum_size() {
 fn bad_input_and_usage_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let npy = write_npy(d, "v.npy", &random_unit_rows(20, 8, 4));
+    let npy = write_npy(d, "v.npy", &unit_rows(20, 8, 4));
     let input = d.join("in.txt");
     std::fs::write(&input, "one\ntwo\n").unwrap();
     let o_path = d.join("o.jsonl");
@@ -850,7 +843,7 @@ fn bad_input_and_usage_exit_2() {
 #[test]
 fn a_row_that_is_not_finite_in_input_embeddings_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
-    let mut data = random_unit_rows(10, 8, 5).into_vec();
+    let mut data = unit_rows(10, 8, 5).into_vec();
     data[3 * 8 + 2] = f32::NAN;
     let npy = write_npy(dir.path(), "v.npy", &Embeddings::new(8, data).unwrap());
     let o = volte(&["similar", s(&npy), "-o", s(&dir.path().join("o.jsonl"))]);
@@ -882,7 +875,7 @@ fn spearman_of_constant_gold_scores_is_undefined() {
 #[test]
 fn a_closed_pipe_ends_the_run_quietly() {
     let dir = tempfile::tempdir().unwrap();
-    let npy = write_npy(dir.path(), "v.npy", &random_unit_rows(3000, 16, 6));
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(3000, 16, 6));
     let mut child = common::volte()
         .args(["similar", s(&npy), "-o", "-"])
         .stdin(Stdio::null())

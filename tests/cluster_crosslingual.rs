@@ -31,7 +31,7 @@ fn sentences_and_classes() -> (Vec<String>, Vec<usize>) {
     let mut columns = Vec::new();
     for lang in LANGUAGES {
         let path = data_dir().join(format!("stsb-{lang}-test.csv"));
-        let pairs = volte::sts::read_sts(&path)
+        let pairs = volte::eval::sts::read_sts(&path)
             .unwrap_or_else(|e| panic!("reading {}: {e:#}", path.display()));
         columns.push(pairs.into_iter().map(|p| p.sentence1).collect::<Vec<_>>());
     }

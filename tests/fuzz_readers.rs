@@ -178,7 +178,7 @@ proptest! {
 
     #[test]
     fn sts_files_never_panic(data in text_like()) {
-        match volte::sts::parse_sts("sts.csv", &data) {
+        match volte::eval::sts::parse_sts("sts.csv", &data) {
             Ok(pairs) => prop_assert!(pairs.iter().all(|p| p.score.is_finite())),
             Err(e) => prop_assert!(!e.reason.is_empty()),
         }

@@ -275,10 +275,10 @@ fn sts_spearman_matches_the_reference_figures() {
         let lang = r["lang"].as_str().unwrap();
         let prefix = r["prefix"].as_str().unwrap();
         let expected = r["spearman"].as_f64().unwrap();
-        let pairs = volte::sts::read_sts(&sts_file(lang)).unwrap();
+        let pairs = volte::eval::sts::read_sts(&sts_file(lang)).unwrap();
         // The default precision is what users get.
         let mut enc = load(Precision::Auto, Some(prefix));
-        let got = volte::sts::evaluate(&mut enc, &pairs, None)
+        let got = volte::eval::sts::evaluate(&mut enc, &pairs, None)
             .unwrap()
             .spearman
             .expect("gold scores vary");
@@ -292,10 +292,10 @@ fn sts_spearman_matches_the_reference_figures() {
 
 #[test]
 fn cross_lingual_sts_is_meaningful() {
-    let en = volte::sts::read_sts(&sts_file("en")).unwrap();
-    let fr = volte::sts::read_sts(&sts_file("fr")).unwrap();
+    let en = volte::eval::sts::read_sts(&sts_file("en")).unwrap();
+    let fr = volte::eval::sts::read_sts(&sts_file("fr")).unwrap();
     let mut enc = load(Precision::Auto, Some("query: "));
-    let r = volte::sts::evaluate(&mut enc, &en[..300], Some(&fr[..300])).unwrap();
+    let r = volte::eval::sts::evaluate(&mut enc, &en[..300], Some(&fr[..300])).unwrap();
     let rho = r.spearman.expect("gold scores vary");
     println!("STS en×fr (300 pairs): {rho:.4}");
     assert!(rho > 0.7, "{rho}");

@@ -5,7 +5,7 @@
 use volte::embeddings::Embeddings;
 use volte::input::{Statement, StatementDate};
 use volte::report::build::{build_report, ReportInput, ReportOptions};
-use volte::report::model::Report;
+use volte::report::model::{AxisSource, Report, StanceMode, TurnKind};
 use volte::report::{html, json, markdown, term};
 use volte::stance::axes::{parse_axes, AxisSet};
 
@@ -155,7 +155,7 @@ fn check(report: &Report) {
     );
     assert_eq!(s.before, vec!["s00", "s01", "s02"]);
     assert_eq!(s.after, vec!["s03", "s04"]);
-    assert_eq!(s.kind, "sign_change");
+    assert_eq!(s.kind, TurnKind::SignChange);
     assert!(s.stance_before > 0.0 && s.stance_after < 0.0, "{s:?}");
     assert!(s.magnitude > 0.3 && s.confidence > 0.9, "{s:?}");
 
@@ -183,12 +183,18 @@ fn check_renderers(report: &Report) {
     let back = json::parse(&json::render(report).unwrap()).unwrap();
     assert_eq!(back.shifts.len(), report.shifts.len());
     assert_eq!(back.coverage, report.coverage);
+    assert_eq!(back.stance_mode, report.stance_mode);
+    assert!(back
+        .topics
+        .iter()
+        .map(|t| &t.axis)
+        .eq(report.topics.iter().map(|t| &t.axis)));
 }
 
 #[test]
 fn unsupervised_report() {
     let r = run(None);
-    assert_eq!(r.stance_mode, "unsupervised");
+    assert_eq!(r.stance_mode, StanceMode::Unsupervised);
     check(&r);
     check_renderers(&r);
     // The three-statement topics are too small for an opposition.
@@ -198,6 +204,11 @@ fn unsupervised_report() {
         .iter()
         .filter(|t| t.members.len() < 4)
         .all(|t| t.axis.is_none()));
+    assert!(r
+        .topics
+        .iter()
+        .filter_map(|t| t.axis.as_ref())
+        .all(|a| *a == AxisSource::MainOpposition));
 }
 
 #[test]
@@ -217,12 +228,12 @@ fn axes_report() {
     examples.normalize();
     let axes = AxisSet::new(specs, &examples).unwrap();
     let r = run(Some(&axes));
-    assert_eq!(r.stance_mode, "axes");
+    assert_eq!(r.stance_mode, StanceMode::Axes);
     assert_eq!(r.axes_file.as_deref(), Some("axes.toml"));
     check(&r);
     check_renderers(&r);
     let tax = &r.topics[0];
-    assert_eq!(tax.axis.as_deref(), Some("tax"));
+    assert_eq!(tax.axis, Some(AxisSource::Named("tax".into())));
     assert_eq!(tax.axis_pro.as_deref(), Some("yes"));
     assert_eq!(tax.axis_description.as_deref(), Some("Tax it?"));
     // Ann's first statements score on the pro side.

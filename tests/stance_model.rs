@@ -106,7 +106,7 @@ fn compare(dtype: Precision) -> (Vec<[f32; 3]>, Vec<[f32; 3]>, f64) {
 fn correlation(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
     let x: Vec<f64> = a.iter().flatten().map(|&v| v as f64).collect();
     let y: Vec<f64> = b.iter().flatten().map(|&v| v as f64).collect();
-    volte::stats::pearson(&x, &y)
+    volte::eval::stats::pearson(&x, &y)
 }
 
 #[test]

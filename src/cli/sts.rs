@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::model_args::ModelArgs;
-use volte::sts::{evaluate, read_sts};
+use volte::eval::sts::{evaluate, read_sts};
 
 /// Evaluate the model on an STS CSV (`sentence1,sentence2,score`, no header).
 #[derive(Debug, Args)]

@@ -1,12 +1,16 @@
 //! Evaluating volte against annotated data: detected shifts against gold
 //! shifts ([`shifts`]), and stance scores against gold stance labels
 //! ([`stance`]). Both read the same gold file ([`gold`]). The stance model
-//! against labelled (thesis, statement) pairs: [`stance_pairs`].
+//! against labelled (thesis, statement) pairs: [`stance_pairs`]. The
+//! encoder against semantic-similarity benchmarks: [`sts`]. What they share:
+//! the rank statistics of [`stats`].
 
 pub mod gold;
 pub mod shifts;
 pub mod stance;
 pub mod stance_pairs;
+pub mod stats;
+pub mod sts;
 
 pub use gold::{read_gold, Gold, GoldShift, GoldSteady, StanceLabel};
 pub use shifts::{evaluate, matches_gold, Evaluation, ShiftsEvaluation};

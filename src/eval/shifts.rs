@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::gold::GoldShift;
 use crate::input::StatementDate;
-use crate::report::model::{Report, Shift};
+use crate::report::model::{Report, Shift, StanceMode};
 use crate::stance::dates::DateSpan;
 
 /// The outcome of an evaluation.
@@ -57,7 +57,7 @@ pub struct Turn<'a> {
 #[derive(Debug, Serialize)]
 pub struct ShiftsEvaluation<'a> {
     pub gold: &'a str,
-    pub stance_mode: &'a str,
+    pub stance_mode: StanceMode,
     pub detected: usize,
     pub expected: usize,
     pub matched: usize,
@@ -76,7 +76,7 @@ impl<'a> ShiftsEvaluation<'a> {
         let shift = |d: usize| &report.shifts[d];
         Self {
             gold: name,
-            stance_mode: &report.stance_mode,
+            stance_mode: report.stance_mode,
             detected: report.shifts.len(),
             expected: gold.len(),
             matched: e.matches.len(),
@@ -220,6 +220,7 @@ fn turn_span(from: &str, to: &str) -> Option<DateSpan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::TurnKind;
 
     fn shift(speaker: &str, from: &str, to: &str, before: &[&str], after: &[&str]) -> Shift {
         Shift {
@@ -234,7 +235,7 @@ mod tests {
             stance_after: -0.5,
             magnitude: 1.0,
             confidence: 0.9,
-            kind: "sign_change".into(),
+            kind: TurnKind::SignChange,
         }
     }
 

@@ -14,10 +14,10 @@
 //!
 //! Orientation: a topic scored on a named axis (axes mode) is taken as it
 //! is; `off_axis` counts the labels scored on an axis other than their
-//! group's. A topic with an unsupervised axis, whose +1 side is a
-//! convention, is turned the way that agrees with more of its labels, so
-//! its accuracy over its labels is at least 0.5 by construction and only
-//! the amount above 0.5 is informative.
+//! group's. A topic whose axis was found inside it (camps or unsupervised),
+//! whose +1 side is a convention, is turned the way that agrees with more
+//! of its labels, so its accuracy over its labels is at least 0.5 by
+//! construction and only the amount above 0.5 is informative.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -25,8 +25,7 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::gold::StanceLabel;
-use crate::report::model::Report;
-use crate::report::scoring::is_named_axis;
+use crate::report::model::{AxisSource, Report, StanceMode};
 
 /// How a group's scores were oriented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,7 +70,7 @@ pub struct GroupStance {
 /// Per-group and overall figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StanceEvaluation {
-    pub stance_mode: String,
+    pub stance_mode: StanceMode,
     pub groups: Vec<GroupStance>,
     pub overall: GroupStance,
     /// Labelled ids that are not in the report.
@@ -114,8 +113,8 @@ pub fn evaluate_stance(report: &Report, labels: &[StanceLabel]) -> Result<Stance
         .filter_map(|l| {
             let s = &report.statements[*by_id.get(l.id.as_str())?];
             let (topic, score) = (s.topic?, s.stance?);
-            let axis = report.topics.get(topic).and_then(|t| t.axis.as_deref());
-            let named = axis.filter(|a| is_named_axis(a));
+            let axis = report.topics.get(topic).and_then(|t| t.axis.as_ref());
+            let named = axis.and_then(AxisSource::named);
             Some(Scored {
                 label: l,
                 topic,
@@ -148,7 +147,7 @@ pub fn evaluate_stance(report: &Report, labels: &[StanceLabel]) -> Result<Stance
         group_figures(name, labels.iter().filter(|l| keep(l)).count(), &members)
     };
     Ok(StanceEvaluation {
-        stance_mode: report.stance_mode.clone(),
+        stance_mode: report.stance_mode,
         groups: groups
             .iter()
             .map(|g| figures(g, &|l: &StanceLabel| &l.group == g))
@@ -173,7 +172,7 @@ fn group_figures(name: &str, labelled: usize, members: &[&Scored]) -> GroupStanc
         .filter(|s| s.label.stance < 0.0)
         .map(|s| s.score)
         .collect();
-    let auc = crate::stats::auc(&pro, &con);
+    let auc = super::stats::auc(&pro, &con);
     let fixed = members.iter().filter(|s| s.fixed).count();
     let orientation = match (members.len(), fixed) {
         (0, _) => None,
@@ -202,7 +201,6 @@ fn group_figures(name: &str, labelled: usize, members: &[&Scored]) -> GroupStanc
 mod tests {
     use super::*;
     use crate::report::model::{StatementEntry, Topic};
-    use crate::report::scoring::UNSUPERVISED;
 
     fn statement(id: &str, topic: Option<usize>, stance: Option<f32>) -> StatementEntry {
         StatementEntry {
@@ -217,7 +215,7 @@ mod tests {
         }
     }
 
-    fn topic(id: usize, axis: &str) -> Topic {
+    fn topic(id: usize, axis: AxisSource) -> Topic {
         Topic {
             id,
             label: String::new(),
@@ -227,7 +225,7 @@ mod tests {
             languages: vec![],
             speakers: vec![],
             members: vec![],
-            axis: Some(axis.into()),
+            axis: Some(axis),
             axis_pro: None,
             axis_con: None,
             axis_description: None,
@@ -273,7 +271,7 @@ mod tests {
                 statement("c", Some(0), Some(0.1)),
                 statement("d", None, None),
             ],
-            vec![topic(0, "tax")],
+            vec![topic(0, AxisSource::Named("tax".into()))],
         );
         let labels = [
             label("a", "tax", 1.0),
@@ -303,7 +301,10 @@ mod tests {
                 statement("d", Some(1), Some(0.3)),
                 statement("e", Some(1), Some(-0.3)),
             ],
-            vec![topic(0, UNSUPERVISED), topic(1, UNSUPERVISED)],
+            vec![
+                topic(0, AxisSource::MainOpposition),
+                topic(1, AxisSource::MainOpposition),
+            ],
         );
         let labels = [
             label("a", "x", 1.0),

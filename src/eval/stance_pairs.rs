@@ -99,7 +99,7 @@ pub fn evaluate_pairs(scores: &[StanceScore], gold: &[GoldAnswer]) -> PairEvalua
         agree_disagree_pairs: polar.len(),
         accuracy: ratio(correct, polar.len()),
         majority: ratio(agree.len().max(disagree.len()), polar.len()),
-        auc: crate::stats::auc(&agree, &disagree),
+        auc: super::stats::auc(&agree, &disagree),
         accuracy_3class: ratio(diagonal, n),
         macro_f1_3class: (n > 0).then(|| f1.iter().sum::<f64>() / 3.0),
         confusion,

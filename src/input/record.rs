@@ -80,6 +80,18 @@ pub struct Statement {
     pub line: usize,
 }
 
+impl Statement {
+    /// The speaker, trimmed, when there is one: a blank speaker field names
+    /// no one, so it must neither open a timeline of its own nor count as a
+    /// speaker of a topic.
+    pub fn speaker_name(&self) -> Option<&str> {
+        self.speaker
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +117,26 @@ mod tests {
         assert!(StatementDate::parse("2025-13-01").is_err());
         assert!(StatementDate::parse("yesterday").is_err());
         assert!(StatementDate::parse("2025-11") < StatementDate::parse("2025-11-06"));
+    }
+
+    #[test]
+    fn blank_speakers_name_no_one() {
+        let with = |speaker: Option<&str>| Statement {
+            id: "s1".into(),
+            text: "text".into(),
+            speaker: speaker.map(str::to_string),
+            date: None,
+            source: None,
+            lang: None,
+            extra: Vec::new(),
+            line: 1,
+        };
+        assert_eq!(
+            with(Some("  Ada Lovelace ")).speaker_name(),
+            Some("Ada Lovelace")
+        );
+        assert_eq!(with(Some(" \t ")).speaker_name(), None);
+        assert_eq!(with(Some("")).speaker_name(), None);
+        assert_eq!(with(None).speaker_name(), None);
     }
 }

@@ -16,9 +16,9 @@ use anyhow::{bail, Result};
 
 use super::grouping::{self, TopicGroup};
 use super::matching::{match_statements, MatchParams};
-use super::model::{Coverage, Report, Settings, StatementEntry, Topic};
+use super::model::{Coverage, Report, Settings, StanceMode, StatementEntry, Topic};
 use super::scoring::{score_topics, Scores};
-use super::timelines::{build_series, speaker_of};
+use super::timelines::build_series;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -127,7 +127,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         scored_without_date: series.without_date,
         without_speaker: statements
             .iter()
-            .filter(|s| speaker_of(s).is_none())
+            .filter(|s| s.speaker_name().is_none())
             .count(),
         without_date: statements.iter().filter(|s| s.date.is_none()).count(),
         single_date_timelines: series.single_date,
@@ -137,11 +137,10 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         model: input.model.clone(),
         inputs: input.inputs.clone(),
         stance_mode: match (axes, input.stance) {
-            (Some(_), _) => "axes",
-            (None, Some(_)) => "camps",
-            (None, None) => "unsupervised",
-        }
-        .to_string(),
+            (Some(_), _) => StanceMode::Axes,
+            (None, Some(_)) => StanceMode::Camps,
+            (None, None) => StanceMode::Unsupervised,
+        },
         axes_file: input.axes.as_ref().map(|(_, f)| f.clone()),
         settings: Settings {
             cluster_threshold: options.cluster_threshold,
@@ -159,7 +158,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
             .map(|(i, s)| StatementEntry {
                 id: s.id.clone(),
                 text: s.text.clone(),
-                speaker: speaker_of(s).map(str::to_string),
+                speaker: s.speaker_name().map(str::to_string),
                 date: s.date.as_ref().map(|d| d.raw.clone()),
                 source: s.source.clone(),
                 lang: s.lang.clone(),
@@ -230,7 +229,7 @@ fn topics(
                 .collect();
             let mut speaker_counts: BTreeMap<&str, usize> = BTreeMap::new();
             for &i in &g.members {
-                if let Some(s) = speaker_of(&statements[i]) {
+                if let Some(s) = statements[i].speaker_name() {
                     *speaker_counts.entry(s).or_default() += 1;
                 }
             }
@@ -250,7 +249,7 @@ fn topics(
                     .iter()
                     .map(|&i| statements[i].id.clone())
                     .collect(),
-                axis: axis.map(|a| a.name.clone()),
+                axis: axis.map(|a| a.source.clone()),
                 axis_pro: axis.map(|a| a.pro.clone()),
                 axis_con: axis.map(|a| a.con.clone()),
                 axis_description: axis.and_then(|a| a.description.clone()),

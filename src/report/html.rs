@@ -88,7 +88,7 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
         "<article class=\"shift\" data-speaker=\"{}\" data-topic=\"{}\" data-kind=\"{}\"><h3>{} — {}</h3>",
         escape(&shift.speaker),
         shift.topic,
-        escape(&shift.kind),
+        shift.kind.as_str(),
         escape(&shift.speaker),
         escape(&shift.topic_label)
     );
@@ -102,7 +102,7 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
         signed(shift.stance_after),
         shift.magnitude,
         shift.confidence,
-        kind_words(&shift.kind)
+        kind_words(shift.kind)
     );
     if let Some(t) = view
         .timelines_of(shift.topic)
@@ -161,7 +161,7 @@ fn write_topic(out: &mut String, view: &ReportView, topic: &Topic) {
             let _ = write!(
                 out,
                 "<p>Axis <code>{}</code>{}</p>{}<p class=\"pole\">+1 like: “{}”</p><p class=\"pole\">−1 like: “{}”</p>",
-                escape(axis),
+                escape(axis.as_str()),
                 topic
                     .axis_description
                     .as_ref()

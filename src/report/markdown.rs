@@ -121,7 +121,7 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
         signed(shift.stance_after),
         shift.magnitude,
         shift.confidence,
-        kind_words(&shift.kind)
+        kind_words(shift.kind)
     );
     let _ = writeln!(out, "| | id | date | stance | statement | source |");
     let _ = writeln!(out, "|---|---|---|---|---|---|");

@@ -3,7 +3,12 @@
 //! This is also the JSON schema of `volte report --format json` (documented
 //! in `docs/report-schema.md`); field names are part of the public interface.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A shift's kind is the detector's own.
+pub use crate::stance::shifts::TurnKind;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -14,9 +19,9 @@ pub struct Report {
     pub model: String,
     /// Input file(s) the statements came from.
     pub inputs: Vec<String>,
-    /// Stance mode: `axes` (with the axes file path), `camps` (the stance
-    /// model without axes) or `unsupervised` (embedding oppositions).
-    pub stance_mode: String,
+    /// How stance is scored: along the axes of `axes_file`, or on axes
+    /// found inside each topic.
+    pub stance_mode: StanceMode,
     /// The axes file, in `axes` mode.
     #[serde(default)]
     pub axes_file: Option<String>,
@@ -34,6 +39,117 @@ pub struct Report {
     pub timelines: Vec<Timeline>,
     /// Detected turns, strongest first.
     pub shifts: Vec<Shift>,
+}
+
+/// How a report scores stance; written `axes`, `camps` or `unsupervised`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StanceMode {
+    /// Along the axes of an axes file (`axes_file`).
+    Axes,
+    /// On the camps the stance model finds inside each topic (no axes).
+    Camps,
+    /// On the main embedding opposition inside each topic (no axes, no
+    /// stance model).
+    Unsupervised,
+}
+
+impl StanceMode {
+    /// The name written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StanceMode::Axes => "axes",
+            StanceMode::Camps => "camps",
+            StanceMode::Unsupervised => "unsupervised",
+        }
+    }
+}
+
+impl fmt::Display for StanceMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The stance axis of a topic.
+///
+/// JSON has a single string for it: the axis name, or, in the modes without
+/// axes, the name of the mode (`camps`, `unsupervised`). The variants keep
+/// apart what the string mixes up, so that no code has to tell an axis from
+/// a mode by its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AxisSource {
+    /// An axis of the axes file, by name.
+    Named(String),
+    /// The camps the stance model finds in the topic (`camps` mode).
+    Camps,
+    /// The topic's main embedding opposition (`unsupervised` mode).
+    MainOpposition,
+}
+
+impl AxisSource {
+    /// The string written in reports.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AxisSource::Named(name) => name,
+            AxisSource::Camps => StanceMode::Camps.as_str(),
+            AxisSource::MainOpposition => StanceMode::Unsupervised.as_str(),
+        }
+    }
+
+    /// The axis' name in the axes file; `None` for the modes without axes,
+    /// whose axes are found inside each topic.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            AxisSource::Named(name) => Some(name),
+            AxisSource::Camps | AxisSource::MainOpposition => None,
+        }
+    }
+
+    /// Reads the string written by [`AxisSource::as_str`] without knowing
+    /// the report's mode: `camps` and `unsupervised` are taken for the
+    /// modes' axes (see [`AxisSource::in_mode`]).
+    fn from_written(text: String) -> Self {
+        if text == StanceMode::Camps.as_str() {
+            AxisSource::Camps
+        } else if text == StanceMode::Unsupervised.as_str() {
+            AxisSource::MainOpposition
+        } else {
+            AxisSource::Named(text)
+        }
+    }
+
+    /// The axis as a report in `mode` means it: in `axes` mode every axis is
+    /// one of the axes file, even one the file names `camps` or
+    /// `unsupervised`.
+    pub fn in_mode(self, mode: StanceMode) -> Self {
+        match self {
+            AxisSource::Camps | AxisSource::MainOpposition if mode == StanceMode::Axes => {
+                AxisSource::Named(self.as_str().to_string())
+            }
+            axis => axis,
+        }
+    }
+}
+
+impl fmt::Display for AxisSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for AxisSource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Read alone, `camps` and `unsupervised` are taken for the modes' axes;
+/// [`super::json::parse`] settles them with the report's mode.
+impl<'de> Deserialize<'de> for AxisSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(AxisSource::from_written)
+    }
 }
 
 /// The settings of a report run (see `volte report --help`).
@@ -116,7 +232,7 @@ pub struct Topic {
     /// The stance axis used inside this topic: an axis name from the axes
     /// file, `camps` for the stance model's camps, or `unsupervised` for the
     /// topic's main embedding opposition.
-    pub axis: Option<String>,
+    pub axis: Option<AxisSource>,
     /// Human description of the axis' positive pole (what +1 means).
     pub axis_pro: Option<String>,
     /// Human description of the axis' negative pole (what -1 means).
@@ -174,5 +290,5 @@ pub struct Shift {
     pub confidence: f32,
     /// `sign_change` (the mean stance crosses zero) or `change_point` (it
     /// retreats towards the other pole without crossing).
-    pub kind: String,
+    pub kind: TurnKind,
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::grouping::TopicGroup;
 use super::matching::Assigned;
-use super::timelines::speaker_of;
+use super::model::AxisSource;
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -15,8 +15,8 @@ use crate::stance::unsupervised::main_opposition;
 /// The stance axis a topic got, and what its poles mean.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicAxis {
-    /// The axis name, or `unsupervised`.
-    pub name: String,
+    /// An axis of the axes file, or how the topic's own axis was found.
+    pub source: AxisSource,
     /// What +1 means.
     pub pro: String,
     /// What −1 means.
@@ -37,18 +37,6 @@ pub struct TopicAxis {
 pub struct Scores {
     pub stance: Vec<Option<f32>>,
     pub axes: Vec<Option<TopicAxis>>,
-}
-
-/// The name of the unsupervised axis in reports (embedding oppositions).
-pub const UNSUPERVISED: &str = "unsupervised";
-
-/// The name of the camps axis in reports (the stance model without axes).
-pub const CAMPS: &str = "camps";
-
-/// Whether an axis name is one of an axes file (not a convention of the
-/// modes without axes).
-pub fn is_named_axis(name: &str) -> bool {
-    name != UNSUPERVISED && name != CAMPS
 }
 
 /// Without axes, topics where fewer speakers than this speak get no stance:
@@ -93,7 +81,7 @@ pub fn score_topics(
             Some(set) => t.axis.and_then(|(a, sim)| {
                 let axis = &set.axes[a];
                 let mut info = TopicAxis {
-                    name: axis.spec.name.clone(),
+                    source: AxisSource::Named(axis.spec.name.clone()),
                     pro: axis.spec.pro.first().cloned().unwrap_or_default(),
                     con: axis.spec.con.first().cloned().unwrap_or_default(),
                     description: Some(axis.spec.description.clone()).filter(|d| !d.is_empty()),
@@ -133,7 +121,7 @@ pub fn score_topics(
                         .collect();
                     camps(&texts, model)?.map(|c| {
                         let info = TopicAxis {
-                            name: CAMPS.to_string(),
+                            source: AxisSource::Camps,
                             pro: texts[c.positive_exemplar].to_string(),
                             con: texts[c.negative_exemplar].to_string(),
                             description: None,
@@ -150,7 +138,7 @@ pub fn score_topics(
             None => main_opposition(&space.select(&t.members)).map(|o| {
                 let s: Vec<f32> = t.members.iter().map(|&i| o.score(space.row(i))).collect();
                 let info = TopicAxis {
-                    name: UNSUPERVISED.to_string(),
+                    source: AxisSource::MainOpposition,
                     pro: statements[t.members[o.positive_exemplar]].text.clone(),
                     con: statements[t.members[o.negative_exemplar]].text.clone(),
                     description: None,
@@ -181,7 +169,7 @@ fn can_turn(statements: &[Statement], members: &[usize]) -> bool {
     let mut first: std::collections::BTreeMap<&str, &crate::input::StatementDate> =
         std::collections::BTreeMap::new();
     for &i in members {
-        if let (Some(name), Some(date)) = (speaker_of(&statements[i]), &statements[i].date) {
+        if let (Some(name), Some(date)) = (statements[i].speaker_name(), &statements[i].date) {
             match first.get(name) {
                 Some(d) if d.day != date.day => return true,
                 Some(_) => {}
@@ -197,7 +185,7 @@ fn can_turn(statements: &[Statement], members: &[usize]) -> bool {
 fn distinct_speakers(statements: &[Statement], members: &[usize]) -> usize {
     members
         .iter()
-        .filter_map(|&i| speaker_of(&statements[i]))
+        .filter_map(|&i| statements[i].speaker_name())
         .collect::<std::collections::BTreeSet<_>>()
         .len()
 }
@@ -273,7 +261,7 @@ mod tests {
         ];
         let s = score_topics(&space, &statements, &topics, None, None, &[]).unwrap();
         let axis = s.axes[0].as_ref().unwrap();
-        assert_eq!(axis.name, UNSUPERVISED);
+        assert_eq!(axis.source, AxisSource::MainOpposition);
         assert!(axis.spread > 0.5);
         assert!(s.stance[0].unwrap() > 0.5 && s.stance[3].unwrap() < -0.5);
         assert!(axis.pro.starts_with("text "));

@@ -126,7 +126,7 @@ fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
         signed(shift.stance_after),
         shift.magnitude,
         shift.confidence,
-        kind_words(&shift.kind)
+        kind_words(shift.kind)
     );
     for (title, ids) in [("before", &shift.before), ("after", &shift.after)] {
         let _ = writeln!(out, "   {title}:");

@@ -21,14 +21,6 @@ pub struct Series {
     pub single_date: usize,
 }
 
-/// The speaker of a statement, when it has a non-blank one.
-pub fn speaker_of(s: &Statement) -> Option<&str> {
-    s.speaker
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-}
-
 /// Builds one timeline per (speaker, topic with a stance) and detects the
 /// shifts in each. Timelines are ordered by topic, then speaker; shifts by
 /// magnitude, strongest first.
@@ -47,7 +39,7 @@ pub fn build_series(
         let mut by_speaker: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &i in &group.members {
             let s = &statements[i];
-            match (speaker_of(s), &s.date) {
+            match (s.speaker_name(), &s.date) {
                 (None, _) => out.without_speaker += 1,
                 (Some(_), None) => out.without_date += 1,
                 (Some(name), Some(_)) => by_speaker.entry(name).or_default().push(i),
@@ -83,7 +75,7 @@ pub fn build_series(
                     stance_after: turn.mean_after,
                     magnitude: turn.magnitude,
                     confidence: turn.confidence,
-                    kind: turn.kind.as_str().to_string(),
+                    kind: turn.kind,
                 });
             }
             out.timelines.push(Timeline {
@@ -113,7 +105,9 @@ pub fn build_series(
 mod tests {
     use super::*;
     use crate::input::StatementDate;
+    use crate::report::model::AxisSource;
     use crate::report::scoring::TopicAxis;
+    use crate::stance::shifts::TurnKind;
 
     fn st(i: usize, speaker: Option<&str>, date: Option<&str>) -> Statement {
         Statement {
@@ -154,7 +148,7 @@ mod tests {
                 Some(0.2),
             ],
             axes: vec![Some(TopicAxis {
-                name: "x".into(),
+                source: AxisSource::Named("x".into()),
                 pro: "p".into(),
                 con: "c".into(),
                 description: None,
@@ -184,6 +178,6 @@ mod tests {
         );
         assert_eq!(shift.before, vec!["s0", "s1"]);
         assert_eq!(shift.after, vec!["s2", "s3"]);
-        assert_eq!(shift.kind, "sign_change");
+        assert_eq!(shift.kind, TurnKind::SignChange);
     }
 }

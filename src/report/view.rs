@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::model::{Report, StatementEntry, Timeline, Topic};
+use super::model::{AxisSource, Report, StanceMode, StatementEntry, Timeline, Topic, TurnKind};
 
 /// A report with its statements indexed by id.
 pub struct ReportView<'a> {
@@ -41,8 +41,8 @@ impl<'a> ReportView<'a> {
     /// Name of the stance axis of a topic (empty when it has none).
     pub fn axis_name(&self, topic: usize) -> &'a str {
         self.topic(topic)
-            .and_then(|t| t.axis.as_deref())
-            .unwrap_or_default()
+            .and_then(|t| t.axis.as_ref())
+            .map_or("", AxisSource::as_str)
     }
 }
 
@@ -52,11 +52,10 @@ pub fn signed(x: f32) -> String {
 }
 
 /// Human wording of a shift kind.
-pub fn kind_words(kind: &str) -> &'static str {
+pub fn kind_words(kind: TurnKind) -> &'static str {
     match kind {
-        "sign_change" => "reversal (mean stance changes sign)",
-        "change_point" => "retreat (mean stance moves towards the other pole)",
-        _ => "turn",
+        TurnKind::SignChange => "reversal (mean stance changes sign)",
+        TurnKind::ChangePoint => "retreat (mean stance moves towards the other pole)",
     }
 }
 
@@ -110,9 +109,11 @@ pub fn coverage_lines(r: &Report) -> Vec<String> {
 /// One line naming the stance mode and settings.
 pub fn settings_line(r: &Report) -> String {
     let s = &r.settings;
-    let mode = match (&r.axes_file, r.stance_mode.as_str()) {
+    let mode = match (&r.axes_file, r.stance_mode) {
         (Some(f), _) => format!("axes from {f}"),
-        (None, "camps") => "camps (the stance model's agreement between statements)".to_string(),
+        (None, StanceMode::Camps) => {
+            "camps (the stance model's agreement between statements)".to_string()
+        }
         (None, _) => "unsupervised (main opposition per topic)".to_string(),
     };
     format!(
@@ -135,6 +136,7 @@ mod tests {
         assert_eq!(signed(-0.126), "-0.13");
         assert_eq!(clip("  abc  ", 5), "abc");
         assert_eq!(clip("abcdefgh", 5), "abcd…");
-        assert!(kind_words("sign_change").starts_with("reversal"));
+        assert!(kind_words(TurnKind::SignChange).starts_with("reversal"));
+        assert!(kind_words(TurnKind::ChangePoint).starts_with("retreat"));
     }
 }

@@ -106,23 +106,9 @@ proptest! {
     }
 }
 
-/// A deterministic pseudo-random unit matrix.
-fn pseudo_random(n: usize, dim: usize, seed: u64) -> Embeddings {
-    let mut state = seed;
-    let values = (0..n * dim)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        })
-        .collect();
-    normalized(dim, values)
-}
-
 #[test]
 fn results_do_not_depend_on_thread_count() {
-    let emb = pseudo_random(700, 24, 7);
+    let emb = crate::test_rng::unit_rows(700, 24, 7);
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -144,12 +130,12 @@ fn results_do_not_depend_on_thread_count() {
 
 #[test]
 fn default_tiles_match_brute_force_in_384_dimensions() {
-    let emb = pseudo_random(1100, 384, 11);
+    let emb = crate::test_rng::unit_rows(1100, 384, 11);
     assert_eq!(
         top_k_self(&emb, 10, &SearchOptions::default()).unwrap(),
         brute::top_k(&emb, &emb, 10, true)
     );
-    let queries = pseudo_random(37, 384, 12);
+    let queries = crate::test_rng::unit_rows(37, 384, 12);
     assert_eq!(
         top_k(&queries, &emb, 3, &SearchOptions::default()).unwrap(),
         brute::top_k(&queries, &emb, 3, false)
@@ -178,7 +164,7 @@ fn edge_sizes() {
         top_k_self(&one, 4, &SearchOptions::default()).unwrap(),
         vec![vec![]]
     );
-    let three = pseudo_random(3, 4, 1);
+    let three = crate::test_rng::unit_rows(3, 4, 1);
     let got = top_k_self(&three, 10, &SearchOptions::default()).unwrap();
     assert!(got.iter().all(|r| r.len() == 2));
     assert!(top_k_self(&three, 0, &SearchOptions::default())
@@ -198,7 +184,7 @@ fn edge_sizes() {
 
 #[test]
 fn pair_limit_is_enforced() {
-    let emb = pseudo_random(200, 8, 3);
+    let emb = crate::test_rng::unit_rows(200, 8, 3);
     let limited = SearchOptions {
         max_pairs: Some(10),
         ..options(32)

@@ -25,6 +25,7 @@
 //!   topic's spread, not against a variance of zero.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::dates::DateSpan;
 
@@ -58,8 +59,10 @@ impl Default for ShiftParams {
     }
 }
 
-/// What kind of turn a shift is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of turn a shift is; written `sign_change` or `change_point`
+/// in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TurnKind {
     /// The mean stance crosses zero.
     SignChange,

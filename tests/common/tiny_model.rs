@@ -6,6 +6,7 @@ use std::path::Path;
 
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::json;
+use volte::test_rng::TestRng;
 
 /// The vocabulary size of the default model's tokenizer.
 pub const VOCAB: usize = 250_037;
@@ -15,16 +16,16 @@ pub const FFN: usize = 128;
 pub const LAYERS: usize = 2;
 pub const POSITIONS: usize = 130;
 
-pub fn random(seed: u64, len: usize, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    (0..len)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5) * 2.0 * scale
-        })
-        .collect()
+/// Added to every tensor's seed. It keeps the weights these tests were
+/// written with: with them, different texts embed far apart (cosine 0.51 to
+/// 0.86 by architecture and pooling), which keeps the agreement checks of
+/// `tests/architectures.rs` far from vacuous; plain seeds give 0.82 to 0.93.
+const SEED_OFFSET: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// `len` weights uniform in [-scale, scale), the same for the same seed.
+fn random(seed: u64, len: usize, scale: f32) -> Vec<f32> {
+    let mut rng = TestRng::new(seed.wrapping_add(SEED_OFFSET));
+    (0..len).map(|_| rng.next_centred() * 2.0 * scale).collect()
 }
 
 /// Writes a model directory of the given type with random weights.

@@ -354,13 +354,8 @@ mod tests {
 
     #[test]
     fn attention_matches_float64_on_ragged_sequences() {
-        let mut seed = 9u64;
-        let mut rnd = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
-        };
+        let mut rng = crate::test_rng::TestRng::new(9);
+        let mut rnd = move || rng.next_f32() * 4.0 - 2.0;
         for (hidden, heads) in [(64, 2), (384, 12), (96, 1), (40, 2)] {
             let seqs = [(0, 1), (1, 6), (6, 23), (23, 23), (23, 60)];
             let qkv: Vec<f32> = (0..60 * 3 * hidden).map(|_| rnd()).collect();

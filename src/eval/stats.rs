@@ -1,4 +1,5 @@
-//! Small statistics used in evaluations: ranks with ties and Spearman's rho.
+//! Small statistics used in evaluations: ranks with ties, Pearson's r,
+//! Spearman's rho and the area under the ROC curve.
 
 /// Ranks (1-based) with ties sharing their average rank.
 pub fn average_ranks(values: &[f64]) -> Vec<f64> {

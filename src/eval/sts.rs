@@ -6,10 +6,10 @@ use std::path::Path;
 
 use anyhow::{ensure, Result};
 
+use super::stats::spearman;
 use crate::embeddings::cosine;
 use crate::encoder::TextEmbedder;
 use crate::input::{Dialect, InputError, Item, Rows};
-use crate::stats::spearman;
 
 /// One gold pair.
 #[derive(Debug, Clone, PartialEq)]
