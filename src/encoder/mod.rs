@@ -4,12 +4,12 @@ pub mod backbone;
 pub mod batching;
 pub mod device;
 pub mod embedder;
-pub mod engine;
 pub mod int8;
 pub mod oom;
 pub mod pooling;
 pub mod sentence;
 pub mod tokenize;
+pub mod transformer;
 pub mod unigram;
 
 pub use device::DeviceChoice;

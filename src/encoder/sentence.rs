@@ -6,10 +6,10 @@ use candle_core::Device;
 
 use super::batching::plan_batches;
 use super::device::{device_name, open_device, DeviceChoice};
-use super::engine::Engine;
 use super::int8::tier::{self, CpuPath, Tier, TierSource};
 use super::oom::run_halving;
 use super::tokenize::{LongText, TextTokenizer, TokenizedText};
+use super::transformer::Transformer;
 use super::TextEmbedder;
 use crate::embeddings::Embeddings;
 use crate::model::{ModelLayout, Pooling, ResolvedModel};
@@ -99,7 +99,7 @@ pub struct EncodeStats {
 
 /// A loaded sentence-embedding model.
 pub struct SentenceEncoder {
-    engine: Engine,
+    engine: Transformer,
     precision: Precision,
     tokenizer: TextTokenizer,
     layout: ModelLayout,
@@ -141,7 +141,7 @@ impl SentenceEncoder {
                     .join(", ")
             );
         }
-        let engine = Engine::load(&layout, &device, precision, tier)?;
+        let engine = Transformer::load(&layout, &device, precision, tier)?;
         let name = format!(
             "{}|{:?}|{}|{:?}|{:?}",
             model.spec, layout.pooling, prompt, options.long_text, precision
@@ -275,16 +275,16 @@ impl SentenceEncoder {
     /// The int8 kernel tier, when the int8 encoder runs.
     pub fn int8_tier(&self) -> Option<Tier> {
         match &self.engine {
-            Engine::Int8(m) => Some(m.tier()),
-            Engine::Candle { .. } => None,
+            Transformer::Int8(m) => Some(m.tier()),
+            Transformer::Candle { .. } => None,
         }
     }
 
     /// Seconds per stage of the int8 encoder's forward passes so far.
     pub fn stage_seconds(&self) -> Option<Vec<(&'static str, f64)>> {
         match &self.engine {
-            Engine::Int8(m) => Some(m.stage_seconds()),
-            Engine::Candle { .. } => None,
+            Transformer::Int8(m) => Some(m.stage_seconds()),
+            Transformer::Candle { .. } => None,
         }
     }
 }

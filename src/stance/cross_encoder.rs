@@ -27,11 +27,11 @@ use sha2::{Digest, Sha256};
 use super::weights::float_weights;
 use crate::encoder::batching::plan_batches;
 use crate::encoder::device::{device_name, open_device, DeviceChoice};
-use crate::encoder::engine::Engine;
 use crate::encoder::int8::tier::{self, Tier};
 use crate::encoder::int8::weights::TensorReader;
 use crate::encoder::oom::run_halving;
 use crate::encoder::tokenize::TextTokenizer;
+use crate::encoder::transformer::Transformer;
 use crate::encoder::Precision;
 use crate::model::{ModelLayout, Pooling, Weights};
 
@@ -136,7 +136,7 @@ pub fn default_model_dir() -> PathBuf {
 
 /// A loaded stance model.
 pub struct StanceModel {
-    engine: Engine,
+    engine: Transformer,
     tokenizer: TextTokenizer,
     config: StanceConfig,
     /// Head weights `3 × hidden` and bias.
@@ -200,7 +200,7 @@ impl StanceModel {
         let device = open_device(options.device)?;
         let (tier, _) = tier::select(options.cpu_tier)?;
         let precision = options.dtype.resolve(&device, tier);
-        let engine = Engine::load(&layout, &device, precision, tier)
+        let engine = Transformer::load(&layout, &device, precision, tier)
             .with_context(|| format!("loading the stance model from {}", dir.display()))?;
         let max_tokens = config.max_tokens.min(layout.max_seq_length);
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, max_tokens)?;

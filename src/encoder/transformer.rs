@@ -12,7 +12,7 @@ use super::sentence::Precision;
 use crate::model::{ModelLayout, Pooling};
 
 /// A loaded transformer.
-pub enum Engine {
+pub enum Transformer {
     Candle {
         backbone: Backbone,
         device: Device,
@@ -21,7 +21,7 @@ pub enum Engine {
     Int8(Box<Int8Encoder>),
 }
 
-impl Engine {
+impl Transformer {
     /// Loads the weights of `layout` for `device` in `precision`, which must
     /// already be resolved (not [`Precision::Auto`]); int8 runs the kernels
     /// of `tier`.
