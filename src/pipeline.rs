@@ -231,10 +231,10 @@ impl Engine {
 
     /// Builds the stance-shift report of `statements`: embeds them (and the
     /// axes' example statements), groups them into topics, scores stance
-    /// and finds the turns. At most [`MAX_ROWS`] statements (topics come
-    /// from average-linkage clustering).
+    /// and finds the turns. Topics come from average-linkage clustering, of
+    /// an evenly spaced sample of [`MAX_ROWS`] statements when there are more
+    /// (see [`crate::report::grouping::cluster_through_sample`]).
     pub fn report(&mut self, statements: &[Statement], request: ReportRequest) -> Result<Report> {
-        check_report_size(statements.len())?;
         let embeddings = self.embed(statements, request.progress)?;
         let axes = match &request.axes {
             Some(axes) => {
@@ -301,20 +301,6 @@ pub fn open_stance_model(
     let model = StanceModel::load(&dir, options).map_err(Error::from_internal)?;
     tracing::info!("stance model {} ({:?})", dir.display(), model.precision());
     Ok(model)
-}
-
-/// Refuses a report on more statements than average-linkage clustering
-/// takes, before any work.
-pub fn check_report_size(n: usize) -> Result<()> {
-    if n > MAX_ROWS {
-        return Err(Error::Usage(format!(
-            "{n} statements; a report groups topics by average-linkage clustering, which holds \
-             every pairwise distance in memory and takes at most {MAX_ROWS} statements. Split \
-             the input (by period or source), or group it into topics alone with community \
-             detection (`volte cluster`), which has no such limit"
-        )));
-    }
-    Ok(())
 }
 
 /// How statements are grouped into topics.

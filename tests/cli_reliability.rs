@@ -278,32 +278,6 @@ fn an_interrupted_run_leaves_no_temporary_file() {
 }
 
 #[test]
-fn report_refuses_an_oversized_input_before_loading_the_model() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("big.txt");
-    let text: String = (0..20_001).map(|i| format!("statement {i}\n")).collect();
-    std::fs::write(&input, text).unwrap();
-    let o = volte(&[
-        "report",
-        s(&input),
-        "--model",
-        "/nonexistent/model/dir",
-        "-o",
-        s(&dir.path().join("r.json")),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
-    assert!(err(&o).contains("20001 statements"), "{}", err(&o));
-    assert!(
-        !err(&o).contains("--method"),
-        "report has no --method: {}",
-        err(&o)
-    );
-    assert!(!err(&o).contains("model"), "{}", err(&o));
-}
-
-#[test]
 fn report_loads_the_stance_model_before_embedding() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");

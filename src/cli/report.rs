@@ -14,7 +14,7 @@ use super::values;
 use volte::errors::UsageError;
 use volte::output::atomic::check_writable;
 use volte::output::EmbeddingFormat;
-use volte::pipeline::{check_report_size, Axes};
+use volte::pipeline::Axes;
 use volte::report::build::ReportOptions;
 use volte::report::model::Report;
 use volte::report::{html, json, markdown, term};
@@ -57,10 +57,13 @@ use volte::ReportRequest;
 /// Statements without a speaker or a date stay in their topics but cannot be
 /// on a timeline; the report counts them (coverage).
 ///
-/// Average-linkage clustering keeps every pairwise distance in memory, so a
-/// report takes at most 20,000 statements; larger inputs are refused right
-/// after reading, before the model is loaded (`volte cluster`, whose
-/// community detection has no such limit, groups them into topics).
+/// Average-linkage clustering keeps every pairwise distance in memory, so
+/// above 20,000 statements topics come from an evenly spaced sample of
+/// 20,000: each other statement joins the sample's topic whose statements
+/// are on average the most similar to it when that passes the cut, as
+/// average linkage would attach it, and otherwise stays alone. The HTML page
+/// then shows the 200 largest topics and 100 statements per list; the JSON
+/// report has everything.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
@@ -248,8 +251,6 @@ pub fn make_report(
     let read = input_args.read(input)?;
     rejects.settle(&[&read])?;
     let statements = &read.statements;
-    check_report_size(statements.len())
-        .map_err(|e| UsageError::new(format!("{}: {e}", input.display())))?;
     // The stance model is loaded before any statement is embedded, so that
     // a missing or damaged one stops the run before the work.
     let examples = axes

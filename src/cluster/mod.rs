@@ -15,7 +15,7 @@
 //! [`metrics`] scores a clustering against a reference partition.
 
 pub mod agglomerative;
-mod assemble;
+pub(crate) mod assemble;
 pub mod community;
 pub mod keywords;
 pub mod metrics;

@@ -4,23 +4,111 @@
 use anyhow::Result;
 
 use super::matching::Assigned;
-use crate::cluster::agglomerative::agglomerative;
+use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
+use crate::cluster::assemble::assemble;
 use crate::cluster::keywords::label_clusters;
 use crate::cluster::{Cluster, Clustering};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
+use crate::similarity::{top_k, SearchOptions};
 use crate::stance::space::dot;
 
 /// Average-linkage clusters of the analysis-space vectors, cut at a cosine
 /// distance of `distance_threshold`; every statement is in exactly one
-/// cluster (singletons included), largest first.
+/// cluster (singletons included), largest first. Above [`MAX_ROWS`]
+/// statements, see [`cluster_through_sample`].
 pub fn cluster(space: &Embeddings, distance_threshold: f32) -> Result<Clustering> {
-    agglomerative(space, distance_threshold, 1)
+    cluster_through_sample(space, distance_threshold, MAX_ROWS)
 }
 
+/// Average-linkage clusters when there are at most `sample_rows` rows.
+/// Otherwise (average linkage keeps every pairwise distance in memory) the
+/// clusters of an evenly spaced sample of `sample_rows` rows, to which every
+/// other row is attached as average linkage would attach it alone: to the
+/// cluster of two or more rows whose mean similarity to it is highest (its
+/// dot product with the cluster's mean), when the distance that leaves is
+/// within the cut; a row that fits none stays a cluster of its own. Memory
+/// grows with the sample squared and linearly with the rest.
+pub fn cluster_through_sample(
+    space: &Embeddings,
+    distance_threshold: f32,
+    sample_rows: usize,
+) -> Result<Clustering> {
+    let n = space.len();
+    if n <= sample_rows {
+        return agglomerative(space, distance_threshold, 1);
+    }
+    let sample: Vec<usize> = (0..sample_rows).map(|i| i * n / sample_rows).collect();
+    let sampled = agglomerative(&space.select(&sample), distance_threshold, 1)?;
+    let mut groups: Vec<Vec<usize>> = sampled
+        .clusters
+        .iter()
+        .map(|c| c.members.iter().map(|&i| sample[i]).collect())
+        .collect();
+    let attracting: Vec<usize> = (0..groups.len())
+        .filter(|&g| groups[g].len() >= 2)
+        .collect();
+    let mut means = Embeddings::empty(space.dim());
+    for &g in &attracting {
+        means.push_row(&mean_row(space, &groups[g]))?;
+    }
+    let mut in_sample = vec![false; n];
+    sample.iter().for_each(|&i| in_sample[i] = true);
+    let rest: Vec<usize> = (0..n).filter(|&i| !in_sample[i]).collect();
+    let mut alone = Vec::new();
+    // In chunks, so that the rows searched are never copied all at once.
+    for chunk in rest.chunks(1 << 16) {
+        let nearest = top_k(&space.select(chunk), &means, 1, &SearchOptions::default())?;
+        for (&i, best) in chunk.iter().zip(nearest) {
+            match best.first() {
+                Some(b) if 1.0 - b.score <= distance_threshold => {
+                    groups[attracting[b.index as usize]].push(i)
+                }
+                _ => alone.push(vec![i]),
+            }
+        }
+    }
+    groups.extend(alone);
+    Ok(assemble(space, groups))
+}
+
+/// The mean of some rows.
+fn mean_row(space: &Embeddings, rows: &[usize]) -> Vec<f32> {
+    let mut sum = vec![0f64; space.dim()];
+    for &i in rows {
+        for (s, &x) in sum.iter_mut().zip(space.row(i)) {
+            *s += x as f64;
+        }
+    }
+    sum.iter().map(|s| (s / rows.len() as f64) as f32).collect()
+}
+
+/// Topics larger than this are ordered through their members' sum (see
+/// [`by_centrality`]), which costs one pass instead of one per member.
+const DIRECT_CENTRALITY_ROWS: usize = 2000;
+
 /// Members ordered by mean similarity to the other members, most central
-/// first (ties by index).
+/// first (ties by index). For large topics the mean comes from the dot
+/// product with the members' sum (the same quantity, rounded differently).
 pub fn by_centrality(space: &Embeddings, members: &[usize]) -> Vec<usize> {
+    if members.len() > DIRECT_CENTRALITY_ROWS {
+        let mut sum = vec![0f64; space.dim()];
+        for &i in members {
+            for (s, &x) in sum.iter_mut().zip(space.row(i)) {
+                *s += x as f64;
+            }
+        }
+        let mut scored: Vec<(usize, f64)> = members
+            .iter()
+            .map(|&i| {
+                let row = space.row(i);
+                let to_sum: f64 = row.iter().zip(&sum).map(|(&x, s)| x as f64 * s).sum();
+                (i, (to_sum - dot(row, row)) / (members.len() - 1) as f64)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        return scored.into_iter().map(|(i, _)| i).collect();
+    }
     let mean_sim = |i: usize| -> f64 {
         if members.len() < 2 {
             return 0.0;
@@ -151,6 +239,115 @@ mod tests {
         let mut e = Embeddings::new(3, rows.iter().flatten().copied().collect()).unwrap();
         e.normalize();
         e
+    }
+
+    /// Rows around a few directions, with noise.
+    fn grouped_rows(n: usize) -> Embeddings {
+        let mut rng = crate::test_rng::TestRng::new(21);
+        let dim = 16;
+        let centres: Vec<Vec<f32>> = (0..5).map(|_| rng.centred(dim)).collect();
+        let mut data = Vec::new();
+        for i in 0..n {
+            let c = &centres[i % 5];
+            data.extend(c.iter().map(|&x| x + 0.15 * rng.next_centred()));
+        }
+        let mut e = Embeddings::new(dim, data).unwrap();
+        e.normalize();
+        e
+    }
+
+    #[test]
+    fn below_the_sample_size_it_is_average_linkage() {
+        let e = grouped_rows(60);
+        assert_eq!(
+            cluster_through_sample(&e, 0.5, 60).unwrap(),
+            agglomerative(&e, 0.5, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn above_it_the_others_join_the_sample_clusters_as_average_linkage_would() {
+        let e = grouped_rows(400);
+        let (n, sample_rows, cut) = (400, 50, 0.5);
+        let got = cluster_through_sample(&e, cut, sample_rows).unwrap();
+        // Every row is in exactly one cluster.
+        let mut seen = vec![0; n];
+        got.clusters
+            .iter()
+            .flat_map(|c| &c.members)
+            .for_each(|&i| seen[i] += 1);
+        assert!(seen.iter().all(|&s| s == 1) && got.unassigned.is_empty());
+        // The sample's clusters, by brute force.
+        let sample: Vec<usize> = (0..sample_rows).map(|i| i * n / sample_rows).collect();
+        let sampled = agglomerative(&e.select(&sample), cut, 1).unwrap();
+        let groups: Vec<Vec<usize>> = sampled
+            .clusters
+            .iter()
+            .filter(|c| c.members.len() >= 2)
+            .map(|c| c.members.iter().map(|&i| sample[i]).collect())
+            .collect();
+        assert!(groups.len() >= 2);
+        let cluster_of = |i: usize| got.clusters.iter().position(|c| c.members.contains(&i));
+        for i in (0..n).filter(|i| !sample.contains(i)) {
+            let mean_sim = |g: &Vec<usize>| {
+                g.iter().map(|&j| dot(e.row(i), e.row(j))).sum::<f64>() / g.len() as f64
+            };
+            let (best, sim) = groups
+                .iter()
+                .map(|g| (g, mean_sim(g)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            let mine = &got.clusters[cluster_of(i).unwrap()].members;
+            if 1.0 - sim <= cut as f64 - 1e-5 {
+                assert!(mine.contains(&best[0]), "row {i} left its nearest cluster");
+            } else if 1.0 - sim > cut as f64 + 1e-5 {
+                assert_eq!(mine, &vec![i], "row {i} fits no cluster");
+            }
+        }
+        // On well-separated groups, the same partition as average linkage
+        // over all rows.
+        let partition = |c: &Clustering| {
+            let mut sets: Vec<Vec<usize>> = c
+                .clusters
+                .iter()
+                .map(|c| {
+                    let mut m = c.members.clone();
+                    m.sort_unstable();
+                    m
+                })
+                .collect();
+            sets.sort();
+            sets
+        };
+        let full = agglomerative(&e, cut, 1).unwrap();
+        assert_eq!(partition(&got), partition(&full));
+    }
+
+    #[test]
+    fn centrality_through_the_sum_orders_large_topics_alike() {
+        let e = grouped_rows(2400);
+        let members: Vec<usize> = (0..2400).filter(|i| i % 5 == 0).chain(1..3).collect();
+        let direct = |m: &[usize]| {
+            let mut scored: Vec<(usize, f64)> = m
+                .iter()
+                .map(|&i| {
+                    let s: f64 = m
+                        .iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| dot(e.row(i), e.row(j)))
+                        .sum();
+                    (i, s / (m.len() - 1) as f64)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            scored.into_iter().map(|(i, _)| i).collect::<Vec<_>>()
+        };
+        let big: Vec<usize> = (0..2400).collect();
+        assert!(big.len() > DIRECT_CENTRALITY_ROWS);
+        let (got, want) = (by_centrality(&e, &big), direct(&big));
+        // The same order, up to neighbours whose means differ by rounding.
+        assert_eq!(got[..10], want[..10]);
+        assert_eq!(by_centrality(&e, &members), direct(&members));
     }
 
     #[test]

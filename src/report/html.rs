@@ -27,7 +27,24 @@ details{margin-top:.5rem}
 svg.timeline{max-width:100%;height:auto;display:block;margin:.4rem 0}
 ";
 
-/// Renders the report as a standalone HTML page.
+/// Topics the page shows (largest first); the JSON report has them all.
+const MAX_TOPICS: usize = 200;
+/// Statements listed per topic, and of those in no topic.
+const MAX_LISTED: usize = 100;
+
+/// "… and N more (all in the JSON report: `--format json`)".
+fn more(out: &mut String, shown: usize, total: usize, what: &str) {
+    if total > shown {
+        let _ = write!(
+            out,
+            "<p class=\"meta\">{shown} of {total} {what} shown; the JSON report (<code>--format json</code>) lists them all.</p>"
+        );
+    }
+}
+
+/// Renders the report as a standalone HTML page. Large reports stay
+/// readable: all shifts, the [`MAX_TOPICS`] largest topics, and at most
+/// [`MAX_LISTED`] statements per list.
 pub fn render(report: &Report) -> String {
     let view = ReportView::new(report);
     let mut out = String::new();
@@ -58,18 +75,26 @@ pub fn render(report: &Report) -> String {
     out.push_str("</section>");
 
     let _ = write!(out, "<section id=\"topics\"><h2>Topics</h2>");
-    for topic in &report.topics {
+    for topic in report.topics.iter().take(MAX_TOPICS) {
         write_topic(&mut out, &view, topic);
     }
+    more(
+        &mut out,
+        report.topics.len().min(MAX_TOPICS),
+        report.topics.len(),
+        "topics",
+    );
     out.push_str("</section>");
 
     if !report.unassigned.is_empty() {
         let _ = write!(out, "<section id=\"unassigned\"><h2>In no topic</h2>");
-        for id in &report.unassigned {
+        for id in report.unassigned.iter().take(MAX_LISTED) {
             if let Some(s) = view.statement(id) {
                 write_statement(&mut out, s);
             }
         }
+        let total = report.unassigned.len();
+        more(&mut out, total.min(MAX_LISTED), total, "statements");
         out.push_str("</section>");
     }
 
@@ -196,14 +221,16 @@ fn write_topic(out: &mut String, view: &ReportView, topic: &Topic) {
     }
     let _ = write!(
         out,
-        "<details><summary>All {} statement(s)</summary>",
+        "<details><summary>{} statement(s)</summary>",
         topic.members.len()
     );
-    for id in &topic.members {
+    for id in topic.members.iter().take(MAX_LISTED) {
         if let Some(s) = view.statement(id) {
             write_statement(out, s);
         }
     }
+    let total = topic.members.len();
+    more(out, total.min(MAX_LISTED), total, "statements");
     out.push_str("</details></section>");
 }
 
