@@ -142,9 +142,16 @@ impl SentenceEncoder {
             );
         }
         let engine = Transformer::load(&layout, &device, precision, tier)?;
+        // The int8 tiers round differently (cosine ≥ 0.99 to each other),
+        // so the tier is part of what identifies the embeddings: a cache
+        // filled by one tier is not served to another.
+        let precision_name = match precision {
+            Precision::Int8 => format!("Int8/{tier}"),
+            p => format!("{p:?}"),
+        };
         let name = format!(
-            "{}|{:?}|{}|{:?}|{:?}",
-            model.spec, layout.pooling, prompt, options.long_text, precision
+            "{}|{:?}|{}|{:?}|{precision_name}",
+            model.spec, layout.pooling, prompt, options.long_text
         );
         Ok(Self {
             engine,
