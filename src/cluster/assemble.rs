@@ -38,7 +38,9 @@ pub fn assemble(emb: &Embeddings, groups: Vec<Vec<usize>>) -> Clustering {
     }
 }
 
-fn order_by_centrality(emb: &Embeddings, mut members: Vec<usize>) -> Cluster {
+/// `members` most central first: by their dot product with the members' sum
+/// less their own square, the mean similarity to the others up to a factor.
+pub(crate) fn order_by_centrality(emb: &Embeddings, mut members: Vec<usize>) -> Cluster {
     members.sort_unstable();
     let mut sum = vec![0f64; emb.dim()];
     for &i in &members {

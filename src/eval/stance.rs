@@ -200,7 +200,7 @@ fn group_figures(name: &str, labelled: usize, members: &[&Scored]) -> GroupStanc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{StatementEntry, Topic};
+    use crate::report::model::{empty_report_json, StatementEntry, Topic};
 
     fn statement(id: &str, topic: Option<usize>, stance: Option<f32>) -> StatementEntry {
         StatementEntry {
@@ -244,18 +244,7 @@ mod tests {
     }
 
     fn report(mode: &str, statements: Vec<StatementEntry>, topics: Vec<Topic>) -> Report {
-        let mut r: Report = serde_json::from_value(serde_json::json!({
-            "generator": "", "model": "", "inputs": [], "stance_mode": mode,
-            "axes_file": null,
-            "settings": {"cluster_threshold": 0.9, "min_topic_size": 2,
-                "axis_min_similarity": 0.0, "shift_min_change": 1.0,
-                "shift_min_confidence": 0.8, "centred_languages": []},
-            "coverage": {"statements": 0, "in_topics": 0, "unassigned": 0, "scored": 0,
-                "on_timelines": 0, "scored_without_speaker": 0, "scored_without_date": 0,
-                "without_speaker": 0, "without_date": 0, "single_date_timelines": 0},
-            "statements": [], "topics": [], "unassigned": [], "timelines": [], "shifts": []
-        }))
-        .unwrap();
+        let mut r: Report = serde_json::from_value(empty_report_json(mode)).unwrap();
         r.statements = statements;
         r.topics = topics;
         r

@@ -5,13 +5,13 @@ use anyhow::Result;
 
 use super::matching::Assigned;
 use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
-use crate::cluster::assemble::assemble;
+use crate::cluster::assemble::{assemble, order_by_centrality};
 use crate::cluster::keywords::label_clusters;
 use crate::cluster::{Cluster, Clustering};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::similarity::{top_k, SearchOptions};
-use crate::stance::space::dot;
+use crate::stance::space::{dot, mean_of};
 
 /// Average-linkage clusters of the analysis-space vectors, cut at a cosine
 /// distance of `distance_threshold`; every statement is in exactly one
@@ -50,7 +50,7 @@ pub fn cluster_through_sample(
         .collect();
     let mut means = Embeddings::empty(space.dim());
     for &g in &attracting {
-        means.push_row(&mean_row(space, &groups[g]))?;
+        means.push_row(&mean_of(space, &groups[g]))?;
     }
     let mut in_sample = vec![false; n];
     sample.iter().for_each(|&i| in_sample[i] = true);
@@ -72,17 +72,6 @@ pub fn cluster_through_sample(
     Ok(assemble(space, groups))
 }
 
-/// The mean of some rows.
-fn mean_row(space: &Embeddings, rows: &[usize]) -> Vec<f32> {
-    let mut sum = vec![0f64; space.dim()];
-    for &i in rows {
-        for (s, &x) in sum.iter_mut().zip(space.row(i)) {
-            *s += x as f64;
-        }
-    }
-    sum.iter().map(|s| (s / rows.len() as f64) as f32).collect()
-}
-
 /// Topics larger than this are ordered through their members' sum (see
 /// [`by_centrality`]), which costs one pass instead of one per member.
 const DIRECT_CENTRALITY_ROWS: usize = 2000;
@@ -92,22 +81,7 @@ const DIRECT_CENTRALITY_ROWS: usize = 2000;
 /// product with the members' sum (the same quantity, rounded differently).
 pub fn by_centrality(space: &Embeddings, members: &[usize]) -> Vec<usize> {
     if members.len() > DIRECT_CENTRALITY_ROWS {
-        let mut sum = vec![0f64; space.dim()];
-        for &i in members {
-            for (s, &x) in sum.iter_mut().zip(space.row(i)) {
-                *s += x as f64;
-            }
-        }
-        let mut scored: Vec<(usize, f64)> = members
-            .iter()
-            .map(|&i| {
-                let row = space.row(i);
-                let to_sum: f64 = row.iter().zip(&sum).map(|(&x, s)| x as f64 * s).sum();
-                (i, (to_sum - dot(row, row)) / (members.len() - 1) as f64)
-            })
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        return scored.into_iter().map(|(i, _)| i).collect();
+        return order_by_centrality(space, members.to_vec()).members;
     }
     let mean_sim = |i: usize| -> f64 {
         if members.len() < 2 {

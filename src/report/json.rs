@@ -25,31 +25,20 @@ pub fn parse(text: &str) -> Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{AxisSource, StanceMode, TurnKind};
+    use crate::report::model::{empty_report_json, AxisSource, StanceMode, TurnKind};
 
     /// A report in `mode` with one topic on the axis written `axis`, and one
     /// shift.
     fn written(mode: &str, axis: &str) -> String {
-        serde_json::json!({
-            "generator": "", "model": "", "inputs": [], "stance_mode": mode,
-            "axes_file": null,
-            "settings": {"cluster_threshold": 0.9, "min_topic_size": 2,
-                "axis_min_similarity": 0.0, "shift_min_change": 1.0,
-                "shift_min_confidence": 0.8, "centred_languages": []},
-            "coverage": {"statements": 0, "in_topics": 0, "unassigned": 0, "scored": 0,
-                "on_timelines": 0, "scored_without_speaker": 0, "scored_without_date": 0,
-                "without_speaker": 0, "without_date": 0, "single_date_timelines": 0},
-            "statements": [],
-            "topics": [{"id": 0, "label": "", "medoid": "", "medoid_text": "",
-                "keywords": [], "languages": [], "speakers": [], "members": [],
-                "axis": axis, "axis_pro": "", "axis_con": ""}],
-            "unassigned": [], "timelines": [],
-            "shifts": [{"speaker": "A", "topic": 0, "topic_label": "", "from_date": "2020",
-                "to_date": "2021", "before": [], "after": [], "stance_before": 0.5,
-                "stance_after": -0.5, "magnitude": 1.0, "confidence": 0.9,
-                "kind": "change_point"}]
-        })
-        .to_string()
+        let mut r = empty_report_json(mode);
+        r["topics"] = serde_json::json!([{"id": 0, "label": "", "medoid": "", "medoid_text": "",
+            "keywords": [], "languages": [], "speakers": [], "members": [],
+            "axis": axis, "axis_pro": "", "axis_con": ""}]);
+        r["shifts"] = serde_json::json!([{"speaker": "A", "topic": 0, "topic_label": "",
+            "from_date": "2020", "to_date": "2021", "before": [], "after": [],
+            "stance_before": 0.5, "stance_after": -0.5, "magnitude": 1.0, "confidence": 0.9,
+            "kind": "change_point"}]);
+        r.to_string()
     }
 
     #[test]

@@ -292,3 +292,19 @@ pub struct Shift {
     /// retreats towards the other pole without crossing).
     pub kind: TurnKind,
 }
+
+/// The JSON of an empty report in `mode`, for tests to fill in.
+#[cfg(test)]
+pub(crate) fn empty_report_json(mode: &str) -> serde_json::Value {
+    serde_json::json!({
+        "generator": "", "model": "", "inputs": [], "stance_mode": mode,
+        "axes_file": null,
+        "settings": {"cluster_threshold": 0.9, "min_topic_size": 2,
+            "axis_min_similarity": 0.0, "shift_min_change": 1.0,
+            "shift_min_confidence": 0.8, "centred_languages": []},
+        "coverage": {"statements": 0, "in_topics": 0, "unassigned": 0, "scored": 0,
+            "on_timelines": 0, "scored_without_speaker": 0, "scored_without_date": 0,
+            "without_speaker": 0, "without_date": 0, "single_date_timelines": 0},
+        "statements": [], "topics": [], "unassigned": [], "timelines": [], "shifts": []
+    })
+}
