@@ -236,6 +236,33 @@ impl Engine {
     /// (see [`crate::report::grouping::cluster_through_sample`]).
     pub fn report(&mut self, statements: &[Statement], request: ReportRequest) -> Result<Report> {
         let embeddings = self.embed(statements, request.progress)?;
+        self.report_embedded(statements, embeddings, request)
+    }
+
+    /// [`Engine::report`] on embeddings computed earlier (row `i` is the
+    /// embedding of `statements[i]`, by this model with the report's prompt),
+    /// as `volte embed` writes them for a large input.
+    pub fn report_embedded(
+        &mut self,
+        statements: &[Statement],
+        embeddings: Embeddings,
+        request: ReportRequest,
+    ) -> Result<Report> {
+        if embeddings.len() != statements.len() {
+            return Err(Error::Usage(format!(
+                "{} embeddings for {} statements",
+                embeddings.len(),
+                statements.len()
+            )));
+        }
+        if !embeddings.is_empty() && embeddings.dim() != self.dim() {
+            return Err(Error::Usage(format!(
+                "the embeddings have dimension {} but the model gives {}: they come from \
+                 another model",
+                embeddings.dim(),
+                self.dim()
+            )));
+        }
         let axes = match &request.axes {
             Some(axes) => {
                 let examples = self.embed_texts(&example_texts(&axes.specs), None)?;
@@ -244,9 +271,9 @@ impl Engine {
             None => None,
         };
         build_report(
-            &ReportInput {
+            ReportInput {
                 statements,
-                embeddings: &embeddings,
+                embeddings,
                 stance: request.stance.map(|m| m as &dyn PairStance),
                 axes: axes
                     .as_ref()

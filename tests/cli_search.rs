@@ -154,3 +154,70 @@ fn cluster_writes_topics_and_unassigned() {
         assert_eq!(doc["unassigned"], serde_json::json!(["e"]));
     }
 }
+
+/// `n` unit rows in groups of 10 around random centres (dimension 16).
+fn write_grouped(dir: &Path, n: usize) -> std::path::PathBuf {
+    let mut rng = volte::test_rng::TestRng::new(5);
+    let mut data = Vec::new();
+    let mut centre = Vec::new();
+    for i in 0..n {
+        if i % 10 == 0 {
+            centre = rng.centred(16);
+        }
+        data.extend(centre.iter().map(|&c| c + 0.25 * rng.next_centred()));
+    }
+    let mut emb = Embeddings::new(16, data).unwrap();
+    emb.normalize();
+    let ids: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+    let path = dir.join("grouped.npy");
+    volte::output::npy::write(&path, &ids, &emb).unwrap();
+    path
+}
+
+#[test]
+fn the_pair_index_finds_only_true_pairs_and_all_of_them_when_every_list_is_probed() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = write_grouped(dir.path(), 3000);
+    let npy = npy.to_str().unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run_pairs = |name: &str, index: &[&str]| {
+        let mut args = vec!["pairs", npy, "-t", "0.8", "-o"];
+        let path = out(name);
+        args.push(&path);
+        args.extend_from_slice(index);
+        volte(&args);
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let exact = run_pairs("exact.jsonl", &["--index", "exact"]);
+    assert!(exact.lines().count() > 5000, "{}", exact.lines().count());
+    // Every list probed: the same pairs, byte for byte.
+    let all = run_pairs(
+        "all.jsonl",
+        &["--index", "ivf", "--lists", "20", "--probes", "20"],
+    );
+    assert_eq!(all, exact);
+    // Few probes: a subset of the exact pairs, nearly all of them.
+    let few = run_pairs(
+        "few.jsonl",
+        &["--index", "ivf", "--lists", "55", "--probes", "4"],
+    );
+    let exact_lines: std::collections::HashSet<&str> = exact.lines().collect();
+    assert!(few.lines().all(|l| exact_lines.contains(l)));
+    let recall = few.lines().count() as f64 / exact_lines.len() as f64;
+    assert!(recall > 0.95, "recall {recall}");
+    // Topics from every list probed equal the exact ones.
+    let cluster = |name: &str, index: &[&str]| {
+        let path = out(name);
+        let mut args = vec!["cluster", npy, "-t", "0.8", "-o", &path];
+        args.extend_from_slice(index);
+        volte(&args);
+        std::fs::read_to_string(&path).unwrap()
+    };
+    assert_eq!(
+        cluster(
+            "c-all.json",
+            &["--index", "ivf", "--lists", "20", "--probes", "20"]
+        ),
+        cluster("c-exact.json", &["--index", "exact"])
+    );
+}

@@ -175,3 +175,46 @@ fn without_axes_sacks_and_friar_shift() {
     print_shifts("unsupervised", &r);
     assert_sacks_and_friar_but_not_altman(&shifted_speakers(&r));
 }
+
+/// A report on embeddings computed earlier by `volte embed --prompt-name
+/// query` is the report that embeds the statements itself; a statement
+/// missing from the file is an input error (exit 2) naming it.
+#[test]
+fn precomputed_embeddings_give_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("e.npy");
+    let status = common::volte()
+        .args(["embed", CORPUS, "--prompt-name", "query", "-o"])
+        .arg(&npy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let direct = report(&["--axes", AXES]);
+    let from_file = report(&["--axes", AXES, "--embeddings", npy.to_str().unwrap()]);
+    assert_eq!(from_file, direct);
+
+    // Rows in another order are found by id; a missing id is refused.
+    let (ids, emb) = volte::output::read_embeddings(&npy).unwrap();
+    let reversed: Vec<usize> = (0..ids.len()).rev().collect();
+    let ids_rev: Vec<String> = reversed.iter().map(|&i| ids[i].clone()).collect();
+    let shuffled = dir.path().join("reversed.npy");
+    volte::output::npy::write(&shuffled, &ids_rev, &emb.select(&reversed)).unwrap();
+    assert_eq!(
+        report(&["--axes", AXES, "--embeddings", shuffled.to_str().unwrap()]),
+        direct
+    );
+    let short = dir.path().join("short.npy");
+    let rows: Vec<usize> = (1..ids.len()).collect();
+    volte::output::npy::write(&short, &ids[1..], &emb.select(&rows)).unwrap();
+    let out = common::volte()
+        .args(["report", CORPUS, "--format", "json", "--embeddings"])
+        .arg(&short)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("no embedding for statement {:?}", ids[0])),
+        "{stderr}"
+    );
+}

@@ -101,10 +101,10 @@ fn run(axes: Option<&AxisSet>) -> Report {
     let c = corpus();
     let emb = c.embeddings();
     build_report(
-        &ReportInput {
+        ReportInput {
             stance: None,
             statements: &c.statements,
-            embeddings: &emb,
+            embeddings: emb,
             axes: axes.map(|a| (a, "axes.toml".to_string())),
             model: "hand-made".into(),
             inputs: vec!["corpus".into()],

@@ -11,7 +11,7 @@ use super::load::{load_checked, LazyEngine};
 use super::model_args::ModelArgs;
 use super::output_file::OutputFile;
 use super::progress_bar::Bar;
-use super::search_io::backend;
+use super::search_io::{backend, IndexArgs};
 use super::values;
 use volte::cluster::agglomerative::MAX_ROWS;
 use volte::pipeline::{cluster, ClusterDocument, ClusterMethod as Method, ClusterOptions};
@@ -62,6 +62,8 @@ pub struct ClusterArgs {
     #[arg(long, default_value_t = 50_000_000)]
     pub max_pairs: usize,
     #[command(flatten)]
+    pub index: IndexArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub input_args: InputArgs,
@@ -82,6 +84,8 @@ pub fn run(args: ClusterArgs) -> Result<()> {
     }
     let input = LazyEngine::new(&args.model).embed(loaded)?;
     let started = std::time::Instant::now();
+    let backend = backend(&args.model)?;
+    let index = args.index.index(input.embeddings.len(), &backend);
     let pb = Bar::new(0, "comparing");
     let options = ClusterOptions {
         method: args.method,
@@ -89,9 +93,10 @@ pub fn run(args: ClusterArgs) -> Result<()> {
         min_size: args.min_size,
         keywords: args.keywords,
         search: SearchOptions {
-            backend: backend(&args.model)?,
+            backend,
             max_pairs: Some(args.max_pairs),
             progress: Some(&pb),
+            index,
             ..SearchOptions::default()
         },
     };

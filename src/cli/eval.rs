@@ -201,9 +201,14 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
 /// The report to evaluate: made from --input, or read from --report.
 fn load_report(args: &GoldArgs) -> Result<Report> {
     match (&args.input, &args.report) {
-        (Some(input), None) => {
-            make_report(input, None, &args.pipeline, &args.model, &args.input_args)
-        }
+        (Some(input), None) => make_report(
+            input,
+            None,
+            None,
+            &args.pipeline,
+            &args.model,
+            &args.input_args,
+        ),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;

@@ -1,5 +1,6 @@
 //! `volte report`: topics, per-speaker stance timelines and shifts.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -11,8 +12,11 @@ use super::output_file::OutputFile;
 use super::progress_bar::Bar;
 use super::stance::StanceModelArgs;
 use super::values;
-use volte::errors::UsageError;
+use volte::embeddings::Embeddings;
+use volte::errors::{InputError, UsageError};
+use volte::input::Statement;
 use volte::output::atomic::check_writable;
+use volte::output::read_embeddings;
 use volte::output::EmbeddingFormat;
 use volte::pipeline::Axes;
 use volte::report::build::ReportOptions;
@@ -74,6 +78,12 @@ pub struct ReportArgs {
     /// Output file; standard output when omitted (not for html).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Embeddings of the statements computed earlier by `volte embed
+    /// --prompt-name query` with the same model (.npy with its ids file, or
+    /// .parquet; e.g. a large input embedded with --resume): every statement
+    /// takes the row of its id, and none is embedded again.
+    #[arg(long)]
+    pub embeddings: Option<PathBuf>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
     #[command(flatten)]
@@ -192,6 +202,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
     }
     let report = make_report(
         &args.input,
+        args.embeddings.as_deref(),
         args.output.as_deref(),
         &args.pipeline,
         &args.model,
@@ -224,6 +235,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
 /// output).
 pub fn make_report(
     input: &Path,
+    embeddings: Option<&Path>,
     output: Option<&Path>,
     pipeline: &PipelineArgs,
     model_args: &ModelArgs,
@@ -270,18 +282,23 @@ pub fn make_report(
     } else {
         None
     };
+    let precomputed = match embeddings {
+        Some(path) => Some(embeddings_of(statements, path)?),
+        None => None,
+    };
     let mut engine = model_args.open(true, true)?;
     let bar = Bar::new(statements.len(), "embedding");
-    let report = engine.report(
-        statements,
-        ReportRequest {
-            axes,
-            stance: stance.as_ref(),
-            inputs: vec![input.display().to_string()],
-            options,
-            progress: Some(&bar),
-        },
-    );
+    let request = ReportRequest {
+        axes,
+        stance: stance.as_ref(),
+        inputs: vec![input.display().to_string()],
+        options,
+        progress: Some(&bar),
+    };
+    let report = match precomputed {
+        Some(emb) => engine.report_embedded(statements, emb, request),
+        None => engine.report(statements, request),
+    };
     bar.finish();
     let report = report.map_err(|e| with_input(e, input))?;
     eprintln!(
@@ -292,7 +309,9 @@ pub fn make_report(
         } else {
             String::new()
         },
-        if engine.uses_cache() {
+        if let Some(path) = embeddings {
+            format!(": embeddings from {}", path.display())
+        } else if engine.uses_cache() {
             format!(": {} from the embedding cache", engine.cache_hits)
         } else {
             " (no cache)".to_string()
@@ -300,4 +319,39 @@ pub fn make_report(
         engine.encoder().summary()
     );
     Ok(report)
+}
+
+/// The rows of the embeddings file `path` for `statements`, in their order,
+/// found by id; a statement without a row is an input error naming it.
+fn embeddings_of(statements: &[Statement], path: &Path) -> Result<Embeddings> {
+    let (ids, mut emb) = read_embeddings(path)?;
+    let in_order =
+        ids.len() == statements.len() && ids.iter().zip(statements).all(|(id, s)| *id == s.id);
+    if !in_order {
+        let row_of: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let mut rows = Vec::with_capacity(statements.len());
+        for s in statements {
+            match row_of.get(s.id.as_str()) {
+                Some(&row) => rows.push(row),
+                None => {
+                    return Err(InputError {
+                        file: path.display().to_string(),
+                        line: 0,
+                        reason: format!(
+                            "no embedding for statement {:?} (line {}); embed the same input \
+                             with `volte embed`",
+                            s.id, s.line
+                        ),
+                    }
+                    .into())
+                }
+            }
+        }
+        emb = emb.select(&rows);
+    }
+    Ok(emb)
 }

@@ -108,12 +108,25 @@ pub fn read(path: &Path) -> Result<(Vec<String>, Embeddings)> {
         line: 0,
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| fault(format!("cannot read: {e}")))?;
+    let mut file = std::fs::File::open(path).map_err(|e| fault(format!("cannot read: {e}")))?;
     // SAFETY: the map is read-only and dropped before this function returns;
     // the data is copied out of it.
     let map =
         unsafe { memmap2::Mmap::map(&file) }.map_err(|e| fault(format!("cannot read: {e}")))?;
-    let (dim, data) = parse(&map).map_err(fault)?;
+    let (dim, data) = match layout(&map).map_err(fault)? {
+        // The usual case: read with plain reads, so that the file's pages do
+        // not stay resident next to the copy (a memory map's would, until it
+        // is dropped: twice the array's size at the peak).
+        Layout::Rows { dim, rows, offset } => {
+            drop(map);
+            (
+                dim,
+                read_rows(&mut file, offset, rows * dim)
+                    .map_err(|e| fault(format!("cannot read: {e}")))?,
+            )
+        }
+        Layout::Other => parse(&map).map_err(fault)?,
+    };
     let n = data.len() / dim.max(1);
     let side = ids_path(path);
     let ids = if side.is_file() {
@@ -144,8 +157,49 @@ pub fn read(path: &Path) -> Result<(Vec<String>, Embeddings)> {
 }
 
 /// Parses the bytes of a 2-D float32 `.npy` into its dimension and values.
-pub fn parse(bytes: &[u8]) -> Result<(usize, Vec<f32>), String> {
-    let view = ArrayView2::<f32>::view_npy(bytes).map_err(|e| match e {
+/// Where a row-major float32 array's data lies in a `.npy` file.
+enum Layout {
+    Rows {
+        dim: usize,
+        rows: usize,
+        offset: u64,
+    },
+    Other,
+}
+
+fn layout(bytes: &[u8]) -> Result<Layout, String> {
+    let view = view(bytes)?;
+    let (rows, dim) = view.dim();
+    if dim == 0 {
+        return Err("the array has no columns".to_string());
+    }
+    if !view.is_standard_layout() || cfg!(target_endian = "big") {
+        return Ok(Layout::Other);
+    }
+    let offset = (view.as_ptr() as usize - bytes.as_ptr() as usize) as u64;
+    Ok(Layout::Rows { dim, rows, offset })
+}
+
+/// `len` little-endian float32 values from `offset`, read in blocks.
+fn read_rows(file: &mut std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<f32>> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    let mut data = Vec::with_capacity(len);
+    let mut block = vec![0u8; 1 << 20];
+    while data.len() < len {
+        let want = ((len - data.len()) * 4).min(block.len());
+        file.read_exact(&mut block[..want])?;
+        data.extend(
+            block[..want]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+    }
+    Ok(data)
+}
+
+fn view(bytes: &[u8]) -> Result<ndarray::ArrayView2<'_, f32>, String> {
+    ArrayView2::<f32>::view_npy(bytes).map_err(|e| match e {
         ViewNpyError::WrongNdim(_, n) => {
             format!("a {n}-D array; volte reads 2-D float32 embeddings (rows × dimension)")
         }
@@ -153,7 +207,11 @@ pub fn parse(bytes: &[u8]) -> Result<(usize, Vec<f32>), String> {
             "values of type {d}; volte reads float32 embeddings (numpy: a.astype('float32'))"
         ),
         other => format!("not a 2-D float32 .npy file ({other})"),
-    })?;
+    })
+}
+
+pub fn parse(bytes: &[u8]) -> Result<(usize, Vec<f32>), String> {
+    let view = view(bytes)?;
     let (_, dim) = view.dim();
     if dim == 0 {
         return Err("the array has no columns".to_string());

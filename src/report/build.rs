@@ -63,8 +63,9 @@ impl Default for ReportOptions {
 /// Everything the pipeline reads.
 pub struct ReportInput<'a> {
     pub statements: &'a [Statement],
-    /// Model embeddings of the statements, in order (L2-normalized).
-    pub embeddings: &'a Embeddings,
+    /// Model embeddings of the statements, in order (L2-normalized); the
+    /// pipeline turns them into the analysis space in place.
+    pub embeddings: Embeddings,
     /// Stance axes with their embedded examples, and the file they came from.
     pub axes: Option<(&'a AxisSet, String)>,
     /// The stance model, for axes with a thesis.
@@ -76,7 +77,7 @@ pub struct ReportInput<'a> {
 }
 
 /// Runs the pipeline.
-pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Report> {
+pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Report> {
     let statements = input.statements;
     if statements.len() != input.embeddings.len() {
         bail!(
@@ -86,9 +87,10 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
         );
     }
     let langs: Vec<Option<&str>> = statements.iter().map(|s| s.lang.as_deref()).collect();
-    let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
     let axes = input.axes.as_ref().map(|(a, _)| *a);
     let all: Vec<usize> = (0..statements.len()).collect();
+    let corpus_mean = axes.map(|_| mean_of(&input.embeddings, &all));
+    let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
     let clustering = grouping::cluster(&space, options.cluster_threshold)?;
     let assigned = match axes {
         Some(set) => match_statements(
@@ -96,7 +98,7 @@ pub fn build_report(input: &ReportInput, options: &ReportOptions) -> Result<Repo
             statements,
             &clustering,
             set,
-            &set.matcher(&mean_of(input.embeddings, &all)),
+            &set.matcher(corpus_mean.as_deref().unwrap_or_default()),
             input.stance,
             MatchParams {
                 min_similarity: options.axis_min_similarity,

@@ -28,6 +28,7 @@ mod cpu;
 mod device;
 mod exact;
 pub mod gemm_tile;
+pub mod ivf;
 mod scan;
 mod tiles;
 
@@ -103,6 +104,36 @@ pub struct SearchOptions<'a> {
     pub max_pairs: Option<usize>,
     /// Started with the number of tiles, advanced by one per tile.
     pub progress: Option<&'a dyn Progress>,
+    /// How the pair searches ([`pairs_above`], [`pair_indices_above`]) find
+    /// their candidates.
+    pub index: PairIndex,
+}
+
+/// How a pair search chooses which pairs to compare.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PairIndex {
+    /// Every pair: the result equals a float64 brute force.
+    #[default]
+    Exact,
+    /// The pairs an inverted-file index proposes ([`ivf`]), each scored as
+    /// the exact search scores it: every pair reported qualifies, a few that
+    /// qualify may be missed. On the CPU backend only (a device compares
+    /// every pair).
+    Ivf(ivf::IvfParams),
+}
+
+impl PairIndex {
+    /// Above this many rows, [`PairIndex::auto`] chooses the index on the CPU.
+    pub const AUTO_ROWS: usize = 200_000;
+
+    /// Exact up to [`PairIndex::AUTO_ROWS`] rows or on a device, the
+    /// inverted-file index with [`ivf::IvfParams::for_rows`] above.
+    pub fn auto(rows: usize, backend: &Backend) -> Self {
+        match backend {
+            Backend::Cpu if rows > Self::AUTO_ROWS => Self::Ivf(ivf::IvfParams::for_rows(rows)),
+            _ => Self::Exact,
+        }
+    }
 }
 
 impl std::fmt::Debug for SearchOptions<'_> {
@@ -112,6 +143,7 @@ impl std::fmt::Debug for SearchOptions<'_> {
             .field("tile", &self.tile)
             .field("max_pairs", &self.max_pairs)
             .field("progress", &self.progress.is_some())
+            .field("index", &self.index)
             .finish()
     }
 }
@@ -283,15 +315,18 @@ fn pairs_where<T: Send>(
     }
     let plan = Plan::new(options, emb, emb);
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
-    match &options.backend {
-        Backend::Cpu => cpu::pairs_where(
+    match (&options.backend, options.index) {
+        (Backend::Cpu, PairIndex::Ivf(params)) => {
+            ivf::pairs_where(emb, threshold, params, max_pairs, &plan, keep)
+        }
+        (Backend::Cpu, PairIndex::Exact) => cpu::pairs_where(
             (emb, emb, cpu::Sides::Same),
             threshold,
             max_pairs,
             &plan,
             keep,
         ),
-        Backend::Device(d) => device::pairs_where(emb, threshold, max_pairs, d, &plan, keep),
+        (Backend::Device(d), _) => device::pairs_where(emb, threshold, max_pairs, d, &plan, keep),
     }
 }
 

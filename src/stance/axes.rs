@@ -261,7 +261,7 @@ impl AxisSet {
             }
             rows
         };
-        let centred_examples = centre(&examples.select(&example_rows));
+        let centred_examples = centre(examples.select(&example_rows));
         let mut centred = Embeddings::empty(examples.dim());
         let mut k = 0;
         for i in 0..examples.len() {

@@ -52,22 +52,22 @@ pub fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
 }
 
-/// Subtracts `mean` from every row and re-normalizes the rows.
-fn subtract(emb: &Embeddings, means: impl Fn(usize) -> Vec<f32>) -> Embeddings {
-    let mut data = Vec::with_capacity(emb.len() * emb.dim());
-    for i in 0..emb.len() {
+/// Subtracts `mean` from every row and re-normalizes the rows, in place.
+fn subtract(emb: Embeddings, means: impl Fn(usize) -> Vec<f32>) -> Embeddings {
+    let dim = emb.dim();
+    let mut data = emb.into_vec();
+    for (i, row) in data.chunks_mut(dim).enumerate() {
         let m = means(i);
-        let mut row: Vec<f32> = emb.row(i).iter().zip(&m).map(|(x, y)| x - y).collect();
-        normalize(&mut row);
-        data.extend_from_slice(&row);
+        row.iter_mut().zip(&m).for_each(|(x, y)| *x -= y);
+        normalize(row);
     }
-    Embeddings::new(emb.dim(), data).expect("same shape as the input")
+    Embeddings::new(dim, data).expect("same shape as the input")
 }
 
 /// Centres all rows on their common mean and re-normalizes them.
-pub fn centre(emb: &Embeddings) -> Embeddings {
+pub fn centre(emb: Embeddings) -> Embeddings {
     let all: Vec<usize> = (0..emb.len()).collect();
-    let mean = mean_of(emb, &all);
+    let mean = mean_of(&emb, &all);
     subtract(emb, |_| mean.clone())
 }
 
@@ -75,9 +75,9 @@ pub fn centre(emb: &Embeddings) -> Embeddings {
 /// corpus mean when the language is unknown or has fewer than
 /// [`MIN_STATEMENTS_PER_LANGUAGE`] rows; returns the centred rows and the
 /// languages that got their own mean.
-pub fn centre_by_language(emb: &Embeddings, langs: &[Option<&str>]) -> (Embeddings, Vec<String>) {
+pub fn centre_by_language(emb: Embeddings, langs: &[Option<&str>]) -> (Embeddings, Vec<String>) {
     let all: Vec<usize> = (0..emb.len()).collect();
-    let corpus_mean = mean_of(emb, &all);
+    let corpus_mean = mean_of(&emb, &all);
     let mut by_lang: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, l) in langs.iter().enumerate() {
         if let Some(l) = l.map(str::trim).filter(|l| !l.is_empty()) {
@@ -87,7 +87,7 @@ pub fn centre_by_language(emb: &Embeddings, langs: &[Option<&str>]) -> (Embeddin
     let lang_means: BTreeMap<&str, Vec<f32>> = by_lang
         .iter()
         .filter(|(_, rows)| rows.len() >= MIN_STATEMENTS_PER_LANGUAGE)
-        .map(|(l, rows)| (*l, mean_of(emb, rows)))
+        .map(|(l, rows)| (*l, mean_of(&emb, rows)))
         .collect();
     let centred = subtract(emb, |i| {
         langs[i]
@@ -116,7 +116,7 @@ mod tests {
         let langs: Vec<Option<&str>> = (0..10)
             .map(|i| Some(if i % 2 == 0 { "en" } else { "fr" }))
             .collect();
-        let (c, used) = centre_by_language(&emb, &langs);
+        let (c, used) = centre_by_language(emb.clone(), &langs);
         assert_eq!(used, vec!["en".to_string(), "fr".to_string()]);
         // Same content in two languages is now the same vector.
         assert!(dot(c.row(0), c.row(1)) > 0.999);
@@ -127,10 +127,10 @@ mod tests {
     #[test]
     fn rare_languages_use_the_corpus_mean() {
         let emb = Embeddings::new(2, vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0]).unwrap();
-        let (c, used) = centre_by_language(&emb, &[Some("en"), Some("en"), None]);
+        let (c, used) = centre_by_language(emb.clone(), &[Some("en"), Some("en"), None]);
         assert!(used.is_empty());
         assert_eq!(c.row(0).len(), 2);
-        let plain = centre(&emb);
+        let plain = centre(emb.clone());
         assert_eq!(c, plain);
         let cen = centroid(&emb, &[0, 1]);
         assert!((dot(&cen, &cen) - 1.0).abs() < 1e-6);
