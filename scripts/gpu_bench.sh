@@ -33,6 +33,11 @@ Usage:
       72 MB): throughput does not depend on the values, and parity is
       checked on the same weights for every engine.
 
+  scripts/gpu_bench.sh libs BIN WORK
+      On the GPU machine: find the CUDA libraries BIN needs (as `run` does,
+      building a libcuRAND stand-in in WORK/lib when there is none) and print
+      the `export LD_LIBRARY_PATH=...` line that makes BIN start.
+
   scripts/gpu_bench.sh run [options]        (the default command)
       On the GPU machine, from the repository root.
       --model DIR     model directory, sentence-transformers layout
@@ -529,6 +534,8 @@ case "$cmd" in
     -h|--help|help) usage ;;
     prepare) shift; prepare "$@" ;;
     random-model) shift; random_model "$@" ;;
+    libs) shift; [ $# -eq 2 ] || die "libs needs BIN and WORK"
+        setup_libs "$1" "$2"; printf 'export LD_LIBRARY_PATH=%q\n' "$LD_LIBRARY_PATH" ;;
     run) [ $# -gt 0 ] && shift; run "$@" ;;
     -*) run "$@" ;;
     *) usage >&2; die "unknown command $cmd" ;;

@@ -243,8 +243,8 @@ class Base(nn.Module):
         super().__init__()
         h = cfg["hidden_size"]
         self.word = nn.Embedding.from_pretrained(w["embeddings.word_embeddings.weight"].float())
-        self.pos = w["embeddings.position_embeddings.weight"].float()
-        self.typ = w["embeddings.token_type_embeddings.weight"][0].float()
+        self.register_buffer("pos", w["embeddings.position_embeddings.weight"].float(), persistent=False)
+        self.register_buffer("typ", w["embeddings.token_type_embeddings.weight"][0].float(), persistent=False)
         self.ln = nn.LayerNorm(h, eps=cfg["layer_norm_eps"])
         self.ln.weight.data.copy_(w["embeddings.LayerNorm.weight"].float())
         self.ln.bias.data.copy_(w["embeddings.LayerNorm.bias"].float())
@@ -470,44 +470,9 @@ def evaluate(top, states, offsets, idx, tokens=16384):
 # ---------------------------------------------------------------- main
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default="../shared/data/wahlomat/state-elections.jsonl")
-    ap.add_argument("--base", default=os.path.expanduser("~/.cache/volte/models/multilingual-e5-small-q4"))
-    ap.add_argument("--out", default="models/stance")
-    ap.add_argument("--fixtures", default="tests/fixtures")
-    ap.add_argument("--work", default="target/stance-train")
-    ap.add_argument("--trainable", type=int, default=6, help="upper layers trained")
-    ap.add_argument("--epochs", type=float, default=3.0)
-    ap.add_argument("--lr", type=float, default=8e-5)
-    ap.add_argument("--head-lr", type=float, default=1e-3)
-    ap.add_argument("--batch-tokens", type=int, default=4096)
-    ap.add_argument("--max-len", type=int, default=256)
-    ap.add_argument("--pairs-per-thesis", type=int, default=2, help="statement-statement pairs per thesis and election")
-    ap.add_argument("--off-topic-share", type=float, default=0.15,
-                    help="share of records also paired with an unrelated thesis (label neutral)")
-    ap.add_argument("--dropout", type=float, default=0.1)
-    ap.add_argument("--label-smoothing", type=float, default=0.05)
-    ap.add_argument("--eval-every", type=int, default=400, help="steps between dev evaluations")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--stop-after", type=int, default=0,
-                    help="stop after this many steps (the learning-rate schedule still spans --epochs)")
-    ap.add_argument("--export-only", action="store_true", help="export the best checkpoint so far without training")
-    ap.add_argument("--init", help="start the trained layers and the head from this state dict (a best-*.pt of an earlier run)")
-    ap.add_argument("--init-first", type=int, default=4, help="the first trained layer of the --init run")
-    args = ap.parse_args()
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-
-    data_hash = sha256(args.data)
-    base_dir = Path(args.base)
-    weights_hash = sha256(base_dir / "model.safetensors")
-    log(f"data {args.data} sha256 {data_hash[:16]}…, base {base_dir} sha256 {weights_hash[:16]}…")
+def build_examples(args, base_dir):
+    """The split and every example: (thesis, statement) pairs of all three
+    splits, statement pairs, off-topic pairs; tokenized."""
     records = [json.loads(l) for l in open(args.data, encoding="utf-8")]
     split = split_elections(records, seed=0, dev_share=0.1, test_share=0.1)
     boiler = boilerplate_texts(records)
@@ -547,6 +512,48 @@ def main():
     counts = Counter((e["split"], e["kind"]) for e in examples)
     log("examples:", dict(counts))
 
+    return records, boiler, cfg, first, examples
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="../shared/data/wahlomat/state-elections.jsonl")
+    ap.add_argument("--base", default=os.path.expanduser("~/.cache/volte/models/multilingual-e5-small-q4"))
+    ap.add_argument("--out", default="models/stance")
+    ap.add_argument("--fixtures", default="tests/fixtures")
+    ap.add_argument("--work", default="target/stance-train")
+    ap.add_argument("--trainable", type=int, default=6, help="upper layers trained")
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--batch-tokens", type=int, default=4096)
+    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--pairs-per-thesis", type=int, default=2, help="statement-statement pairs per thesis and election")
+    ap.add_argument("--off-topic-share", type=float, default=0.15,
+                    help="share of records also paired with an unrelated thesis (label neutral)")
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--label-smoothing", type=float, default=0.05)
+    ap.add_argument("--eval-every", type=int, default=400, help="steps between dev evaluations")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stop-after", type=int, default=0,
+                    help="stop after this many steps (the learning-rate schedule still spans --epochs)")
+    ap.add_argument("--export-only", action="store_true", help="export the best checkpoint so far without training")
+    ap.add_argument("--init", help="start the trained layers and the head from this state dict (a best-*.pt of an earlier run)")
+    ap.add_argument("--init-first", type=int, default=4, help="the first trained layer of the --init run")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+
+    data_hash = sha256(args.data)
+    base_dir = Path(args.base)
+    weights_hash = sha256(base_dir / "model.safetensors")
+    log(f"data {args.data} sha256 {data_hash[:16]}…, base {base_dir} sha256 {weights_hash[:16]}…")
+    records, boiler, cfg, first, examples = build_examples(args, base_dir)
     base = Base(cfg, load_file(str(base_dir / "model.safetensors")), first)
     key = hashlib.sha256(
         json.dumps([weights_hash, first, [e["seq"] for e in examples]]).encode()

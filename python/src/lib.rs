@@ -17,9 +17,10 @@ use volte::pipeline::{
     cluster as cluster_rows, open_stance_model, Axes, ClusterMethod, ClusterOptions,
 };
 use volte::report::build::ReportOptions;
+use volte::similarity::ivf::{self, IvfParams};
 use volte::similarity::{
-    pair_indices_above, pair_indices_between, top_k as top_k_of, top_k_self, Neighbor,
-    SearchOptions,
+    pair_indices_above, pair_indices_between, top_k as top_k_of, top_k_self, Backend, Neighbor,
+    PairIndex, SearchOptions,
 };
 use volte::stance::axes::parse_axes;
 use volte::stance::cross_encoder::StanceOptions;
@@ -308,24 +309,62 @@ fn top_k<'py>(
     neighbour_arrays(py, lists)
 }
 
+/// How pairs within one set are found: `index` is `auto` (exact up to
+/// 200,000 rows, the inverted-file index above), `exact` or `ivf`; `lists`
+/// (default √n) and `probes` shape the index.
+fn pair_index(
+    index: &str,
+    rows: usize,
+    lists: Option<usize>,
+    probes: usize,
+) -> PyResult<PairIndex> {
+    if probes == 0 || lists == Some(0) {
+        return Err(PyValueError::new_err("lists and probes must be positive"));
+    }
+    let mut params = IvfParams::for_rows(rows);
+    params.lists = lists.unwrap_or(params.lists);
+    params.probes = probes;
+    match index {
+        "exact" => Ok(PairIndex::Exact),
+        "ivf" => Ok(PairIndex::Ivf(params)),
+        "auto" => Ok(match PairIndex::auto(rows, &Backend::Cpu) {
+            PairIndex::Ivf(_) => PairIndex::Ivf(params),
+            exact => exact,
+        }),
+        _ => Err(PyValueError::new_err(format!(
+            "index {index:?}: auto, exact or ivf"
+        ))),
+    }
+}
+
 /// Every pair of rows with similarity at least `threshold`, as a (pairs, 2)
 /// uint32 array: within `left` (`right=None`, pairs `a < b`) or between a
-/// row of `left` and a row of `right`. Exact (as in float64), in no
-/// particular order.
+/// row of `left` and a row of `right`, in no particular order. Exact (as in
+/// float64) between two sets, and within one set up to 200,000 rows; above,
+/// `index="auto"` takes the candidates from an inverted-file index (every
+/// pair returned qualifies, a few may be missed; `index="exact"` compares
+/// all).
 #[pyfunction]
-#[pyo3(signature = (left, right, threshold))]
+#[pyo3(signature = (left, right, threshold, *, index="auto", lists=None, probes=ivf::DEFAULT_PROBES))]
 fn pairs<'py>(
     py: Python<'py>,
     left: PyReadonlyArray2<'py, f32>,
     right: Option<PyReadonlyArray2<'py, f32>>,
     threshold: f32,
+    index: &str,
+    lists: Option<usize>,
+    probes: usize,
 ) -> PyResult<Bound<'py, PyArray2<u32>>> {
     let left = embeddings_of(&left)?;
     let right = right.as_ref().map(embeddings_of).transpose()?;
+    let within = SearchOptions {
+        index: pair_index(index, left.len(), lists, probes)?,
+        ..SearchOptions::default()
+    };
     let found = py
         .detach(|| match &right {
             Some(r) => pair_indices_between(&left, r, threshold, &SearchOptions::default()),
-            None => pair_indices_above(&left, threshold, &SearchOptions::default()),
+            None => pair_indices_above(&left, threshold, &within),
         })
         .map_err(internal)?;
     let n = found.len();
@@ -337,9 +376,11 @@ fn pairs<'py>(
 /// most central first, and `medoid`, row indices) and `unassigned`.
 /// `method` is `community` (threshold communities) or `agglomerative`;
 /// `pairs` (from [`pairs`], over all rows) makes community detection use
-/// them instead of searching.
+/// them instead of searching; otherwise `index`, `lists` and `probes` say
+/// how it searches (as for [`pairs`]).
 #[pyfunction]
-#[pyo3(signature = (embeddings, *, threshold=None, min_size=2, method="community", pairs=None))]
+#[pyo3(signature = (embeddings, *, threshold=None, min_size=2, method="community", pairs=None, index="auto", lists=None, probes=ivf::DEFAULT_PROBES))]
+#[allow(clippy::too_many_arguments)]
 fn cluster<'py>(
     py: Python<'py>,
     embeddings: PyReadonlyArray2<'py, f32>,
@@ -347,6 +388,9 @@ fn cluster<'py>(
     min_size: usize,
     method: &str,
     pairs: Option<PyReadonlyArray2<'py, u32>>,
+    index: &str,
+    lists: Option<usize>,
+    probes: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let method = match method {
         "community" => ClusterMethod::Community,
@@ -359,6 +403,10 @@ fn cluster<'py>(
     };
     let threshold = threshold.unwrap_or_else(|| method.default_threshold());
     let emb = embeddings_of(&embeddings)?;
+    let search = SearchOptions {
+        index: pair_index(index, emb.len(), lists, probes)?,
+        ..SearchOptions::default()
+    };
     let pairs: Option<Vec<[u32; 2]>> = match &pairs {
         Some(p) => {
             let view = p.as_array();
@@ -386,7 +434,7 @@ fn cluster<'py>(
                     threshold,
                     min_size,
                     keywords: 0,
-                    search: SearchOptions::default(),
+                    search,
                 },
             ),
         })

@@ -81,6 +81,15 @@ def test_pairs_and_clusters_equal_the_command_line(tmp_path):
     whole = {tuple(p) for p in found.tolist()}
     cross = {(a, b + 250) for a, b in volte.pairs(emb[:250], emb[250:], 0.9).tolist()}
     assert cross == {p for p in whole if p[0] < 250 <= p[1]}
+    # The inverted-file index: with every list probed, the same pairs and
+    # topics; with fewer, a subset of the pairs.
+    every = volte.pairs(emb, None, 0.9, index="ivf", lists=8, probes=8)
+    assert {tuple(p) for p in every.tolist()} == whole
+    assert volte.cluster(emb, threshold=0.9, min_size=3, index="ivf", lists=8, probes=8) == got
+    few = volte.pairs(emb, None, 0.9, index="ivf", lists=30, probes=2)
+    assert {tuple(p) for p in few.tolist()} <= whole
+    with pytest.raises(ValueError):
+        volte.pairs(emb, None, 0.9, index="hnsw")
 
 
 def test_report_equals_the_command_line_report():
