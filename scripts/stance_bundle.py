@@ -166,6 +166,9 @@ def train(args):
         x, mask = ts.pad_batch([s.tolist() for s in seqs])
         return x.to(dev, non_blocking=True), mask.to(dev, non_blocking=True)
 
+    def lengths_of(i):
+        return int(offsets[i + 1] - offsets[i])
+
     def logits_of(idx):
         top.eval()
         out = np.zeros((len(idx), len(ts.LABELS)), dtype=np.float32)
@@ -175,9 +178,6 @@ def train(args):
                 out[b] = top(base(x, mask), mask).float().cpu().numpy()
         top.train()
         return out
-
-    def lengths_of(i):
-        return int(offsets[i + 1] - offsets[i])
 
     epoch_batches = len(ts.length_batches(lengths, args.batch_tokens))
     total = int(math.ceil(args.epochs * epoch_batches))
@@ -286,14 +286,9 @@ def state_from_shipped(tensors):
     their scales, HF names): the float32 weights volte computes with."""
     w = ts.dequantize(tensors)
     state = {}
-    names = dict(
-        q="attention.self.query", k="attention.self.key", v="attention.self.value",
-        o="attention.output.dense", ln1="attention.output.LayerNorm", up="intermediate.dense",
-        down="output.dense", ln2="output.LayerNorm",
-    )
     layers = sorted({int(k.split(".")[2]) for k in w if k.startswith("encoder.layer.")})
     for j, i in enumerate(layers):
-        for mine, theirs in names.items():
+        for mine, theirs in ts.LAYER_NAMES.items():
             for p in ("weight", "bias"):
                 state[f"layers.{j}.{mine}.{p}"] = w[f"encoder.layer.{i}.{theirs}.{p}"]
     state["head.weight"] = w["classifier.weight"]

@@ -55,6 +55,17 @@ THESIS_PREFIX = "query: "
 STATEMENT_PREFIX = "passage: "
 MAX_THESIS = 64
 CLS, SEP = 0, 2
+# A layer's parts here and their names in the base model's tensors.
+LAYER_NAMES = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "o": "attention.output.dense",
+    "ln1": "attention.output.LayerNorm",
+    "up": "intermediate.dense",
+    "down": "output.dense",
+    "ln2": "output.LayerNorm",
+}
 
 
 def sha256(path):
@@ -203,33 +214,14 @@ class Layer(nn.Module):
         return self.ln2(x + self.drop(y))
 
     def load(self, w, p):
-        names = {
-            "q": "attention.self.query",
-            "k": "attention.self.key",
-            "v": "attention.self.value",
-            "o": "attention.output.dense",
-            "ln1": "attention.output.LayerNorm",
-            "up": "intermediate.dense",
-            "down": "output.dense",
-            "ln2": "output.LayerNorm",
-        }
-        for mine, theirs in names.items():
+        for mine, theirs in LAYER_NAMES.items():
             m = getattr(self, mine)
             m.weight.data.copy_(w[f"{p}.{theirs}.weight"].float())
             m.bias.data.copy_(w[f"{p}.{theirs}.bias"].float())
 
     def export(self, p):
         out = {}
-        for mine, theirs in [
-            ("q", "attention.self.query"),
-            ("k", "attention.self.key"),
-            ("v", "attention.self.value"),
-            ("o", "attention.output.dense"),
-            ("ln1", "attention.output.LayerNorm"),
-            ("up", "intermediate.dense"),
-            ("down", "output.dense"),
-            ("ln2", "output.LayerNorm"),
-        ]:
+        for mine, theirs in LAYER_NAMES.items():
             m = getattr(self, mine)
             out[f"{p}.{theirs}.weight"] = m.weight.detach().clone()
             out[f"{p}.{theirs}.bias"] = m.bias.detach().clone()

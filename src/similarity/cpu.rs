@@ -7,12 +7,12 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 
 use super::candidates::Candidates;
 use super::exact::finalize_row;
-use super::{gemm_tile, scan, tiles, too_many_pairs, Neighbor, Plan};
+use super::{gemm_tile, merge_pairs, scan, tiles, Neighbor, Plan};
 use crate::embeddings::Embeddings;
 
 /// Whether a pair search is within one set of rows or between two.
@@ -174,13 +174,5 @@ pub fn pairs_where<T: Send>(
             },
         )
         .collect();
-    let total = found.into_inner();
-    if total > max_pairs {
-        bail!(too_many_pairs(max_pairs, threshold));
-    }
-    let mut all = Vec::with_capacity(total);
-    for p in per_tile {
-        all.extend(p);
-    }
-    Ok(all)
+    merge_pairs(per_tile, found, max_pairs, threshold)
 }

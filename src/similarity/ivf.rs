@@ -16,11 +16,11 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{gemm_tile, scan, tiles, too_many_pairs, top_k, Plan, SearchOptions};
+use super::{gemm_tile, merge_pairs, scan, tiles, top_k, Plan, SearchOptions};
 use crate::embeddings::Embeddings;
 
 /// Lists probed per row unless told otherwise.
@@ -100,15 +100,7 @@ pub(super) fn pairs_where<T: Send>(
             },
         )
         .collect();
-    let total = found.into_inner();
-    if total > max_pairs {
-        bail!(too_many_pairs(max_pairs, threshold));
-    }
-    let mut all = Vec::with_capacity(total);
-    for p in per_list {
-        all.extend(p);
-    }
-    Ok(all)
+    merge_pairs(per_list, found, max_pairs, threshold)
 }
 
 /// Unit centroids of spherical k-means on an evenly spaced sample of `emb`,

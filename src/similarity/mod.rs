@@ -330,6 +330,25 @@ fn pairs_where<T: Send>(
     }
 }
 
+/// The pairs found part by part, in part order; fails when more than
+/// `max_pairs` were found in all (`found`, counted while searching).
+fn merge_pairs<T>(
+    parts: Vec<Vec<T>>,
+    found: std::sync::atomic::AtomicUsize,
+    max_pairs: usize,
+    threshold: f32,
+) -> Result<Vec<T>> {
+    let total = found.into_inner();
+    if total > max_pairs {
+        bail!(too_many_pairs(max_pairs, threshold));
+    }
+    let mut all = Vec::with_capacity(total);
+    for p in parts {
+        all.extend(p);
+    }
+    Ok(all)
+}
+
 fn too_many_pairs(max_pairs: usize, threshold: f32) -> String {
     format!(
         "more than {max_pairs} pairs score at least {threshold}: raise the threshold \
