@@ -5,7 +5,8 @@
 //! It is multilingual-e5-small (the offline base, `multilingual-e5-small-q4`)
 //! whose upper layers were fine-tuned on German party justifications of
 //! Wahl-O-Mat theses, with mean pooling and a three-way linear head. The
-//! model directory (`models/stance/` in the repository) ships only what
+//! model directory (`models/stance/` in the repository, compiled into volte
+//! by [`super::bundled`]) ships only what
 //! differs from the base: `stance.safetensors` (the trained layers, their
 //! linear weights in int8, see [`super::weights`], and the head) and
 //! `stance.json` (where the trained layers start, the input layout). The base's weight file comes first and the shipped file second,
@@ -140,9 +141,11 @@ pub struct StanceStats {
     pub truncated: usize,
 }
 
-/// The directory of the stance model that comes with volte.
-pub fn default_model_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance")
+/// The directory of the stance model that comes with volte: the copy
+/// compiled into volte ([`super::bundled`]), written into the model cache
+/// on first use.
+pub fn default_model_dir() -> Result<PathBuf> {
+    super::bundled::provision(&crate::model::cache::cache_root()?)
 }
 
 /// A loaded stance model.
