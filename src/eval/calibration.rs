@@ -198,14 +198,14 @@ mod tests {
 
     #[test]
     fn bins_ece_and_coverage_by_hand() {
-        // Two pairs at 0.95 (one right), two at 0.55 (both right).
-        let points = [(0.95, true), (0.95, false), (0.55, true), (0.55, true)];
+        // Two pairs at 0.97 (one right), two at 0.57 (both right).
+        let points = [(0.97, true), (0.97, false), (0.57, true), (0.57, true)];
         let r = reliability(&points, 0.5);
         assert_eq!(r.bins.len(), BINS);
         assert_eq!(r.bins[1].count, 2);
         assert_eq!(r.bins[9].count, 2);
         assert_eq!(r.bins[9].accuracy, Some(0.5));
-        // |0.95 − 0.5|·2 + |0.55 − 1|·2 over 4.
+        // |0.97 − 0.5|·2 + |0.57 − 1|·2 over 4.
         assert!((r.ece.unwrap() - 0.45).abs() < 1e-12);
         assert_eq!(r.coverage[1].pairs, 2);
         assert_eq!(r.coverage[1].accuracy, Some(0.5));
