@@ -13,6 +13,13 @@ election, never by record: parties repeat sentences across elections. Two
 groups of elections are held out: `dev` (model selection) and `test` (only
 reported); neither is ever trained on.
 
+Data v2 (--v2, scripts/train_stance_v2.sh): also the train splits of
+../shared/data/stance-extra/ (IBM ArgQ, Perspectrum, German XNLI),
+polarity-reversed theses with flipped labels (templates in de/en/fr/es, and
+Wahl-O-Mat's own reversed recurring theses), and off-topic pairs across
+sources labelled neutral; their dev and test splits are evaluated, never
+trained on.
+
 Base: the same weights volte loads (`volte models pull` writes them; default
 directory ~/.cache/volte/models/multilingual-e5-small-q4), so the layers that
 stay frozen are bit-identical in training and in volte. The lower layers are
