@@ -26,5 +26,17 @@ volte=${VOLTE:-target/release/volte}
 "$py" scripts/wahlomat_split.py dev --without-boilerplate > "$work/dev.jsonl"
 "$py" scripts/wahlomat_split.py test --without-boilerplate > "$work/test.jsonl"
 "$volte" eval stance-pairs "$work/dev.jsonl" --stance-model "$work/out" --fit-temperature --json > "$work/dev-eval.json"
+# Store the temperature fitted on dev in the candidate's stance.json, then
+# score test once with it.
+"$py" - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+t = json.load(open(f"{work}/dev-eval.json"))["fitted_temperature"]["temperature"]
+path = f"{work}/out/stance.json"
+config = json.load(open(path))
+config["temperature"] = round(t, 4)
+json.dump(config, open(path, "w"), indent=2)
+print(f"temperature {config['temperature']} stored in {path}")
+PY
 "$volte" eval stance-pairs "$work/test.jsonl" --stance-model "$work/out" --json > "$work/test-eval.json"
-echo "candidate: $work/out; dev and test figures (temperature 1): $work/dev-eval.json, $work/test-eval.json"
+echo "candidate: $work/out; dev figures (before the temperature, and the fit): $work/dev-eval.json; test: $work/test-eval.json"
