@@ -640,3 +640,92 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
         c
     }
 }
+
+/// A page of 200 topics and 6,000 statements (12 speakers, dates over two
+/// years, some month-only) loads, and its script filters, searches and
+/// sorts it in one go.
+#[test]
+fn large_page_stays_usable() {
+    use serde_json::json;
+    let speakers: Vec<String> = (0..12).map(|k| format!("Speaker number {k}")).collect();
+    let (mut statements, mut topics, mut timelines, mut shifts) = (vec![], vec![], vec![], vec![]);
+    for t in 0..200usize {
+        let mut members = vec![];
+        for k in 0..30usize {
+            let n = t * 30 + k;
+            let id = format!("s{n}");
+            let date = if k % 7 == 0 {
+                format!("{}-{:02}", 2023 + k % 2, 1 + k % 12)
+            } else {
+                format!("{}-{:02}-{:02}", 2023 + k % 2, 1 + k % 12, 1 + k % 28)
+            };
+            let word = if n % 10 == 0 { "taxation" } else { "spending" };
+            statements.push(
+                json!({"id": id, "text": format!("Statement {n} on {word} in topic {t}"),
+                "speaker": speakers[k % 12], "date": date, "source": null, "lang": "en",
+                "topic": t, "stance": ((n % 9) as f32 - 4.0) / 4.0}),
+            );
+            members.push(id);
+        }
+        if t < 25 {
+            for sp in 0..2usize {
+                let points: Vec<Value> = (0..30usize)
+                    .filter(|k| k % 12 == sp)
+                    .map(|k| {
+                        let s = &statements[t * 30 + k];
+                        json!({"id": s["id"], "date": s["date"], "stance": s["stance"]})
+                    })
+                    .collect();
+                timelines.push(json!({"speaker": speakers[sp], "topic": t, "points": points}));
+            }
+            shifts.push(
+                json!({"speaker": speakers[0], "topic": t, "topic_label": format!("label {t}"),
+                "from_date": "2023-01-01", "to_date": "2024-01-13", "before": [members[0]],
+                "after": [members[12]], "stance_before": 0.5, "stance_after": -0.5,
+                "magnitude": 1.0, "confidence": 0.9, "kind": "sign_change"}),
+            );
+        }
+        topics.push(
+            json!({"id": t, "label": format!("label {t}"), "medoid": members[0],
+            "medoid_text": "x", "keywords": [], "languages": ["en"], "speakers": speakers,
+            "members": members, "axis": "spending", "axis_pro": "more", "axis_con": "less"}),
+        );
+    }
+    let n = statements.len();
+    let report = json!({
+        "generator": "", "model": "", "inputs": ["synthetic"], "stance_mode": "axes",
+        "axes_file": "axes.toml",
+        "settings": {"cluster_threshold": 0.9, "min_topic_size": 2, "axis_min_similarity": 0.0,
+            "shift_min_change": 1.0, "shift_min_confidence": 0.8, "centred_languages": []},
+        "coverage": {"statements": n, "in_topics": n, "unassigned": 0, "scored": n,
+            "on_timelines": 0, "scored_without_speaker": 0, "scored_without_date": 0,
+            "without_speaker": 0, "without_date": 0, "single_date_timelines": 0},
+        "statements": statements, "topics": topics, "unassigned": [], "timelines": timelines,
+        "shifts": shifts
+    });
+    let report = volte::report::json::parse(&report.to_string()).unwrap();
+    let page = volte::report::html::render(&report);
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("large.html");
+    std::fs::write(&html, &page).unwrap();
+    let started = std::time::Instant::now();
+    let out = chromium(
+        &dir.path().join("profile"),
+        &["--dump-dom".to_string()],
+        &format!("file://{}?q=taxation&sort=date", html.display()),
+    );
+    let dom = Dom(String::from_utf8_lossy(&out.stdout).into_owned());
+    println!(
+        "large page: {} bytes, {} statements, loaded, searched and sorted in {:.1} s: {}",
+        page.len(),
+        n,
+        started.elapsed().as_secs_f64(),
+        dom.count_line()
+    );
+    assert!(dom.0.contains("data-ready=\"1\""));
+    assert_eq!(dom.visible_statements().len(), n / 10);
+    assert_eq!(
+        dom.count_line(),
+        format!("25 shift(s), 200 topic(s), {} statement(s) shown", n / 10)
+    );
+}

@@ -139,7 +139,8 @@ mod tests {
         };
         label_clusters(&texts, &mut c, 3);
         assert_eq!(c.clusters[0].keywords, vec!["bank", "interest", "rates"]);
-        assert_eq!(c.clusters[1].keywords, vec!["football", "match", "won"]);
+        // NLTK lists `won` (from `won't`).
+        assert_eq!(c.clusters[1].keywords, vec!["football", "match", "goal"]);
     }
 
     #[test]

@@ -279,6 +279,33 @@ fn ticks(lo: NaiveDate, hi: NaiveDate) -> (Vec<NaiveDate>, &'static str) {
     (vec![lo, hi], "%Y")
 }
 
+/// The width of an 11 px label.
+fn text_width(text: &str) -> f64 {
+    CHAR_W * text.chars().count() as f64
+}
+
+/// Where a label of width `w` wanted at `x` with `anchor` is drawn so that
+/// it stays inside the chart: moved in, or turned to the other side.
+fn inside(x: f64, w: f64, anchor: &'static str) -> (f64, &'static str) {
+    const EDGE: f64 = 2.0;
+    match anchor {
+        "middle" if x + w / 2.0 > WIDTH - EDGE => (WIDTH - EDGE, "end"),
+        "middle" if x - w / 2.0 < EDGE => (EDGE, "start"),
+        "end" if x - w < EDGE => (x + 6.0, "start"),
+        "start" if x + w > WIDTH - EDGE => (x - 6.0, "end"),
+        _ => (x, anchor),
+    }
+}
+
+/// The extent of a label drawn at `x` with `anchor`.
+fn extent(x: f64, w: f64, anchor: &str) -> (f64, f64) {
+    match anchor {
+        "end" => (x - w, x),
+        "start" => (x, x + w),
+        _ => (x - w / 2.0, x + w / 2.0),
+    }
+}
+
 /// A legend entry's width.
 fn key_width(name: &str) -> f64 {
     24.0 + CHAR_W * name.chars().count() as f64 + 12.0
@@ -390,12 +417,13 @@ pub fn render(chart: &Chart) -> String {
     let (tick_days, format) = ticks(lo, hi);
     for d in tick_days {
         let xx = x(d);
+        let label = d.format(format).to_string();
+        let (lx, anchor) = inside(xx, text_width(&label), "middle");
         let _ = write!(
             out,
-            r##"<g class="tick"><line x1="{xx:.1}" y1="{TOP}" x2="{xx:.1}" y2="{:.1}" stroke="#e5e7eb" stroke-width="1"/><text x="{xx:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#374151">{}</text></g>"##,
+            r##"<g class="tick"><line x1="{xx:.1}" y1="{TOP}" x2="{xx:.1}" y2="{:.1}" stroke="#e5e7eb" stroke-width="1"/><text x="{lx:.1}" y="{:.1}" font-size="11" text-anchor="{anchor}" fill="#374151">{label}</text></g>"##,
             TOP + PLOT_H + 4.0,
             TOP + PLOT_H + 16.0,
-            d.format(format)
         );
     }
     if let (Some((from, to)), Some(t)) = (turn, &chart.turn) {
@@ -405,14 +433,29 @@ pub fn render(chart: &Chart) -> String {
             r##"<g class="turn"><rect x="{x0:.1}" y="{TOP}" width="{:.1}" height="{PLOT_H:.1}" fill="#fde68a" opacity="0.6"/>"##,
             (x1 - x0).max(2.0)
         );
-        for (xx, raw, anchor) in [(x0, &t.from, "end"), (x1, &t.to, "start")] {
-            let nudge = if anchor == "end" { -3.0 } else { 3.0 };
+        // The first date left of its line, the second right of its own;
+        // turned inwards at the chart's edges, and the first raised when
+        // the two would overlap.
+        let from_label = inside(x0 - 3.0, text_width(&t.from), "end");
+        let to_label = inside(x1 + 3.0, text_width(&t.to), "start");
+        let (a, b) = (
+            extent(from_label.0, text_width(&t.from), from_label.1),
+            extent(to_label.0, text_width(&t.to), to_label.1),
+        );
+        let overlap = a.0 < b.1 + 4.0 && b.0 < a.1 + 4.0;
+        for (xx, raw, (lx, anchor), ly) in [
+            (
+                x0,
+                &t.from,
+                from_label,
+                if overlap { TOP - 15.0 } else { TOP - 5.0 },
+            ),
+            (x1, &t.to, to_label, TOP - 5.0),
+        ] {
             let _ = write!(
                 out,
-                r##"<line x1="{xx:.1}" y1="{TOP}" x2="{xx:.1}" y2="{:.1}" stroke="#b45309" stroke-width="1" stroke-dasharray="4 2"/><text class="turn-date" x="{:.1}" y="{:.1}" font-size="11" text-anchor="{anchor}" fill="#92400e">{}</text>"##,
+                r##"<line x1="{xx:.1}" y1="{TOP}" x2="{xx:.1}" y2="{:.1}" stroke="#b45309" stroke-width="1" stroke-dasharray="4 2"/><text class="turn-date" x="{lx:.1}" y="{ly:.1}" font-size="11" text-anchor="{anchor}" fill="#92400e">{}</text>"##,
                 TOP + PLOT_H,
-                xx + nudge,
-                TOP - 6.0,
                 escape(raw)
             );
         }
@@ -613,6 +656,40 @@ mod tests {
         };
         let svg = render(&chart);
         assert_eq!(svg.matches("class=\"span\"").count(), 1);
+    }
+
+    #[test]
+    fn labels_stay_inside_the_chart() {
+        assert_eq!(inside(WIDTH - 10.0, 64.0, "middle"), (WIDTH - 2.0, "end"));
+        assert_eq!(inside(10.0, 64.0, "middle"), (2.0, "start"));
+        assert_eq!(inside(30.0, 64.0, "end"), (36.0, "start"));
+        assert_eq!(inside(WIDTH - 30.0, 64.0, "start"), (WIDTH - 36.0, "end"));
+        assert_eq!(inside(300.0, 64.0, "middle"), (300.0, "middle"));
+        // A turn at the chart's start: both dates legible, none cut.
+        let chart = Chart {
+            title: "t".into(),
+            series: vec![series(
+                "A",
+                vec![
+                    point("2025-11-06", 0.5, "a"),
+                    point("2025-11-24", -0.5, "b"),
+                ],
+            )],
+            turn: Some(Turn {
+                from: "2025-11-06".into(),
+                to: "2025-11-24".into(),
+            }),
+        };
+        let svg = render(&chart);
+        for part in svg.split("<text").skip(1) {
+            let x: f64 = part[part.find("x=\"").unwrap() + 3..]
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((0.0..=WIDTH).contains(&x), "{part}");
+        }
     }
 
     #[test]
