@@ -668,7 +668,7 @@ fn large_page_stays_usable() {
             members.push(id);
         }
         if t < 25 {
-            for sp in 0..2usize {
+            for (sp, speaker) in speakers.iter().enumerate().take(2) {
                 let points: Vec<Value> = (0..30usize)
                     .filter(|k| k % 12 == sp)
                     .map(|k| {
@@ -676,7 +676,7 @@ fn large_page_stays_usable() {
                         json!({"id": s["id"], "date": s["date"], "stance": s["stance"]})
                     })
                     .collect();
-                timelines.push(json!({"speaker": speakers[sp], "topic": t, "points": points}));
+                timelines.push(json!({"speaker": speaker, "topic": t, "points": points}));
             }
             shifts.push(
                 json!({"speaker": speakers[0], "topic": t, "topic_label": format!("label {t}"),

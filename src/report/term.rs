@@ -154,6 +154,13 @@ fn timeline_line(t: &Timeline) -> String {
             }
         })
         .collect();
+    if t.points.len() == 1 {
+        return format!(
+            "one statement, {}: {}",
+            t.points[0].date,
+            signed(t.points[0].stance)
+        );
+    }
     if dates.len() == 1 {
         let (lo, hi) = dates[0].1.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| {
             (lo.min(p.stance), hi.max(p.stance))
@@ -270,6 +277,10 @@ mod tests {
             ("2025-10-27", 0.6),
             ("2025-11-02", -0.5),
         ]));
+        assert_eq!(
+            timeline_line(&timeline(&[("2025-09", 0.5)])),
+            "one statement, 2025-09: +0.50"
+        );
         assert!(
             line.starts_with("▆▇▃  +0.50 → -0.50 over 3 dates: "),
             "{line}"
