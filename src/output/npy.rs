@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ndarray::ArrayView2;
-use ndarray_npy::{write_zeroed_npy, ViewNpyError, ViewNpyExt};
+use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
 use super::atomic::{commit_pair, AtomicFile};
 use crate::embeddings::Embeddings;
+use crate::errors::UsageError;
 use crate::input::InputError;
 
 /// The sidecar path holding the ids of `npy`.
@@ -21,6 +22,21 @@ pub fn ids_path(npy: &Path) -> PathBuf {
     let mut s = npy.as_os_str().to_owned();
     s.push(".ids.txt");
     PathBuf::from(s)
+}
+
+/// Refuses ([`UsageError`]) ids that the one-id-per-line sidecar cannot
+/// hold: an id with a line break would read back as two ids, or collide
+/// with another id once the break were replaced.
+pub fn check_ids<'a>(npy: &Path, ids: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    if let Some(id) = ids.into_iter().find(|id| id.contains(['\n', '\r'])) {
+        return Err(UsageError::new(format!(
+            "id {id:?} holds a line break, which the ids file of {} (one id per line) cannot \
+             hold: write .parquet or .jsonl, or change the id",
+            npy.display()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Writes an `n × dim` float32 `.npy` and its ids block by block.
@@ -36,7 +52,7 @@ impl NpyWriter {
     /// Starts `path` for `rows` rows of `dim` values.
     pub fn create(path: &Path, rows: usize, dim: usize) -> Result<Self> {
         let mut main = AtomicFile::create(path)?;
-        write_zeroed_npy::<f32, _>(main.file()?, (rows, dim))
+        main.write_all(&header(rows, dim))
             .with_context(|| format!("writing {}", path.display()))?;
         let ids = AtomicFile::create(&ids_path(path))?;
         Ok(Self {
@@ -68,9 +84,10 @@ impl NpyWriter {
         self.main
             .write_all(&bytes)
             .with_context(|| format!("writing {}", self.main.path().display()))?;
+        check_ids(self.main.path(), ids.iter().map(String::as_str))?;
         let mut text = String::with_capacity(ids.len() * 8);
         for id in ids {
-            text.push_str(&id.replace(['\n', '\r'], " "));
+            text.push_str(id);
             text.push('\n');
         }
         self.ids
@@ -91,6 +108,23 @@ impl NpyWriter {
         );
         commit_pair(self.main, self.ids)
     }
+}
+
+/// The header of a row-major `rows × dim` little-endian float32 `.npy`
+/// (format 1.0, padded to 64 bytes as NumPy writes it); the rows follow it
+/// directly, so the file is written front to back (also into a FIFO).
+fn header(rows: usize, dim: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}");
+    let prefix = 10;
+    let unpadded = prefix + dict.len() + 1;
+    let total = unpadded + (64 - unpadded % 64);
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&((total - prefix) as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    out
 }
 
 /// Writes `emb` as an `n × dim` float32 array and its ids next to it.
@@ -141,6 +175,22 @@ pub fn read(path: &Path) -> Result<(Vec<String>, Embeddings)> {
             reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         })?;
         let ids: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let reason = if id.trim().is_empty() {
+                "empty id".to_string()
+            } else if !seen.insert(id.as_str()) {
+                format!("duplicate id {id:?}")
+            } else {
+                continue;
+            };
+            return Err(InputError {
+                file: side.display().to_string(),
+                line: i + 1,
+                reason,
+            }
+            .into());
+        }
         if ids.len() != n {
             return Err(InputError {
                 file: side.display().to_string(),
