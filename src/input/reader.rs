@@ -714,4 +714,92 @@ mod tests {
             out.lines
         );
     }
+
+    #[test]
+    fn l8_cr_only_line_endings_end_lines() {
+        let out = read("in.txt", b"first\rsecond\r\rthird\r\nfourth", OnError::Fail).unwrap();
+        let texts: Vec<&str> = out.statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second", "third", "fourth"]);
+        assert_eq!(out.statements[2].line, 4);
+        assert_eq!((out.blank_lines, out.lines), (1, 5));
+        let out = read(
+            "in.jsonl",
+            b"{\"text\":\"a\"}\r{\"text\":\"b\"}\r",
+            OnError::Fail,
+        )
+        .unwrap();
+        assert_eq!(out.statements.len(), 2);
+    }
+
+    #[test]
+    fn l7_a_named_id_field_must_be_present() {
+        let opts = |on_error| ReadOptions {
+            on_error,
+            fields: FieldMap {
+                id: "ident".into(),
+                require_id: true,
+                ..FieldMap::default()
+            },
+            ..Default::default()
+        };
+        let data = b"{\"ident\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\"}\n";
+        let e = read_from_bytes(
+            "in.jsonl",
+            data,
+            Path::new("in.jsonl"),
+            &opts(OnError::Fail),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "in.jsonl:2: missing or empty \"ident\" field"
+        );
+        let out = read_from_bytes(
+            "in.jsonl",
+            data,
+            Path::new("in.jsonl"),
+            &opts(OnError::Skip),
+        )
+        .unwrap();
+        assert_eq!((out.statements.len(), out.rejects.len()), (1, 1));
+        let e = read_from_bytes(
+            "in.csv",
+            b"id,text\n1,a\n",
+            Path::new("in.csv"),
+            &opts(OnError::Fail),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("in.csv:1: no \"ident\" column"),
+            "{e}"
+        );
+        // Without the option, a record without an id still gets `line:N`.
+        let out = read("in.jsonl", data, OnError::Fail).unwrap();
+        assert_eq!(out.statements[0].id, "line:1");
+    }
+
+    #[test]
+    fn m5_a_record_longer_than_the_limit_is_a_reject_naming_its_line() {
+        let mut data = b"{\"text\":\"short\"}\n{\"text\":\"".to_vec();
+        data.resize(data.len() + MAX_RECORD_BYTES, b'a');
+        data.extend_from_slice(b"\"}\n{\"text\":\"after\"}\n");
+        let e = read("big.jsonl", &data, OnError::Fail).unwrap_err();
+        assert!(
+            e.to_string().starts_with("big.jsonl:2: record of ")
+                && e.to_string().contains("64 MiB"),
+            "{e}"
+        );
+        let out = read("big.jsonl", &data, OnError::Skip).unwrap();
+        assert_eq!(out.statements.len(), 2);
+        assert_eq!(out.rejects[0].line, 2);
+        assert!(out.rejects[0].raw.len() <= 1024);
+        let mut text = b"ok\n".to_vec();
+        text.resize(text.len() + MAX_RECORD_BYTES + 1, b'b');
+        let e = read("big.txt", &text, OnError::Fail).unwrap_err();
+        assert!(e.to_string().starts_with("big.txt:2: record of "), "{e}");
+        let mut csv = b"text\nok\n".to_vec();
+        csv.resize(csv.len() + MAX_RECORD_BYTES + 1, b'c');
+        let e = read("big.csv", &csv, OnError::Fail).unwrap_err();
+        assert!(e.to_string().starts_with("big.csv:3: record of "), "{e}");
+    }
 }

@@ -470,4 +470,87 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         check_writable(Path::new("-")).unwrap();
     }
+
+    #[test]
+    fn m1_concurrent_pair_commits_keep_main_and_sidecar_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("race.npy");
+        let side = dir.path().join("race.npy.ids.txt");
+        for round in 0..40 {
+            std::thread::scope(|s| {
+                for writer in 0..4 {
+                    let (main, side) = (&main, &side);
+                    s.spawn(move || {
+                        let tag = format!("{round}-{writer}");
+                        let mut m = AtomicFile::create(main).unwrap();
+                        let mut sc = AtomicFile::create(side).unwrap();
+                        m.write_all(tag.as_bytes()).unwrap();
+                        sc.write_all(tag.as_bytes()).unwrap();
+                        commit_pair(m, sc).unwrap();
+                    });
+                }
+            });
+            assert_eq!(
+                std::fs::read_to_string(&main).unwrap(),
+                std::fs::read_to_string(&side).unwrap(),
+                "round {round}: the main file has another run's sidecar"
+            );
+        }
+    }
+
+    #[test]
+    fn h1_a_link_to_a_device_is_written_through_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("mynull");
+        std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+        assert!(written_in_place(&link));
+        check_writable(&link).unwrap();
+        let mut f = AtomicFile::create(&link).unwrap();
+        f.write_all(b"discarded").unwrap();
+        f.commit().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        for p in ["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/proc/self/fd/2"] {
+            assert!(written_in_place(Path::new(p)), "{p}");
+        }
+        assert!(!written_in_place(&dir.path().join("plain.json")));
+    }
+
+    #[test]
+    fn l11_stale_temporary_files_of_dead_writers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let old = std::time::SystemTime::now() - STALE_AFTER * 2;
+        let dead = i32::MAX - 1;
+        let make = |name: String, modified: std::time::SystemTime| {
+            let p = dir.path().join(name);
+            std::fs::File::create(&p)
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+            p
+        };
+        let stale = make(format!(".out.jsonl.{dead}.AbC123.tmp"), old);
+        let recent = make(
+            format!(".out.jsonl.{dead}.XyZ789.tmp"),
+            std::time::SystemTime::now(),
+        );
+        let live = make(format!(".out.jsonl.{}.Live01.tmp", std::process::id()), old);
+        let other = make(format!(".other.jsonl.{dead}.AbC123.tmp"), old);
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"x").unwrap();
+        f.commit().unwrap();
+        assert!(
+            !stale.exists(),
+            "a dead writer's old temporary file is removed"
+        );
+        assert!(recent.exists() && live.exists() && other.exists());
+        assert_eq!(writer_pid(".a.b.12.Xy.tmp", "a.b"), Some(12));
+        assert_eq!(writer_pid(".a.12.tmp", "a"), None);
+    }
 }

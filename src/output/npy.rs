@@ -312,4 +312,55 @@ mod tests {
         bytes.truncate(bytes.len() - 8);
         assert!(parse(&bytes).is_err());
     }
+
+    #[test]
+    fn l5_duplicate_or_empty_ids_in_a_sidecar_are_input_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.npy");
+        let emb = Embeddings::new(2, vec![1.0, 0.0, 0.0, 1.0, 1.0, 0.0]).unwrap();
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        write(&path, &ids, &emb).unwrap();
+        for (sidecar, line, reason) in [
+            ("a\nb\na\n", 3, "duplicate id \"a\""),
+            ("a\n\nc\n", 2, "empty id"),
+        ] {
+            std::fs::write(ids_path(&path), sidecar).unwrap();
+            let e = read(&path).unwrap_err();
+            let i = e.downcast_ref::<InputError>().expect("an input error");
+            assert_eq!((i.line, i.reason.as_str()), (line, reason), "{e}");
+        }
+    }
+
+    #[test]
+    fn l6_ids_with_line_breaks_are_refused_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.npy");
+        let emb = Embeddings::new(2, vec![1.0, 0.0, 0.0, 1.0]).unwrap();
+        let ids = vec!["x\ny".to_string(), "x y".to_string()];
+        let e = write(&path, &ids, &emb).unwrap_err();
+        assert!(e.downcast_ref::<UsageError>().is_some(), "{e}");
+        assert!(e.to_string().contains("line break"), "{e}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn h1_an_array_is_written_front_to_back_into_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("e.npy");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a plain mkfifo on a path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+        };
+        let emb = Embeddings::new(3, (0..6).map(|i| i as f32).collect()).unwrap();
+        write(&fifo, &["a".into(), "b".into()], &emb).unwrap();
+        let bytes = reader.join().unwrap();
+        let (dim, data) = parse(&bytes).unwrap();
+        assert_eq!((dim, data.as_slice()), (3, emb.as_slice()));
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(std::fs::read_to_string(ids_path(&fifo)).unwrap(), "a\nb\n");
+    }
 }
