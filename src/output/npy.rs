@@ -114,7 +114,7 @@ impl NpyWriter {
 /// (format 1.0, padded to 64 bytes as NumPy writes it); the rows follow it
 /// directly, so the file is written front to back (also into a FIFO).
 fn header(rows: usize, dim: usize) -> Vec<u8> {
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}");
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim})}}");
     let prefix = 10;
     let unpadded = prefix + dict.len() + 1;
     let total = unpadded + (64 - unpadded % 64);
