@@ -118,12 +118,18 @@ impl TextTokenizer {
     /// tokenized whole only to keep its first 512 tokens). A text with no
     /// white space near the cut is tokenized whole.
     pub fn leading_ids(&self, text: &str) -> Result<Vec<u32>> {
-        let w = self.window_len();
-        let mut budget = w.saturating_mul(PREFIX_BYTES_PER_TOKEN);
+        self.leading_ids_for(text, self.window_len())
+    }
+
+    /// [`Self::leading_ids`] for `n` tokens instead of a window: the same
+    /// first `n` ids as the whole text's, and more than `n` exactly when the
+    /// whole text has more.
+    pub fn leading_ids_for(&self, text: &str, n: usize) -> Result<Vec<u32>> {
+        let mut budget = n.max(1).saturating_mul(PREFIX_BYTES_PER_TOKEN);
         while budget < text.len() {
             if let Some(cut) = cut_before_space(text, budget) {
                 let ids = self.content_ids(&text[..cut])?;
-                if ids.len() > w {
+                if ids.len() > n {
                     return Ok(ids);
                 }
             }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use ndarray::ArrayView2;
 use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
-use super::atomic::{commit_pair, AtomicFile};
+use super::atomic::{commit_pair, written_in_place, AtomicFile};
 use crate::embeddings::Embeddings;
 use crate::errors::UsageError;
 use crate::input::InputError;
@@ -39,10 +39,21 @@ pub fn check_ids<'a>(npy: &Path, ids: impl IntoIterator<Item = &'a str>) -> Resu
     Ok(())
 }
 
+/// Whether an array written to `npy` gets its ids file: always, except
+/// when it goes to a character device (`/dev/null`) or a standard stream's
+/// name (`/dev/stdout`), which have no directory of their own to hold one.
+/// A FIFO gets its ids file next to it.
+fn sidecar_beside(npy: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    !written_in_place(npy) || std::fs::metadata(npy).is_ok_and(|m| m.file_type().is_fifo())
+}
+
 /// Writes an `n × dim` float32 `.npy` and its ids block by block.
 pub struct NpyWriter {
     main: AtomicFile,
-    ids: AtomicFile,
+    /// `None` when the array goes to a device or a standard stream, where
+    /// an ids file next to it would land in `/dev`.
+    ids: Option<AtomicFile>,
     rows: usize,
     dim: usize,
     written: usize,
@@ -54,7 +65,11 @@ impl NpyWriter {
         let mut main = AtomicFile::create(path)?;
         main.write_all(&header(rows, dim))
             .with_context(|| format!("writing {}", path.display()))?;
-        let ids = AtomicFile::create(&ids_path(path))?;
+        let ids = if sidecar_beside(path) {
+            Some(AtomicFile::create(&ids_path(path))?)
+        } else {
+            None
+        };
         Ok(Self {
             main,
             ids,
@@ -90,9 +105,10 @@ impl NpyWriter {
             text.push_str(id);
             text.push('\n');
         }
-        self.ids
-            .write_all(text.as_bytes())
-            .with_context(|| format!("writing {}", self.ids.path().display()))?;
+        if let Some(f) = &mut self.ids {
+            f.write_all(text.as_bytes())
+                .with_context(|| format!("writing {}", f.path().display()))?;
+        }
         self.written += ids.len();
         Ok(())
     }
@@ -106,7 +122,10 @@ impl NpyWriter {
             self.written,
             self.rows
         );
-        commit_pair(self.main, self.ids)
+        match self.ids {
+            Some(ids) => commit_pair(self.main, ids),
+            None => self.main.commit(),
+        }
     }
 }
 
