@@ -11,6 +11,11 @@
 //! mid-batch) is ignored on reading and cut off before the next append, so
 //! later records stay aligned.
 //!
+//! Records are checked on reading: a vector that is not finite or not of
+//! unit length (the encoder's vectors are L2-normalised, so anything else
+//! is a damaged record) is not served; its text is a miss and is embedded
+//! again. Vectors that would fail the check are never stored.
+//!
 //! The cache is an optimisation: a failure to store new records is returned
 //! next to the embeddings (see [`Cached::not_stored`]) instead of failing
 //! the embedding, and a vector that is not finite is never stored.
@@ -32,6 +37,16 @@ pub struct EmbeddingCache {
     file: PathBuf,
     dim: usize,
     entries: HashMap<Key, Vec<f32>>,
+    damaged: usize,
+}
+
+/// How far a stored vector's length may be from 1.
+const UNIT_TOLERANCE: f64 = 1e-3;
+
+/// Whether a vector may be served from the cache: finite and of unit length.
+fn servable(v: &[f32]) -> bool {
+    let norm2: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    v.iter().all(|x| x.is_finite()) && (norm2.sqrt() - 1.0).abs() <= UNIT_TOLERANCE
 }
 
 fn key(text: &str) -> Key {
@@ -46,6 +61,7 @@ impl EmbeddingCache {
         std::fs::write(dir.join("MODEL.txt"), format!("{fingerprint}\n"))?;
         let file = dir.join(format!("embeddings-{dim}.bin"));
         let mut entries = HashMap::new();
+        let mut damaged = 0;
         if file.is_file() {
             let mut bytes = Vec::new();
             let mut f = std::fs::File::open(&file)
@@ -57,14 +73,35 @@ impl EmbeddingCache {
             // A torn final record (interrupted write) is ignored.
             for chunk in bytes.chunks_exact(record_len(dim)) {
                 let k: Key = chunk[..32].try_into().unwrap();
-                let v = chunk[32..]
+                let v: Vec<f32> = chunk[32..]
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
                     .collect();
-                entries.insert(k, v);
+                if servable(&v) {
+                    entries.insert(k, v);
+                } else {
+                    damaged += 1;
+                }
             }
         }
-        Ok(Self { file, dim, entries })
+        if damaged > 0 {
+            tracing::warn!(
+                "{}: {damaged} damaged record(s) (not finite or not of unit length) ignored; \
+                 their texts are embedded again",
+                file.display()
+            );
+        }
+        Ok(Self {
+            file,
+            dim,
+            entries,
+            damaged,
+        })
+    }
+
+    /// Records found damaged when the cache was opened (not served).
+    pub fn damaged(&self) -> usize {
+        self.damaged
     }
 
     pub fn len(&self) -> usize {
@@ -100,18 +137,39 @@ impl EmbeddingCache {
                 return Err(NotFinite { row: missing[j] }.into());
             }
             let mut batch = Vec::with_capacity(missing.len() * record_len(self.dim));
+            let mut uncached = HashMap::new();
             for (j, &i) in missing.iter().enumerate() {
                 let row = fresh.row(j).to_vec();
+                if !servable(&row) {
+                    uncached.insert(keys[i], row);
+                    continue;
+                }
                 batch.extend_from_slice(&keys[i]);
                 for x in &row {
                     batch.extend_from_slice(&x.to_le_bytes());
                 }
                 self.entries.insert(keys[i], row);
             }
-            not_stored = self
-                .append(&batch)
-                .with_context(|| format!("writing {}", self.file.display()))
-                .err();
+            if !batch.is_empty() {
+                not_stored = self
+                    .append(&batch)
+                    .with_context(|| format!("writing {}", self.file.display()))
+                    .err();
+            }
+            let mut out = Embeddings::empty(self.dim);
+            for k in &keys {
+                out.push_row(
+                    self.entries
+                        .get(k)
+                        .or_else(|| uncached.get(k))
+                        .expect("computed"),
+                )?;
+            }
+            return Ok(Cached {
+                embeddings: out,
+                hits,
+                not_stored,
+            });
         }
         let mut out = Embeddings::empty(self.dim);
         for k in &keys {
@@ -236,6 +294,34 @@ mod tests {
         assert_eq!(reread.entries[&key("abc")], e.row(0));
     }
 
+    #[test]
+    fn m2_damaged_cache_records_are_recomputed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut model = Counting(0);
+        let texts = ["a", "bb", "ccc"];
+        let mut cache = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        let clean = cache.embed(&mut model, &texts).unwrap().embeddings;
+        assert_eq!(model.0, 3);
+        // Damage the first value of the first two records: NaN, then 1e30.
+        let file = cache.file.clone();
+        let mut bytes = std::fs::read(&file).unwrap();
+        for (r, bad) in [(0, f32::NAN), (1, 1e30)] {
+            let at = r * record_len(2) + 32;
+            bytes[at..at + 4].copy_from_slice(&bad.to_le_bytes());
+        }
+        std::fs::write(&file, &bytes).unwrap();
+        let mut reopened = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        assert_eq!((reopened.len(), reopened.damaged()), (1, 2));
+        let c = reopened.embed(&mut model, &texts).unwrap();
+        assert_eq!((model.0, c.hits), (5, 1));
+        assert_eq!(c.embeddings, clean);
+        // The recomputed records are stored again and served next time.
+        let mut third = EmbeddingCache::open(dir.path(), "m", 2).unwrap();
+        assert_eq!(third.len(), 3);
+        assert_eq!(third.embed(&mut model, &texts).unwrap().hits, 3);
+        assert_eq!(model.0, 5);
+    }
+
     /// NaN for texts that contain "x".
     struct Overflowing;
     impl TextEmbedder for Overflowing {
@@ -288,6 +374,8 @@ mod tests {
             let mut e = Embeddings::empty(self.0);
             for t in texts {
                 let row: Vec<f32> = (0..self.0).map(|j| (t.len() * 1000 + j) as f32).collect();
+                let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+                let row: Vec<f32> = row.iter().map(|x| x / norm).collect();
                 e.push_row(&row)?;
             }
             Ok(e)

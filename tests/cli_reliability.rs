@@ -875,3 +875,450 @@ fn blank_csv_lines_are_counted() {
     assert!(o.status.success(), "{}", err(&o));
     assert!(err(&o).contains("1 blank line(s)"), "{}", err(&o));
 }
+
+// Where outputs go, what the cache trusts, one huge record (each test is
+// named after the defect it guards against).
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a plain mkfifo on a path the test owns.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn h1_char_device_output_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(6, 8, 1));
+    // A name for /dev/null in the test's own directory (a link; mknod needs
+    // privileges). Never /dev/null itself: a regression run as root would
+    // replace the system's /dev/null.
+    let link = dir.path().join("mynull");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let o = volte(&["similar", s(&npy), "-o", s(&link)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert_eq!(entries(dir.path()), ["mynull", "v.npy", "v.npy.ids.txt"]);
+    // Standard output by its descriptor's name is written through (a rename
+    // there fails rather than replaces, so this is safe to test).
+    let o = volte(&["similar", s(&npy), "-o", "/proc/self/fd/1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o).lines().count(), 6);
+}
+
+#[test]
+fn h1_fifo_output_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(6, 8, 2));
+    let fifo = dir.path().join("p.jsonl");
+    mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&fifo).unwrap())
+    };
+    let o = volte(&["similar", s(&npy), "-o", s(&fifo)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let got = reader.join().unwrap();
+    assert_eq!(got.lines().count(), 6, "the reader gets every line");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+#[test]
+fn m1_concurrent_embeds_leave_a_main_file_with_its_own_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = d.join("A.txt");
+    let b = d.join("B.txt");
+    std::fs::write(&a, "alpha one\nalpha two\n").unwrap();
+    std::fs::write(&b, "beta one\nbeta two\nbeta three\n").unwrap();
+    let race = d.join("race.npy");
+    for round in 0..3 {
+        let spawn = |input: &Path| {
+            common::volte()
+                .args(["embed", s(input), "-o", s(&race)])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let (mut x, mut y) = (spawn(&a), spawn(&b));
+        assert!(x.wait().unwrap().success() && y.wait().unwrap().success());
+        let (ids, emb) = volte::output::read_embeddings(&race).unwrap();
+        assert_eq!(ids.len(), emb.len(), "round {round}");
+    }
+}
+
+#[test]
+fn m3_an_output_that_is_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let npy = write_npy(d, "good.npy", &unit_rows(6, 8, 3));
+    let npy_bytes = std::fs::read(&npy).unwrap();
+    let st = d.join("st.jsonl");
+    let st_text = "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n";
+    std::fs::write(&st, st_text).unwrap();
+    let link = d.join("link.jsonl");
+    std::os::unix::fs::symlink(&st, &link).unwrap();
+    let other = d.join("other.jsonl");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["cluster", s(&npy), "-o", s(&npy)],
+        vec!["similar", s(&npy), "-o", s(&npy)],
+        vec!["pairs", s(&npy), "-o", s(&npy)],
+        vec!["report", s(&st), "--format", "json", "-o", s(&st)],
+        vec!["report", s(&st), "-o", s(&link)],
+        vec!["embed", s(&st), "-o", s(&link)],
+        vec!["similar", s(&st), "-o", s(&other), "--rejects", s(&st)],
+        vec!["similar", s(&npy), "--queries", s(&st), "-o", s(&st)],
+        vec!["stance", s(&st), "--thesis", "t", "-o", s(&st)],
+    ];
+    for args in cases {
+        let o = volte(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert!(err(&o).contains("same file"), "{args:?}: {}", err(&o));
+    }
+    assert_eq!(std::fs::read(&npy).unwrap(), npy_bytes);
+    assert_eq!(std::fs::read_to_string(&st).unwrap(), st_text);
+    assert!(!other.exists());
+}
+
+#[test]
+fn m4_rejects_that_are_the_output_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let st = d.join("in.jsonl");
+    std::fs::write(&st, "{\"text\":\"one\"}\nnot json\n").unwrap();
+    let out_path = d.join("out.jsonl");
+    let npy = d.join("out.npy");
+    let ids = volte::output::npy::ids_path(&npy);
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "similar",
+            s(&st),
+            "-o",
+            s(&out_path),
+            "--on-error",
+            "skip",
+            "--rejects",
+            s(&out_path),
+        ],
+        vec![
+            "embed",
+            s(&st),
+            "-o",
+            s(&npy),
+            "--on-error",
+            "skip",
+            "--rejects",
+            s(&npy),
+        ],
+        vec![
+            "embed",
+            s(&st),
+            "-o",
+            s(&npy),
+            "--on-error",
+            "skip",
+            "--rejects",
+            s(&ids),
+        ],
+    ];
+    for args in cases {
+        let o = volte(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert!(err(&o).contains("same file"), "{args:?}: {}", err(&o));
+    }
+    assert_eq!(entries(d), ["in.jsonl"]);
+}
+
+#[test]
+fn m5_truncation_tokenizes_a_bounded_prefix_with_the_same_tokens() {
+    use volte::encoder::tokenize::TextTokenizer;
+    let model = volte::model::resolve("multilingual-e5-small-q4").unwrap();
+    let tok = TextTokenizer::from_file(&model.dir.join("tokenizer.json"), 512).unwrap();
+    let w = tok.window_len();
+    let mut rng = volte::test_rng::TestRng::new(23);
+    let words = [
+        "budget",
+        "Schulen",
+        "impôts",
+        "климат",
+        "能源政策",
+        "the",
+        "a",
+        "ünd",
+        "—",
+        "42",
+        "policy,",
+        "(energy)",
+        "x",
+    ];
+    for case in 0..12 {
+        let n = [10, 300, 2000, 9000][case % 4];
+        let text: Vec<&str> = (0..n)
+            .map(|_| {
+                words[(rng.next_centred().abs() * 2.0 * words.len() as f32) as usize % words.len()]
+            })
+            .collect();
+        let sep = [" ", "  ", "\n", " \t"][case % 4];
+        let text = text.join(sep);
+        let full = tok.content_ids(&text).unwrap();
+        let lead = tok.leading_ids(&text).unwrap();
+        // The reference: the first window of the whole text's tokens, and
+        // "longer than a window" exactly when the whole text is.
+        assert_eq!(
+            lead[..lead.len().min(w)],
+            full[..full.len().min(w)],
+            "case {case}"
+        );
+        assert_eq!(lead.len() > w, full.len() > w, "case {case}");
+        if full.len() > 4 * w {
+            assert!(lead.len() < full.len(), "case {case}: a prefix was enough");
+        }
+    }
+}
+
+#[test]
+fn m5_one_huge_record_is_embedded_from_its_first_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.jsonl");
+    let words: String = "the budget must grow and schools need money ".repeat(120_000);
+    std::fs::write(
+        &input,
+        format!("{{\"id\":\"big\",\"text\":{words:?}}}\n{{\"id\":\"small\",\"text\":\"short\"}}\n"),
+    )
+    .unwrap();
+    let output = dir.path().join("big.npy");
+    let o = volte(&["embed", s(&input), "-o", s(&output)]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains("1 truncated"), "{}", err(&o));
+    let (ids, _) = volte::output::read_embeddings(&output).unwrap();
+    assert_eq!(ids, ["big", "small"]);
+}
+
+#[test]
+fn l1_closed_stdout_is_a_failure() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let npy = write_npy(dir.path(), "v.npy", &unit_rows(4, 8, 4));
+    let mut cmd = common::volte();
+    cmd.args(["similar", s(&npy), "-o", "-"]);
+    // SAFETY: only close() between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(1);
+            Ok(())
+        });
+    }
+    let o = cmd.stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("standard output is closed"), "{}", err(&o));
+    // Standard output sent to /dev/null by the shell is open, and fine.
+    let o = common::volte()
+        .args(["similar", s(&npy), "-o", "-"])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+#[test]
+fn l2_l3_l10_option_ranges_and_mismatches_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let npy = write_npy(d, "v.npy", &unit_rows(6, 8, 5));
+    let q4 = write_npy(d, "q.npy", &unit_rows(3, 4, 6));
+    let st = d.join("st.txt");
+    std::fs::write(&st, "one\ntwo\n").unwrap();
+    let sts = d.join("sts.csv");
+    std::fs::write(&sts, "a,b,1.0\nc,d,2.0\ne,f,3.0\n").unwrap();
+    let cross = d.join("cross.csv");
+    std::fs::write(&cross, "a,b,1.0\nc,d,2.0\n").unwrap();
+    let o_path = d.join("o.jsonl");
+    let o = s(&o_path);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["similar", s(&npy), "-o", o, "--min-score", "2"],
+            "cosine",
+        ),
+        (
+            vec!["similar", s(&npy), "-o", o, "--min-score=-5"],
+            "cosine",
+        ),
+        (vec!["stance", s(&st), "--thesis", ""], "blank"),
+        (vec!["stance", s(&st), "--thesis", "  "], "blank"),
+        (
+            vec!["similar", s(&npy), "--queries", s(&q4), "-o", o],
+            "dimension",
+        ),
+        (vec!["sts", s(&sts), "--cross", s(&cross)], "row for row"),
+    ];
+    for (args, says) in cases {
+        let r = volte(&args);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", err(&r));
+        assert!(err(&r).contains(says), "{args:?}: {}", err(&r));
+    }
+    assert!(!o_path.exists());
+}
+
+#[test]
+fn l5_l6_ids_the_sidecar_cannot_hold_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = d.join("nl.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":\"x\\ny\",\"text\":\"one\"}\n{\"id\":\"x y\",\"text\":\"two\"}\n",
+    )
+    .unwrap();
+    let out_npy = d.join("nl.npy");
+    let o = volte(&["embed", s(&input), "-o", s(&out_npy)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("line break"), "{}", err(&o));
+    assert!(!out_npy.exists());
+    let npy = write_npy(d, "v.npy", &unit_rows(3, 8, 7));
+    std::fs::write(volte::output::npy::ids_path(&npy), "a\nb\na\n").unwrap();
+    let o = volte(&["similar", s(&npy), "-o", s(&d.join("o.jsonl"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains(":3: duplicate id \"a\""), "{}", err(&o));
+}
+
+#[test]
+fn l7_an_absent_id_field_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"key\":\"k1\",\"text\":\"one\"}\n{\"text\":\"two\"}\n",
+    )
+    .unwrap();
+    let output = dir.path().join("o.npy");
+    let o = volte(&["embed", s(&input), "-o", s(&output), "--id-field", "key"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("in.jsonl:2: missing or empty \"key\" field"),
+        "{}",
+        err(&o)
+    );
+    let o = volte(&["embed", s(&input), "-o", s(&output), "--id-field", "nope"]);
+    assert!(
+        err(&o).contains(":1: missing or empty \"nope\" field"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn l9_a_bad_gold_label_is_skipped_with_on_error_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pairs.jsonl");
+    std::fs::write(
+        &input,
+        "{\"text\": \"Taxes must rise.\", \"thesis\": \"Taxes should rise.\", \"stance\": 1}\n\
+         {\"text\": \"b\", \"thesis\": \"t\", \"stance\": \"maybe\"}\n\
+         {\"text\": \"Taxes must fall.\", \"thesis\": \"Taxes should rise.\", \"stance\": -1}\n",
+    )
+    .unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let o = volte(&[
+        "eval",
+        "stance-pairs",
+        s(&input),
+        "--on-error",
+        "skip",
+        "--rejects",
+        s(&rejects),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r = json_lines(&rejects);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["line"], 2);
+    let o = volte(&["eval", "stance-pairs", s(&input)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("pairs.jsonl:2:"), "{}", err(&o));
+}
+
+#[test]
+fn l11_a_stale_staging_directory_is_removed_at_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let models = cache.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let real = volte::model::resolve("multilingual-e5-small-q4").unwrap();
+    let link = models.join("multilingual-e5-small-q4");
+    std::os::unix::fs::symlink(&real.dir, &link).unwrap();
+    let old = std::time::SystemTime::now() - volte::output::atomic::STALE_AFTER * 2;
+    let stale = models.join(format!(".multilingual-e5-small-q4.{}.tmp", i32::MAX - 1));
+    let live = models.join(format!(
+        ".multilingual-e5-small-q4.{}.tmp",
+        std::process::id()
+    ));
+    for p in [&stale, &live] {
+        std::fs::create_dir(p).unwrap();
+        std::fs::write(p.join("part"), "x").unwrap();
+        std::fs::File::open(p).unwrap().set_modified(old).unwrap();
+    }
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "one\n").unwrap();
+    let o = run(
+        &["embed", s(&input), "-o", s(&dir.path().join("o.npy"))],
+        None,
+        &[("VOLTE_CACHE", s(&cache))],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!stale.exists(), "a dead conversion's staging is removed");
+    assert!(live.exists(), "a running conversion's staging is kept");
+}
+
+#[test]
+fn stance_writes_to_standard_output_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "Taxes must rise.\nTaxes must fall.\n").unwrap();
+    let o = volte(&["stance", s(&input), "--thesis", "Taxes should rise."]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let lines: Vec<Value> = out(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["stance"].as_f64().unwrap() > lines[1]["stance"].as_f64().unwrap());
+}
+
+#[test]
+fn report_format_follows_the_output_extension_unless_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = d.join("in.jsonl");
+    let lines: String = (0..6)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"s{i}\",\"speaker\":\"A\",\"date\":\"2025-10-{:02} 00:00:00\",\"text\":\"The budget must grow, part {i}.\"}}\n",
+                i + 1
+            )
+        })
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let starts = |name: &str, extra: &[&str]| {
+        let path = d.join(name);
+        let mut args = vec!["report", s(&input), "-o", s(&path)];
+        args.extend_from_slice(extra);
+        let o = volte(&args);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", err(&o));
+        std::fs::read_to_string(&path).unwrap()
+    };
+    assert!(starts("r.html", &[])
+        .trim_start()
+        .starts_with("<!DOCTYPE html"));
+    assert!(serde_json::from_str::<Value>(&starts("r.json", &[])).is_ok());
+    let md = starts("r.md", &[]);
+    assert!(md.starts_with('#'), "{md}");
+    // An explicit --format wins over the extension.
+    assert!(serde_json::from_str::<Value>(&starts("r2.html", &["--format", "json"])).is_ok());
+    let term = starts("r.txt", &[]);
+    assert!(!term.starts_with('#') && !term.starts_with('{') && !term.starts_with('<'));
+}

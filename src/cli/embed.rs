@@ -57,6 +57,9 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let read = args.input_args.read(&args.input)?;
     rejects.settle(&[&read])?;
     let statements = &read.statements;
+    if EmbeddingFormat::from_path(&args.output)? == EmbeddingFormat::Npy {
+        volte::output::npy::check_ids(&args.output, statements.iter().map(|s| s.id.as_str()))?;
+    }
     // Every statement is embedded here once: the embedding cache would
     // only hold a second copy.
     let mut engine = args.model.open(false, false)?;

@@ -17,7 +17,7 @@ use volte::eval::calibration::{calibration, fit_temperature, mean_nll, Calibrati
 use volte::eval::{
     evaluate_pairs, evaluate_stance, parse_answer, read_gold, GroupStance, ShiftsEvaluation,
 };
-use volte::input::InputError;
+use volte::input::{InputError, OnError, Reject};
 use volte::output::atomic::check_writable;
 use volte::report::json;
 use volte::report::model::Report;
@@ -140,20 +140,39 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
     }
     let fields = [args.thesis_field.clone(), args.gold_field.clone()];
     let rejects = args.input_args.rejects_for(&args.input, None)?;
-    let read = args.input_args.read_with_fields(&args.input, &fields)?;
-    rejects.settle(&[&read])?;
+    let mut read = args.input_args.read_with_fields(&args.input, &fields)?;
     let name = args.input.display().to_string();
-    let gold: Vec<i8> = read
-        .statements
-        .iter()
-        .map(|s| {
-            parse_answer(&s.extra[1]).map_err(|reason| InputError {
-                file: name.clone(),
-                line: s.line,
-                reason,
-            })
-        })
-        .collect::<Result<_, _>>()?;
+    // A gold answer that is not one is a bad record like any other: with
+    // --on-error skip it goes to the rejects file.
+    let mut gold: Vec<i8> = Vec::with_capacity(read.statements.len());
+    let mut kept = Vec::with_capacity(read.statements.len());
+    for s in std::mem::take(&mut read.statements) {
+        match parse_answer(&s.extra[1]) {
+            Ok(g) => {
+                gold.push(g);
+                kept.push(s);
+            }
+            Err(reason) if args.input_args.on_error == OnError::Skip => {
+                read.rejects.push(Reject {
+                    file: name.clone(),
+                    line: s.line,
+                    raw: serde_json::to_string(&s).unwrap_or_default(),
+                    reason,
+                });
+            }
+            Err(reason) => {
+                return Err(InputError {
+                    file: name,
+                    line: s.line,
+                    reason,
+                }
+                .into())
+            }
+        }
+    }
+    read.statements = kept;
+    read.rejects.sort_by_key(|r| r.line);
+    rejects.settle(&[&read])?;
     let model = args.run.load()?;
     let pairs: Vec<(&str, &str)> = read
         .statements

@@ -10,6 +10,9 @@ use volte::errors::UsageError;
 use volte::input::reader::FieldMap;
 use volte::input::{read_statements, InputFormat, OnError, ReadOptions, ReadOutcome};
 use volte::output::atomic::check_writable;
+use volte::output::clash::{check_distinct, Role};
+use volte::output::npy::ids_path;
+use volte::output::EmbeddingFormat;
 use volte::Error;
 
 /// How to read the statements.
@@ -27,9 +30,11 @@ pub struct InputArgs {
     /// Field (JSONL key or CSV column) holding the statement text.
     #[arg(long, default_value = "text")]
     pub text_field: String,
-    /// Field holding the statement id (default: `line:N`, N the line number).
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
+    /// Field holding the statement id [default: id]. Without this option a
+    /// record with no `id` gets `line:N` (N its line number); with it, every
+    /// record must have the field (a record without is a bad record).
+    #[arg(long)]
+    pub id_field: Option<String>,
     /// Field holding who made the statement.
     #[arg(long, default_value = "speaker")]
     pub speaker_field: String,
@@ -69,12 +74,13 @@ impl InputArgs {
             format: self.input_format,
             fields: FieldMap {
                 text: self.text_field.clone(),
-                id: self.id_field.clone(),
+                id: self.id_field.clone().unwrap_or_else(|| "id".to_string()),
                 speaker: self.speaker_field.clone(),
                 date: self.date_field.clone(),
                 source: self.source_field.clone(),
                 lang: self.lang_field.clone(),
                 extra: extra.to_vec(),
+                require_id: self.id_field.is_some(),
             },
             on_error: self.on_error,
         }
@@ -83,7 +89,21 @@ impl InputArgs {
     /// The rejects file of a run reading `input` and writing `output`
     /// (`None` or `-` for standard output), checked for writability before
     /// any work when bad records are to be skipped.
+    ///
+    /// Refuses (exit code 2) an output or rejects file that is the same file
+    /// as the input, or as each other.
     pub fn rejects_for(&self, input: &Path, output: Option<&Path>) -> Result<Rejects> {
+        self.rejects_beside(input, &[], output)
+    }
+
+    /// Like [`InputArgs::rejects_for`] for a run that also reads `others`
+    /// (queries, embeddings, axes), none of which an output may replace.
+    pub fn rejects_beside(
+        &self,
+        input: &Path,
+        others: &[Role],
+        output: Option<&Path>,
+    ) -> Result<Rejects> {
         let beside = |p: &Path| {
             let mut s = p.as_os_str().to_owned();
             s.push(".rejects.jsonl");
@@ -103,6 +123,22 @@ impl InputArgs {
             }
             (None, None) => None,
         };
+        let mut inputs: Vec<Role> = vec![("input", input)];
+        inputs.extend_from_slice(others);
+        let sidecar = output.map(ids_path);
+        let mut outputs: Vec<Role> = Vec::new();
+        if let Some(o) = output {
+            outputs.push(("output", o));
+        }
+        if let (Some(o), Some(side)) = (output, &sidecar) {
+            if EmbeddingFormat::from_path(o).ok() == Some(EmbeddingFormat::Npy) {
+                outputs.push(("ids file", side));
+            }
+        }
+        if let Some(p) = path.as_deref().filter(|_| skip || self.rejects.is_some()) {
+            outputs.push(("rejects file", p));
+        }
+        check_distinct(&inputs, &outputs)?;
         if skip {
             if let Some(p) = &path {
                 check_writable(p)?;

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
+use volte::model::layout::{Architecture, Pooling, Weights};
 use volte::model::offline::ModelState;
-use volte::model::{self, offline, ModelLayout};
+use volte::model::{self, offline, ModelLayout, Origin};
 use volte::stance::bundled;
 
 /// `models info stance`: the stance model compiled into volte.
@@ -40,6 +41,16 @@ fn stance_info() -> Result<()> {
         }
     }
     Ok(())
+}
+
+
+/// How a model was found, in words.
+fn origin_name(origin: &Origin) -> &'static str {
+    match origin {
+        Origin::Local => "local directory",
+        Origin::Hub => "Hugging Face Hub",
+        Origin::Offline => "offline source (converted into the cache)",
+    }
 }
 
 /// Manage models.
@@ -81,7 +92,12 @@ pub fn run(args: ModelsArgs) -> Result<()> {
         ModelsCommand::Pull { model: spec, force } => {
             let r = model::pull(&spec, force)?;
             ModelLayout::open(&r.dir)?;
-            outln!("{}\t{:?}\t{}", r.spec, r.origin, r.dir.display())?;
+            outln!(
+                "{}\t{}\t{}",
+                r.spec,
+                origin_name(&r.origin),
+                r.dir.display()
+            )?;
         }
         ModelsCommand::List => {
             outln!("cache: {}", model::cache::models_dir()?.display())?;
@@ -120,7 +136,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             let r = model::resolve(&spec)?;
             let l = ModelLayout::open(&r.dir)?;
             outln!("model:          {}", r.spec)?;
-            outln!("origin:         {:?}", r.origin)?;
+            outln!("origin:         {}", origin_name(&r.origin))?;
             if r.origin == model::Origin::Offline {
                 let name = spec.strip_prefix("offline:").unwrap_or(&spec);
                 if let Some(m) = offline::lookup(name) {
@@ -130,16 +146,35 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                 }
             }
             outln!("directory:      {}", r.dir.display())?;
-            outln!("architecture:   {:?}", l.architecture)?;
+            outln!(
+                "architecture:   {}",
+                match l.architecture {
+                    Architecture::Bert => "BERT",
+                    Architecture::XlmRoberta => "XLM-RoBERTa",
+                }
+            )?;
             outln!("hidden size:    {}", l.hidden_size)?;
-            outln!("pooling:        {:?}", l.pooling)?;
+            outln!(
+                "pooling:        {}",
+                match l.pooling {
+                    Pooling::Mean => "mean of the token states",
+                    Pooling::Cls => "the first ([CLS]) token's state",
+                }
+            )?;
             outln!("max tokens:     {}", l.max_seq_length)?;
-            outln!("weights:        {:?}", l.weights)?;
+            let (kind, files) = match &l.weights {
+                Weights::Safetensors(files) => ("safetensors", files.clone()),
+                Weights::PytorchBin(file) => ("PyTorch pickle", vec![file.clone()]),
+            };
+            for (i, f) in files.iter().enumerate() {
+                let label = if i == 0 { "weights:" } else { "" };
+                outln!("{label:16}{} ({kind})", f.display())?;
+            }
             if let Some(q) = &l.quantized {
                 outln!("4-bit weights:  {}", q.display())?;
             }
             for (name, p) in &l.prompts {
-                outln!("prompt {name:8} {p:?}")?;
+                outln!("prompt {name:8} \"{p}\"")?;
             }
         }
     }

@@ -16,9 +16,15 @@ pub enum OutputFile {
 }
 
 impl OutputFile {
-    /// Starts writing `path` (`-` is standard output).
+    /// Starts writing `path` (`-` is standard output, which must be open).
     pub fn create(path: &Path) -> Result<Self> {
         if path.as_os_str() == "-" {
+            if stdout_closed() {
+                anyhow::bail!(
+                    "standard output is closed: nothing could be written (give -o FILE, or \
+                     redirect standard output)"
+                );
+            }
             return Ok(Self::Stdout(BufWriter::new(std::io::stdout())));
         }
         Ok(Self::File(AtomicFile::create(path)?))
@@ -52,6 +58,32 @@ impl OutputFile {
             Self::File(f) => f.commit(),
         }
     }
+}
+
+/// Whether standard output was closed when the program started. The Rust
+/// runtime then puts `/dev/null`, opened for reading and writing, in its
+/// place (so that no file opened later takes descriptor 1), and writes to
+/// it would vanish without an error; a shell's `>/dev/null` opens it for
+/// writing only, so that is still an open standard output.
+pub fn stdout_closed() -> bool {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: F_GETFL only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+    if flags < 0 {
+        return true;
+    }
+    if flags & libc::O_ACCMODE != libc::O_RDWR {
+        return false;
+    }
+    // SAFETY: descriptor 1 is open (F_GETFL succeeded); ManuallyDrop keeps
+    // it open after the metadata is read.
+    let stdout = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
+    let (Ok(out), Ok(null)) = (stdout.metadata(), std::fs::metadata("/dev/null")) else {
+        return false;
+    };
+    use std::os::unix::fs::FileTypeExt;
+    out.file_type().is_char_device() && out.rdev() == null.rdev()
 }
 
 impl Write for OutputFile {

@@ -73,9 +73,11 @@ use volte::ReportRequest;
 pub struct ReportArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
     pub input: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Term)]
-    pub format: ReportFormat,
+    /// Output format. Default: the output's extension decides (.html, .md,
+    /// .json; any other name, and standard output, get term); a --format
+    /// given is obeyed whatever the extension.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
     /// Output file; standard output when omitted (not for html).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -104,6 +106,23 @@ pub enum ReportFormat {
     Json,
     /// One self-contained HTML page with SVG timelines (needs -o).
     Html,
+}
+
+impl ReportFormat {
+    /// The format an output's name implies (`term` for other names and
+    /// standard output).
+    pub fn for_output(output: Option<&Path>) -> Self {
+        let ext = output
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("html" | "htm") => Self::Html,
+            Some("md" | "markdown") => Self::Md,
+            Some("json") => Self::Json,
+            _ => Self::Term,
+        }
+    }
 }
 
 /// Stance and shift settings shared by `report` and `eval shifts`.
@@ -193,7 +212,10 @@ impl PipelineArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    if args.format == ReportFormat::Html && args.output.is_none() {
+    let format = args
+        .format
+        .unwrap_or_else(|| ReportFormat::for_output(args.output.as_deref()));
+    if format == ReportFormat::Html && args.output.is_none() {
         return Err(
             UsageError::new("--format html writes a file: give it with -o FILE.html").into(),
         );
@@ -209,7 +231,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         &args.model,
         &args.input_args,
     )?;
-    let text = match args.format {
+    let text = match format {
         ReportFormat::Term => term::render(&report),
         ReportFormat::Md => markdown::render(&report),
         ReportFormat::Json => json::render(&report)?,
@@ -260,7 +282,14 @@ pub fn make_report(
         ))
         .into());
     }
-    let rejects = input_args.rejects_for(input, output)?;
+    let others: Vec<(&str, &Path)> = [
+        ("embeddings", embeddings),
+        ("axes file", pipeline.axes.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(role, p)| p.map(|p| (role, p)))
+    .collect();
+    let rejects = input_args.rejects_beside(input, &others, output)?;
     let read = input_args.read(input)?;
     rejects.settle(&[&read])?;
     let statements = &read.statements;

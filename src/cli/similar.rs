@@ -1,7 +1,7 @@
 //! `volte similar`: the most similar statements of every statement, or of
 //! each query, as JSON lines.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
@@ -14,6 +14,7 @@ use super::output_file::OutputFile;
 use super::progress_bar::Bar;
 use super::search_io::backend;
 use super::values;
+use volte::errors::UsageError;
 use volte::output::atomic::check_writable;
 use volte::pipeline::Label;
 use volte::similarity::{top_k, top_k_self, SearchOptions};
@@ -46,8 +47,8 @@ pub struct SimilarArgs {
     /// instead of every input statement among the others.
     #[arg(long)]
     pub queries: Option<PathBuf>,
-    /// Leave out neighbours whose similarity is below this.
-    #[arg(long, value_parser = values::finite)]
+    /// Leave out neighbours whose similarity (a cosine, in [-1, 1]) is below this.
+    #[arg(long, value_parser = values::cosine)]
     pub min_score: Option<f32>,
     /// Output file (JSON lines); `-` writes to stdout.
     #[arg(short, long)]
@@ -74,9 +75,16 @@ struct Line<'a> {
 
 pub fn run(args: SimilarArgs) -> Result<()> {
     check_writable(&args.output)?;
-    let rejects = args
-        .input_args
-        .rejects_for(&args.input, Some(&args.output))?;
+    let rejects = args.input_args.rejects_beside(
+        &args.input,
+        &args
+            .queries
+            .as_deref()
+            .map(|q| ("queries", q))
+            .into_iter()
+            .collect::<Vec<_>>(),
+        Some(&args.output),
+    )?;
     let corpus = load_input(&args.input, &args.input_args)?;
     let queries = match &args.queries {
         Some(q) => Some(load_input(q, &args.input_args)?),
@@ -97,6 +105,18 @@ pub fn run(args: SimilarArgs) -> Result<()> {
         Some(q) => Some(encoder.embed(q)?),
         None => None,
     };
+    if let Some(q) = &queries {
+        let (qd, cd) = (q.embeddings.dim(), corpus.embeddings.dim());
+        if qd != cd {
+            return Err(UsageError::new(format!(
+                "the queries {} have dimension {qd} but the corpus {} has dimension {cd}: \
+                 embed both with the same model",
+                args.queries.as_deref().unwrap_or(Path::new("-")).display(),
+                args.input.display()
+            ))
+            .into());
+        }
+    }
     let pb = Bar::new(0, "searching");
     let options = SearchOptions {
         backend: backend(&args.model)?,

@@ -35,11 +35,11 @@ use volte::stance::cross_encoder::{default_model_dir, StanceModel, StanceOptions
 pub struct StanceArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
     pub input: PathBuf,
-    /// Output file (JSON lines); `-` writes to standard output.
-    #[arg(short, long)]
+    /// Output file (JSON lines); `-` (the default) writes to standard output.
+    #[arg(short, long, default_value = "-")]
     pub output: PathBuf,
-    /// The thesis every statement is scored against.
-    #[arg(long, conflicts_with_all = ["thesis_field", "axes"], required_unless_present_any = ["thesis_field", "axes"])]
+    /// The thesis every statement is scored against (not blank).
+    #[arg(long, value_parser = values::non_blank, conflicts_with_all = ["thesis_field", "axes"], required_unless_present_any = ["thesis_field", "axes"])]
     pub thesis: Option<String>,
     /// Field (JSONL key or CSV column) holding each statement's thesis; a
     /// record without it is a bad record.
@@ -144,9 +144,16 @@ pub fn run(args: StanceArgs) -> Result<()> {
         None => None,
     };
     let to_stdout = args.output.as_os_str() == "-";
-    let rejects = args
-        .input_args
-        .rejects_for(&args.input, Some(args.output.as_path()))?;
+    let rejects = args.input_args.rejects_beside(
+        &args.input,
+        &args
+            .axes
+            .as_deref()
+            .map(|a| ("axes file", a))
+            .into_iter()
+            .collect::<Vec<_>>(),
+        Some(args.output.as_path()),
+    )?;
     let read = args
         .input_args
         .read_with_fields(&args.input, args.thesis_field.as_slice())?;

@@ -27,6 +27,18 @@ pub struct StsArgs {
 pub fn run(args: StsArgs) -> Result<()> {
     let pairs = read_sts(&args.file)?;
     let cross = args.cross.as_deref().map(read_sts).transpose()?;
+    if let (Some(c), Some(path)) = (&cross, &args.cross) {
+        if c.len() != pairs.len() {
+            return Err(volte::errors::UsageError::new(format!(
+                "{}: {} rows, but {} has {}: --cross needs the same pairs, row for row",
+                path.display(),
+                c.len(),
+                args.file.display(),
+                pairs.len()
+            ))
+            .into());
+        }
+    }
     let mut engine = args.model.open(false, false)?;
     let resolved = engine.model().clone();
     let encoder = engine.encoder_mut();

@@ -14,11 +14,6 @@ fn number(s: &str) -> Result<f32, String> {
     }
 }
 
-/// Any finite number.
-pub fn finite(s: &str) -> Result<f32, String> {
-    number(s)
-}
-
 /// A finite number in `[lo, hi]`.
 fn within(s: &str, lo: f32, hi: f32, what: &str) -> Result<f32, String> {
     let v = number(s)?;
@@ -67,15 +62,24 @@ pub fn at_least_one(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Text that is not empty or only white space.
+pub fn non_blank(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("must not be empty or blank".to_string())
+    } else {
+        Ok(s.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn non_finite_and_out_of_range_values_are_refused() {
-        assert_eq!(finite("0.5"), Ok(0.5));
+        assert_eq!(number("0.5"), Ok(0.5));
         for bad in ["NaN", "nan", "inf", "-inf", "x"] {
-            assert!(finite(bad).is_err(), "{bad}");
+            assert!(number(bad).is_err(), "{bad}");
         }
         assert!(cosine("2").unwrap_err().contains("cosine"));
         assert_eq!(cosine("-1"), Ok(-1.0));
@@ -84,5 +88,7 @@ mod tests {
         assert!(non_negative("-1").is_err());
         assert!(at_least_one("0").is_err());
         assert_eq!(at_least_one("3"), Ok(3));
+        assert!(non_blank(" ").is_err());
+        assert_eq!(non_blank("a thesis"), Ok("a thesis".to_string()));
     }
 }

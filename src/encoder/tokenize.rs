@@ -95,8 +95,47 @@ impl TextTokenizer {
     pub fn tokenize_batch(&self, texts: &[String], mode: LongText) -> Result<Vec<TokenizedText>> {
         texts
             .par_iter()
-            .map(|t| Ok(self.frame(&self.content_ids(t)?, mode)))
+            .map(|t| {
+                let ids = match mode {
+                    LongText::Truncate => self.leading_ids(t)?,
+                    LongText::Chunk => self.content_ids(t)?,
+                };
+                Ok(self.frame(&ids, mode))
+            })
             .collect()
+    }
+
+    /// Content ids of a text as far as truncation needs them: the same
+    /// first [`Self::window_len`] ids as [`Self::content_ids`] of the whole
+    /// text, and more than that many exactly when the whole text has more.
+    ///
+    /// A long text is tokenized by prefixes of growing length (from
+    /// [`PREFIX_BYTES_PER_TOKEN`] bytes per window token, doubling), each
+    /// cut just before white space, where the pre-tokenizer splits anyway,
+    /// so the prefix's ids are the first ids of the whole text; the first
+    /// prefix that yields more than a window is enough. Memory then grows
+    /// with the window, not with the text (a text of 50 MB is not
+    /// tokenized whole only to keep its first 512 tokens). A text with no
+    /// white space near the cut is tokenized whole.
+    pub fn leading_ids(&self, text: &str) -> Result<Vec<u32>> {
+        self.leading_ids_for(text, self.window_len())
+    }
+
+    /// [`Self::leading_ids`] for `n` tokens instead of a window: the same
+    /// first `n` ids as the whole text's, and more than `n` exactly when the
+    /// whole text has more.
+    pub fn leading_ids_for(&self, text: &str, n: usize) -> Result<Vec<u32>> {
+        let mut budget = n.max(1).saturating_mul(PREFIX_BYTES_PER_TOKEN);
+        while budget < text.len() {
+            if let Some(cut) = cut_before_space(text, budget) {
+                let ids = self.content_ids(&text[..cut])?;
+                if ids.len() > n {
+                    return Ok(ids);
+                }
+            }
+            budget = budget.saturating_mul(2);
+        }
+        self.content_ids(text)
     }
 
     /// Splits content ids into framed windows.
@@ -128,6 +167,30 @@ impl TextTokenizer {
             truncated: truncated && mode == LongText::Truncate,
         }
     }
+}
+
+/// Bytes of text per window token in the first prefix
+/// [`TextTokenizer::leading_ids`] tokenizes (doubled until it is enough).
+pub const PREFIX_BYTES_PER_TOKEN: usize = 16;
+
+/// The end of the longest prefix of `text` of at most `max` bytes that
+/// stops just before a white-space character, when that prefix is at least
+/// half as long.
+fn cut_before_space(text: &str, max: usize) -> Option<usize> {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let at = if text[end..].starts_with(char::is_whitespace) {
+        end
+    } else {
+        text[..end]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())?
+            .0
+    };
+    (at >= max / 2).then_some(at)
 }
 
 /// Loads a general tokenizer and finds its special-token frame by

@@ -55,6 +55,9 @@ pub struct FieldMap {
     pub lang: String,
     /// More fields every record must have (e.g. a thesis, a gold label).
     pub extra: Vec<String>,
+    /// Whether every record must have a non-empty `id` field (the id field
+    /// was named explicitly); otherwise a record without one gets `line:N`.
+    pub require_id: bool,
 }
 
 impl Default for FieldMap {
@@ -67,6 +70,7 @@ impl Default for FieldMap {
             source: "source".into(),
             lang: "lang".into(),
             extra: Vec::new(),
+            require_id: false,
         }
     }
 }
@@ -180,7 +184,15 @@ pub fn read_from_bytes(
         InputFormat::Csv => read_delimited(&mut ctx, bytes, Dialect::Csv(b','))?,
         InputFormat::Tsv => read_delimited(&mut ctx, bytes, Dialect::Tsv)?,
     }
-    ctx.out.lines = split_lines(bytes).count();
+    ctx.out.lines = match format {
+        InputFormat::Jsonl | InputFormat::Text => split_lines(bytes).count(),
+        // The splitter of delimited rows ends lines at `\n` only (a `\r`
+        // may be part of a quoted field).
+        InputFormat::Csv | InputFormat::Tsv => {
+            let breaks = bytes.iter().filter(|b| **b == b'\n').count();
+            breaks + usize::from(bytes.last().is_some_and(|b| *b != b'\n'))
+        }
+    };
     Ok(ctx.out)
 }
 
@@ -248,7 +260,16 @@ impl Ctx<'_> {
         let text = f
             .text
             .ok_or_else(|| format!("missing {:?} field", self.opts.fields.text))?;
-        let id = f.id.unwrap_or_else(|| generated_id(line));
+        let id = match f
+            .id
+            .filter(|i| !self.opts.fields.require_id || !i.is_empty())
+        {
+            Some(id) => id,
+            None if self.opts.fields.require_id => {
+                return Err(format!("missing or empty {:?} field", self.opts.fields.id))
+            }
+            None => generated_id(line),
+        };
         if self.ids.contains(&id) {
             return Err(format!("duplicate id {id:?}"));
         }
@@ -293,15 +314,48 @@ struct Fields {
     extra: Vec<Option<String>>,
 }
 
+/// The longest record (line, or CSV/TSV record) read, in bytes: a longer
+/// one is a bad record naming its file and line, so one runaway line cannot
+/// take the memory of the whole machine.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// Lines of `bytes`, numbered from 1, without their ends. A line ends at
+/// `\n`, `\r\n` or a lone `\r` (classic Mac files); a final empty line
+/// is not counted.
 fn split_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    lines.into_iter().enumerate().map(|(i, l)| {
-        let l = l.strip_suffix(b"\r").unwrap_or(l);
-        (i + 1, l)
+    let mut rest = bytes;
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        number += 1;
+        let (line, next) = match rest.iter().position(|b| *b == b'\n' || *b == b'\r') {
+            Some(at) if rest[at] == b'\r' && rest.get(at + 1) == Some(&b'\n') => {
+                (&rest[..at], &rest[at + 2..])
+            }
+            Some(at) => (&rest[..at], &rest[at + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        Some((number, line))
     })
+}
+
+/// Why a record is too long to read, if it is.
+fn too_long(raw: &[u8]) -> Option<String> {
+    (raw.len() > MAX_RECORD_BYTES).then(|| {
+        format!(
+            "record of {} bytes is longer than the limit of {} MiB for one record",
+            raw.len(),
+            MAX_RECORD_BYTES >> 20
+        )
+    })
+}
+
+/// The start of an over-long record, for the rejects file.
+fn head(raw: &[u8]) -> &[u8] {
+    &raw[..raw.len().min(1024)]
 }
 
 fn strip_bom(bytes: &[u8]) -> &[u8] {
@@ -310,6 +364,10 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
 
 fn read_jsonl(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
     for (line, raw) in split_lines(bytes) {
+        if let Some(reason) = too_long(raw) {
+            ctx.bad(line, reason, head(raw))?;
+            continue;
+        }
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
             ctx.out.blank_lines += 1;
             continue;
@@ -373,6 +431,10 @@ fn read_jsonl(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
 
 fn read_text(ctx: &mut Ctx, bytes: &[u8]) -> Result<(), InputError> {
     for (line, raw) in split_lines(bytes) {
+        if let Some(reason) = too_long(raw) {
+            ctx.bad(line, reason, head(raw))?;
+            continue;
+        }
         match std::str::from_utf8(raw) {
             Ok(t) if t.trim().is_empty() => ctx.out.blank_lines += 1,
             Ok(t) => ctx.accept(
@@ -453,8 +515,19 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], dialect: Dialect) -> Result<(), I
             }
         }
     }
+    let id_col = column(&fm.id)?;
+    if fm.require_id && id_col.is_none() {
+        return Err(fatal(
+            header.line,
+            format!(
+                "no {:?} column in header (columns: {}); choose the field that holds the id",
+                fm.id,
+                names.join(", ")
+            ),
+        ));
+    }
     let cols = [
-        column(&fm.id)?,
+        id_col,
         column(&fm.speaker)?,
         column(&fm.date)?,
         column(&fm.source)?,
@@ -474,6 +547,10 @@ fn read_delimited(ctx: &mut Ctx, bytes: &[u8], dialect: Dialect) -> Result<(), I
             Item::Row(row) => row,
         };
         ctx.out.other_lines += row.end_line - row.line;
+        if let Some(reason) = too_long(row.raw) {
+            ctx.bad(row.line, reason, head(row.raw))?;
+            continue;
+        }
         if row.fields.len() != width {
             ctx.bad(
                 row.line,
@@ -636,5 +713,93 @@ mod tests {
             out.statements.len() + out.rejects.len() + out.blank_lines + out.other_lines,
             out.lines
         );
+    }
+
+    #[test]
+    fn l8_cr_only_line_endings_end_lines() {
+        let out = read("in.txt", b"first\rsecond\r\rthird\r\nfourth", OnError::Fail).unwrap();
+        let texts: Vec<&str> = out.statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second", "third", "fourth"]);
+        assert_eq!(out.statements[2].line, 4);
+        assert_eq!((out.blank_lines, out.lines), (1, 5));
+        let out = read(
+            "in.jsonl",
+            b"{\"text\":\"a\"}\r{\"text\":\"b\"}\r",
+            OnError::Fail,
+        )
+        .unwrap();
+        assert_eq!(out.statements.len(), 2);
+    }
+
+    #[test]
+    fn l7_a_named_id_field_must_be_present() {
+        let opts = |on_error| ReadOptions {
+            on_error,
+            fields: FieldMap {
+                id: "ident".into(),
+                require_id: true,
+                ..FieldMap::default()
+            },
+            ..Default::default()
+        };
+        let data = b"{\"ident\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\"}\n";
+        let e = read_from_bytes(
+            "in.jsonl",
+            data,
+            Path::new("in.jsonl"),
+            &opts(OnError::Fail),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "in.jsonl:2: missing or empty \"ident\" field"
+        );
+        let out = read_from_bytes(
+            "in.jsonl",
+            data,
+            Path::new("in.jsonl"),
+            &opts(OnError::Skip),
+        )
+        .unwrap();
+        assert_eq!((out.statements.len(), out.rejects.len()), (1, 1));
+        let e = read_from_bytes(
+            "in.csv",
+            b"id,text\n1,a\n",
+            Path::new("in.csv"),
+            &opts(OnError::Fail),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("in.csv:1: no \"ident\" column"),
+            "{e}"
+        );
+        // Without the option, a record without an id still gets `line:N`.
+        let out = read("in.jsonl", data, OnError::Fail).unwrap();
+        assert_eq!(out.statements[0].id, "line:1");
+    }
+
+    #[test]
+    fn m5_a_record_longer_than_the_limit_is_a_reject_naming_its_line() {
+        let mut data = b"{\"text\":\"short\"}\n{\"text\":\"".to_vec();
+        data.resize(data.len() + MAX_RECORD_BYTES, b'a');
+        data.extend_from_slice(b"\"}\n{\"text\":\"after\"}\n");
+        let e = read("big.jsonl", &data, OnError::Fail).unwrap_err();
+        assert!(
+            e.to_string().starts_with("big.jsonl:2: record of ")
+                && e.to_string().contains("64 MiB"),
+            "{e}"
+        );
+        let out = read("big.jsonl", &data, OnError::Skip).unwrap();
+        assert_eq!(out.statements.len(), 2);
+        assert_eq!(out.rejects[0].line, 2);
+        assert!(out.rejects[0].raw.len() <= 1024);
+        let mut text = b"ok\n".to_vec();
+        text.resize(text.len() + MAX_RECORD_BYTES + 1, b'b');
+        let e = read("big.txt", &text, OnError::Fail).unwrap_err();
+        assert!(e.to_string().starts_with("big.txt:2: record of "), "{e}");
+        let mut csv = b"text\nok\n".to_vec();
+        csv.resize(csv.len() + MAX_RECORD_BYTES + 1, b'c');
+        let e = read("big.csv", &csv, OnError::Fail).unwrap_err();
+        assert!(e.to_string().starts_with("big.csv:3: record of "), "{e}");
     }
 }

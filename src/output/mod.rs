@@ -4,6 +4,7 @@
 //! renamed into place when complete ([`atomic`]).
 
 pub mod atomic;
+pub mod clash;
 pub mod jsonl;
 pub mod npy;
 pub mod parquet;

@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ndarray::ArrayView2;
-use ndarray_npy::{write_zeroed_npy, ViewNpyError, ViewNpyExt};
+use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
-use super::atomic::{commit_pair, AtomicFile};
+use super::atomic::{commit_pair, written_in_place, AtomicFile};
 use crate::embeddings::Embeddings;
+use crate::errors::UsageError;
 use crate::input::InputError;
 
 /// The sidecar path holding the ids of `npy`.
@@ -23,10 +24,36 @@ pub fn ids_path(npy: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Refuses ([`UsageError`]) ids that the one-id-per-line sidecar cannot
+/// hold: an id with a line break would read back as two ids, or collide
+/// with another id once the break were replaced.
+pub fn check_ids<'a>(npy: &Path, ids: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    if let Some(id) = ids.into_iter().find(|id| id.contains(['\n', '\r'])) {
+        return Err(UsageError::new(format!(
+            "id {id:?} holds a line break, which the ids file of {} (one id per line) cannot \
+             hold: write .parquet or .jsonl, or change the id",
+            npy.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Whether an array written to `npy` gets its ids file: always, except
+/// when it goes to a character device (`/dev/null`) or a standard stream's
+/// name (`/dev/stdout`), which have no directory of their own to hold one.
+/// A FIFO gets its ids file next to it.
+fn sidecar_beside(npy: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    !written_in_place(npy) || std::fs::metadata(npy).is_ok_and(|m| m.file_type().is_fifo())
+}
+
 /// Writes an `n × dim` float32 `.npy` and its ids block by block.
 pub struct NpyWriter {
     main: AtomicFile,
-    ids: AtomicFile,
+    /// `None` when the array goes to a device or a standard stream, where
+    /// an ids file next to it would land in `/dev`.
+    ids: Option<AtomicFile>,
     rows: usize,
     dim: usize,
     written: usize,
@@ -36,9 +63,13 @@ impl NpyWriter {
     /// Starts `path` for `rows` rows of `dim` values.
     pub fn create(path: &Path, rows: usize, dim: usize) -> Result<Self> {
         let mut main = AtomicFile::create(path)?;
-        write_zeroed_npy::<f32, _>(main.file()?, (rows, dim))
+        main.write_all(&header(rows, dim))
             .with_context(|| format!("writing {}", path.display()))?;
-        let ids = AtomicFile::create(&ids_path(path))?;
+        let ids = if sidecar_beside(path) {
+            Some(AtomicFile::create(&ids_path(path))?)
+        } else {
+            None
+        };
         Ok(Self {
             main,
             ids,
@@ -68,14 +99,16 @@ impl NpyWriter {
         self.main
             .write_all(&bytes)
             .with_context(|| format!("writing {}", self.main.path().display()))?;
+        check_ids(self.main.path(), ids.iter().map(String::as_str))?;
         let mut text = String::with_capacity(ids.len() * 8);
         for id in ids {
-            text.push_str(&id.replace(['\n', '\r'], " "));
+            text.push_str(id);
             text.push('\n');
         }
-        self.ids
-            .write_all(text.as_bytes())
-            .with_context(|| format!("writing {}", self.ids.path().display()))?;
+        if let Some(f) = &mut self.ids {
+            f.write_all(text.as_bytes())
+                .with_context(|| format!("writing {}", f.path().display()))?;
+        }
         self.written += ids.len();
         Ok(())
     }
@@ -89,8 +122,28 @@ impl NpyWriter {
             self.written,
             self.rows
         );
-        commit_pair(self.main, self.ids)
+        match self.ids {
+            Some(ids) => commit_pair(self.main, ids),
+            None => self.main.commit(),
+        }
     }
+}
+
+/// The header of a row-major `rows × dim` little-endian float32 `.npy`
+/// (format 1.0, padded to 64 bytes as NumPy writes it); the rows follow it
+/// directly, so the file is written front to back (also into a FIFO).
+fn header(rows: usize, dim: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim})}}");
+    let prefix = 10;
+    let unpadded = prefix + dict.len() + 1;
+    let total = unpadded + (64 - unpadded % 64);
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&((total - prefix) as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    out
 }
 
 /// Writes `emb` as an `n × dim` float32 array and its ids next to it.
@@ -141,6 +194,22 @@ pub fn read(path: &Path) -> Result<(Vec<String>, Embeddings)> {
             reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         })?;
         let ids: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let reason = if id.trim().is_empty() {
+                "empty id".to_string()
+            } else if !seen.insert(id.as_str()) {
+                format!("duplicate id {id:?}")
+            } else {
+                continue;
+            };
+            return Err(InputError {
+                file: side.display().to_string(),
+                line: i + 1,
+                reason,
+            }
+            .into());
+        }
         if ids.len() != n {
             return Err(InputError {
                 file: side.display().to_string(),
@@ -261,5 +330,56 @@ mod tests {
         let mut bytes = std::fs::read(dir.path().join("f.npy")).unwrap();
         bytes.truncate(bytes.len() - 8);
         assert!(parse(&bytes).is_err());
+    }
+
+    #[test]
+    fn l5_duplicate_or_empty_ids_in_a_sidecar_are_input_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.npy");
+        let emb = Embeddings::new(2, vec![1.0, 0.0, 0.0, 1.0, 1.0, 0.0]).unwrap();
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        write(&path, &ids, &emb).unwrap();
+        for (sidecar, line, reason) in [
+            ("a\nb\na\n", 3, "duplicate id \"a\""),
+            ("a\n\nc\n", 2, "empty id"),
+        ] {
+            std::fs::write(ids_path(&path), sidecar).unwrap();
+            let e = read(&path).unwrap_err();
+            let i = e.downcast_ref::<InputError>().expect("an input error");
+            assert_eq!((i.line, i.reason.as_str()), (line, reason), "{e}");
+        }
+    }
+
+    #[test]
+    fn l6_ids_with_line_breaks_are_refused_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.npy");
+        let emb = Embeddings::new(2, vec![1.0, 0.0, 0.0, 1.0]).unwrap();
+        let ids = vec!["x\ny".to_string(), "x y".to_string()];
+        let e = write(&path, &ids, &emb).unwrap_err();
+        assert!(e.downcast_ref::<UsageError>().is_some(), "{e}");
+        assert!(e.to_string().contains("line break"), "{e}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn h1_an_array_is_written_front_to_back_into_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("e.npy");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a plain mkfifo on a path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+        };
+        let emb = Embeddings::new(3, (0..6).map(|i| i as f32).collect()).unwrap();
+        write(&fifo, &["a".into(), "b".into()], &emb).unwrap();
+        let bytes = reader.join().unwrap();
+        let (dim, data) = parse(&bytes).unwrap();
+        assert_eq!((dim, data.as_slice()), (3, emb.as_slice()));
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(std::fs::read_to_string(ids_path(&fifo)).unwrap(), "a\nb\n");
     }
 }

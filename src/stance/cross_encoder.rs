@@ -277,9 +277,10 @@ impl StanceModel {
         let a = self
             .tokenizer
             .content_ids(&format!("{}{thesis}", self.config.thesis_prefix))?;
-        let b = self
-            .tokenizer
-            .content_ids(&format!("{}{statement}", self.config.statement_prefix))?;
+        let b = self.tokenizer.leading_ids_for(
+            &format!("{}{statement}", self.config.statement_prefix),
+            self.config.max_tokens,
+        )?;
         Ok(self.pair_ids(&a, &b))
     }
 
@@ -339,9 +340,10 @@ impl StanceModel {
         let inputs: Vec<(Vec<u32>, bool)> = pairs
             .par_iter()
             .map(|(t, s)| {
-                let ids = self
-                    .tokenizer
-                    .content_ids(&format!("{}{s}", self.config.statement_prefix))?;
+                let ids = self.tokenizer.leading_ids_for(
+                    &format!("{}{s}", self.config.statement_prefix),
+                    self.config.max_tokens,
+                )?;
                 Ok(self.pair_ids(&theses[t], &ids))
             })
             .collect::<Result<_>>()?;
