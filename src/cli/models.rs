@@ -43,7 +43,6 @@ fn stance_info() -> Result<()> {
     Ok(())
 }
 
-
 /// How a model was found, in words.
 fn origin_name(origin: &Origin) -> &'static str {
     match origin {
