@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{bail, Result};
 
 use super::grouping::{self, TopicGroup};
-use super::matching::{match_statements, MatchParams};
-use super::model::{Coverage, Report, Settings, StanceMode, StatementEntry, Topic};
+use super::matching::{match_statements, MatchParams, Matched};
+use super::model::{Coverage, Report, ReportAxis, Settings, StanceMode, StatementEntry, Topic};
 use super::scoring::{score_topics, Scores};
-use super::timelines::build_series;
+use super::timelines::{build_series, ThesisInput};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -41,6 +41,9 @@ pub struct ReportOptions {
     /// A cluster's relevance to a thesis must reach this (axes with a
     /// thesis, scored by the stance model; see [`super::matching`]).
     pub axis_min_relevance: f32,
+    /// Smallest cosine between a statement and a thesis for the statement
+    /// to address it (see [`super::matching`]).
+    pub thesis_min_similarity: f32,
     /// Shift thresholds.
     pub shift: ShiftParams,
     /// Keywords per topic.
@@ -54,6 +57,7 @@ impl Default for ReportOptions {
             min_topic_size: 2,
             axis_min_similarity: 0.0,
             axis_min_relevance: 0.5,
+            thesis_min_similarity: -1.0,
             shift: ShiftParams::default(),
             keywords: 5,
         }
@@ -92,7 +96,7 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
     let corpus_mean = axes.map(|_| mean_of(&input.embeddings, &all));
     let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
     let clustering = grouping::cluster(&space, options.cluster_threshold)?;
-    let assigned = match axes {
+    let matched = match axes {
         Some(set) => match_statements(
             &space,
             statements,
@@ -103,20 +107,37 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
             MatchParams {
                 min_similarity: options.axis_min_similarity,
                 min_relevance: options.axis_min_relevance,
+                thesis_min_similarity: options.thesis_min_similarity,
             },
         )?,
-        None => Vec::new(),
+        None => Matched::default(),
     };
+    let assigned = &matched.assigned;
     let (groups, unassigned) =
-        grouping::topics(&space, &clustering, &assigned, options.min_topic_size);
+        grouping::topics(&space, &clustering, assigned, options.min_topic_size);
     let keywords = grouping::keywords(statements, &groups, &unassigned, options.keywords);
     let labels: Vec<String> = groups
         .iter()
         .zip(&keywords)
         .map(|(g, k)| topic_label(k, &statements[g.members[0]].text))
         .collect();
-    let scores = score_topics(&space, statements, &groups, axes, input.stance, &assigned)?;
-    let series = build_series(statements, &groups, &labels, &scores, &options.shift);
+    let scores = score_topics(&space, statements, &groups, axes, input.stance, assigned)?;
+    let theses: Vec<ThesisInput> = matched
+        .theses
+        .iter()
+        .map(|m| ThesisInput {
+            name: &axes.expect("theses come from axes").axes[m.axis].spec.name,
+            members: m,
+        })
+        .collect();
+    let series = build_series(
+        statements,
+        &groups,
+        &labels,
+        &scores,
+        &theses,
+        &options.shift,
+    );
 
     let topic_of = topic_index(&groups, statements.len());
     let coverage = Coverage {
@@ -144,6 +165,16 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
             (None, None) => StanceMode::Unsupervised,
         },
         axes_file: input.axes.as_ref().map(|(_, f)| f.clone()),
+        axes: axes.map_or_else(Vec::new, |set| {
+            set.axes
+                .iter()
+                .map(|a| ReportAxis {
+                    name: a.spec.name.clone(),
+                    thesis: a.spec.thesis.clone(),
+                    automatic: a.spec.automatic,
+                })
+                .collect()
+        }),
         settings: Settings {
             cluster_threshold: options.cluster_threshold,
             min_topic_size: options.min_topic_size,
@@ -151,6 +182,9 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
             axis_min_relevance: options.axis_min_relevance,
             shift_min_change: options.shift.min_change,
             shift_min_confidence: options.shift.min_confidence,
+            shift_possible_confidence: options.shift.possible_confidence,
+            shift_change_prior: options.shift.change_prior,
+            shift_error_rate: options.shift.error_rate,
             centred_languages,
         },
         coverage,

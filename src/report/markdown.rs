@@ -105,7 +105,10 @@ pub fn render(report: &Report) -> String {
 }
 
 fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
-    let axis = view.axis_name(shift.topic);
+    let axis = shift
+        .axis
+        .clone()
+        .unwrap_or_else(|| view.axis_name(shift.topic).to_string());
     let _ = writeln!(
         out,
         "### {} — {} ({} → {})\n",
@@ -116,11 +119,12 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
     );
     let _ = writeln!(
         out,
-        "Stance on `{axis}` {} → {}; magnitude {:.2}, confidence {:.2}; {}.\n",
+        "{}, probability of a change {:.2}. Stance on `{axis}` {} → {}; magnitude {:.2}; {}.\n",
+        shift.status.as_str(),
+        shift.confidence,
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
-        shift.confidence,
         kind_words(shift.kind)
     );
     let _ = writeln!(out, "| | id | date | stance | statement | source |");

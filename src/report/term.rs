@@ -111,7 +111,10 @@ pub fn render(report: &Report) -> String {
 }
 
 fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
-    let axis = view.axis_name(shift.topic);
+    let axis = shift
+        .axis
+        .clone()
+        .unwrap_or_else(|| view.axis_name(shift.topic).to_string());
     let _ = writeln!(
         out,
         "\n{n}. {} on [{}] {} (axis {axis})",
@@ -119,13 +122,14 @@ fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
     );
     let _ = writeln!(
         out,
-        "   {} → {}: stance {} → {}, magnitude {:.2}, confidence {:.2}, {}",
+        "   {} → {}: {}, probability of a change {:.2}; stance {} → {}, magnitude {:.2}, {}",
         shift.from_date,
         shift.to_date,
+        shift.status.as_str(),
+        shift.confidence,
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
-        shift.confidence,
         kind_words(shift.kind)
     );
     for (title, ids) in [("before", &shift.before), ("after", &shift.after)] {
@@ -171,12 +175,17 @@ mod tests {
         let t = Timeline {
             speaker: "A".into(),
             topic: 0,
+            axis: None,
             points: [-1.0, 0.0, 1.0]
                 .iter()
                 .map(|&s| StancePoint {
                     id: "x".into(),
                     date: "2024".into(),
                     stance: s,
+                    p_agree: None,
+                    p_disagree: None,
+                    p_neutral: None,
+                    count: None,
                 })
                 .collect(),
         };

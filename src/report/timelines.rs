@@ -1,11 +1,14 @@
-//! Per-speaker stance timelines on each topic, and the shifts in them.
+//! Per-speaker stance timelines — on each thesis (thesis-first), else on
+//! each topic's axis — and the turns in them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::grouping::TopicGroup;
-use super::model::{Shift, StancePoint, Timeline};
+use super::matching::ThesisMembers;
+use super::model::{Shift, StancePoint, Timeline, TurnStatus};
 use super::scoring::Scores;
 use crate::input::Statement;
+use crate::stance::cross_encoder::StanceScore;
 use crate::stance::dates::DateSpan;
 use crate::stance::shifts::{detect_turns, Point, ShiftParams};
 
@@ -21,84 +24,201 @@ pub struct Series {
     pub single_date: usize,
 }
 
-/// Builds one timeline per (speaker, topic with a stance) and detects the
-/// shifts in each. Timelines are ordered by topic, then speaker; shifts by
-/// magnitude, strongest first.
+/// One thesis' series: its axis name, topic and label, and its statements.
+pub struct ThesisInput<'a> {
+    pub name: &'a str,
+    pub members: &'a ThesisMembers,
+}
+
+/// Builds one timeline per (speaker, thesis) from the statements that
+/// address each thesis, and one per (speaker, topic with a stance) for the
+/// topics whose axis is not a thesis (`thesis_axes` lists the axes that
+/// are); detects the turns in each. Timelines are ordered by thesis, then
+/// topic, then speaker; shifts are turns first, then possible turns, each
+/// most probable first.
 pub fn build_series(
     statements: &[Statement],
     topics: &[TopicGroup],
     labels: &[String],
     scores: &Scores,
+    theses: &[ThesisInput],
     params: &ShiftParams,
 ) -> Series {
     let mut out = Series::default();
+    let mut placed: BTreeSet<usize> = BTreeSet::new();
+    let topic_of = {
+        let mut of = vec![None; statements.len()];
+        for (t, g) in topics.iter().enumerate() {
+            for &i in &g.members {
+                of[i] = Some(t);
+            }
+        }
+        of
+    };
+    let thesis_axes: BTreeSet<usize> = theses.iter().map(|t| t.members.axis).collect();
+    for thesis in theses {
+        let all: Vec<f32> = thesis.members.members.iter().map(|(_, s)| s.stance()).collect();
+        let spread = std_dev(&all);
+        let mut by_speaker: BTreeMap<&str, Vec<(usize, StanceScore)>> = BTreeMap::new();
+        for &(i, score) in &thesis.members.members {
+            let s = &statements[i];
+            if let (Some(name), Some(_)) = (s.speaker_name(), &s.date) {
+                by_speaker.entry(name).or_default().push((i, score));
+            }
+        }
+        for (speaker, members) in by_speaker {
+            // The topic most of the series' statements are in.
+            let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+            members
+                .iter()
+                .filter_map(|(i, _)| topic_of[*i])
+                .for_each(|t| *counts.entry(t).or_default() += 1);
+            let topic = counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map_or(0, |(&t, _)| t);
+            let points: Vec<(usize, f32, Option<StanceScore>)> =
+                members.iter().map(|&(i, s)| (i, s.stance(), Some(s))).collect();
+            let label = labels.get(topic).cloned().unwrap_or_default();
+            add_series(
+                &mut out,
+                statements,
+                speaker,
+                &points,
+                spread,
+                (topic, &label, Some(thesis.name)),
+                params,
+            );
+            placed.extend(members.iter().map(|(i, _)| *i));
+        }
+    }
     for (t, group) in topics.iter().enumerate() {
         let Some(axis) = &scores.axes[t] else {
             continue;
         };
-        let mut by_speaker: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        if group.axis.is_some_and(|(a, _)| thesis_axes.contains(&a)) {
+            continue;
+        }
+        let mut by_speaker: BTreeMap<&str, Vec<(usize, f32, Option<StanceScore>)>> =
+            BTreeMap::new();
         for &i in &group.members {
             let s = &statements[i];
-            match (s.speaker_name(), &s.date) {
-                (None, _) => out.without_speaker += 1,
-                (Some(_), None) => out.without_date += 1,
-                (Some(name), Some(_)) => by_speaker.entry(name).or_default().push(i),
+            if let (Some(name), Some(_), Some(v)) = (s.speaker_name(), &s.date, scores.stance[i]) {
+                by_speaker.entry(name).or_default().push((i, v, None));
             }
         }
-        for (speaker, members) in by_speaker {
-            let points: Vec<Point> = members
-                .iter()
-                .map(|&i| Point {
-                    span: DateSpan::of(statements[i].date.as_ref().expect("dated")),
-                    score: scores.stance[i].expect("scored"),
-                    key: i,
-                })
-                .collect();
-            out.on_timelines += points.len();
-            let mut ordered = points.clone();
-            ordered.sort_by(|a, b| a.span.cmp(&b.span).then(a.key.cmp(&b.key)));
-            if ordered.first().map(|p| p.span) == ordered.last().map(|p| p.span) {
-                out.single_date += 1;
-            }
-            for turn in detect_turns(&points, axis.spread, params) {
-                let date = |i: usize| statements[i].date.as_ref().expect("dated").raw.clone();
-                let ids = |v: &[usize]| v.iter().map(|&i| statements[i].id.clone()).collect();
-                out.shifts.push(Shift {
-                    speaker: speaker.to_string(),
-                    topic: t,
-                    topic_label: labels[t].clone(),
-                    from_date: date(*turn.before.last().expect("non-empty side")),
-                    to_date: date(turn.after[0]),
-                    before: ids(&turn.before),
-                    after: ids(&turn.after),
-                    stance_before: turn.mean_before,
-                    stance_after: turn.mean_after,
-                    magnitude: turn.magnitude,
-                    confidence: turn.confidence,
-                    kind: turn.kind,
-                });
-            }
-            out.timelines.push(Timeline {
-                speaker: speaker.to_string(),
-                topic: t,
-                points: ordered
-                    .iter()
-                    .map(|p| StancePoint {
-                        id: statements[p.key].id.clone(),
-                        date: statements[p.key].date.as_ref().expect("dated").raw.clone(),
-                        stance: p.score,
-                    })
-                    .collect(),
-            });
+        for (speaker, points) in by_speaker {
+            add_series(
+                &mut out,
+                statements,
+                speaker,
+                &points,
+                axis.spread,
+                (t, &labels[t], None),
+                params,
+            );
+            placed.extend(points.iter().map(|p| p.0));
+        }
+    }
+    // Every scored statement once: on a timeline, or why not.
+    for (i, s) in statements.iter().enumerate() {
+        if scores.stance[i].is_none() && !placed.contains(&i) {
+            continue;
+        }
+        if placed.contains(&i) {
+            out.on_timelines += 1;
+        } else if s.speaker_name().is_none() {
+            out.without_speaker += 1;
+        } else {
+            out.without_date += 1;
         }
     }
     out.shifts.sort_by(|a, b| {
-        b.magnitude
-            .total_cmp(&a.magnitude)
+        (a.status != TurnStatus::Turn)
+            .cmp(&(b.status != TurnStatus::Turn))
             .then(b.confidence.total_cmp(&a.confidence))
+            .then(b.magnitude.total_cmp(&a.magnitude))
             .then(a.speaker.cmp(&b.speaker))
     });
     out
+}
+
+/// Adds the timeline of one speaker (statements with their score and, on a
+/// thesis, the model's probabilities) and its turns; `at` is the topic, its
+/// label and the axis name of a thesis series.
+fn add_series(
+    out: &mut Series,
+    statements: &[Statement],
+    speaker: &str,
+    members: &[(usize, f32, Option<StanceScore>)],
+    spread: f32,
+    at: (usize, &str, Option<&str>),
+    params: &ShiftParams,
+) {
+    let (topic, label, axis) = at;
+    let span = |i: usize| DateSpan::of(statements[i].date.as_ref().expect("dated"));
+    let points: Vec<Point> = members
+        .iter()
+        .map(|&(i, score, p)| Point {
+            span: span(i),
+            score,
+            relevance: p.map_or(1.0, |p| p.p_agree + p.p_disagree),
+            key: i,
+        })
+        .collect();
+    let mut ordered: Vec<&(usize, f32, Option<StanceScore>)> = members.iter().collect();
+    ordered.sort_by(|a, b| span(a.0).cmp(&span(b.0)).then(a.0.cmp(&b.0)));
+    if ordered.first().map(|p| span(p.0)) == ordered.last().map(|p| span(p.0)) {
+        out.single_date += 1;
+    }
+    let date = |i: usize| statements[i].date.as_ref().expect("dated").raw.clone();
+    for turn in detect_turns(&points, spread, params) {
+        let ids = |v: &[usize]| v.iter().map(|&i| statements[i].id.clone()).collect();
+        out.shifts.push(Shift {
+            speaker: speaker.to_string(),
+            topic,
+            topic_label: label.to_string(),
+            from_date: date(*turn.before.last().expect("non-empty side")),
+            to_date: date(turn.after[0]),
+            before: ids(&turn.before),
+            after: ids(&turn.after),
+            stance_before: turn.mean_before,
+            stance_after: turn.mean_after,
+            magnitude: turn.magnitude,
+            confidence: turn.confidence,
+            kind: turn.kind,
+            status: turn.status,
+            axis: axis.map(str::to_string),
+        });
+    }
+    let same_date = |i: usize| ordered.iter().filter(|p| span(p.0) == span(i)).count();
+    out.timelines.push(Timeline {
+        speaker: speaker.to_string(),
+        topic,
+        axis: axis.map(str::to_string),
+        points: ordered
+            .iter()
+            .map(|&&(i, stance, p)| StancePoint {
+                id: statements[i].id.clone(),
+                date: date(i),
+                stance,
+                p_agree: p.map(|p| p.p_agree),
+                p_disagree: p.map(|p| p.p_disagree),
+                p_neutral: p.map(|p| p.p_neutral),
+                count: Some(same_date(i)),
+            })
+            .collect(),
+    });
+}
+
+/// Population standard deviation.
+pub fn std_dev(v: &[f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let n = v.len() as f64;
+    let m = v.iter().map(|x| *x as f64).sum::<f64>() / n;
+    (v.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / n).sqrt() as f32
 }
 
 #[cfg(test)]
@@ -162,6 +282,7 @@ mod tests {
             &topics,
             &["label".to_string()],
             &scores,
+            &[],
             &ShiftParams::default(),
         );
         assert_eq!(s.timelines.len(), 2);
