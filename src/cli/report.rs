@@ -58,7 +58,15 @@ use volte::ReportRequest;
 /// examples themselves average +1 and -1. The statements of one axis form
 /// one topic.
 ///
-/// Stance without axes: a topic's stance is its main opposition, the 2-means
+/// Without axes, volte drafts theses itself (see --draft-theses): each of
+/// the largest topics gives the first of its most central statements that
+/// reads as a claim, in its own words and language, and every statement is
+/// read with every drafted thesis as above; the report marks these axes
+/// `automatic`, and --draft-axes writes them as an axes file to edit and
+/// pass back with --axes.
+///
+/// Stance without axes and without drafting (--draft-theses 0, or no stance
+/// model): a topic's stance is its main opposition, the 2-means
 /// split of its statements started from their first principal direction; +1
 /// is the larger side. Topics with fewer than 4 statements or a single
 /// speaker get no stance. This finds what divides a topic most, which need
@@ -94,6 +102,10 @@ pub struct ReportArgs {
     /// takes the row of its id, and none is embedded again.
     #[arg(long)]
     pub embeddings: Option<PathBuf>,
+    /// Also write the theses drafted without --axes as an axes file (TOML)
+    /// to edit and pass back with --axes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["axes", "thesis"])]
+    pub draft_axes: Option<PathBuf>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
     #[command(flatten)]
@@ -204,6 +216,12 @@ pub struct PipelineArgs {
     #[arg(long, conflicts_with_all = ["axes", "thesis"])]
     pub camps: bool,
 
+    /// Without --axes: how many theses to draft from the largest topics
+    /// (0: none). Drafting stops where the stance model would read more
+    /// than 50,000 statement-thesis pairs.
+    #[arg(long, default_value_t = ReportOptions::default().draft_theses)]
+    pub draft_theses: usize,
+
     #[command(flatten)]
     pub stance_model: StanceModelArgs,
 }
@@ -216,6 +234,7 @@ impl PipelineArgs {
             axis_min_similarity: self.axis_min_similarity,
             axis_min_relevance: self.axis_min_relevance,
             thesis_min_similarity: self.thesis_min_similarity,
+            draft_theses: if self.camps { 0 } else { self.draft_theses },
             shift: ShiftParams {
                 min_change: self.shift_min_change,
                 min_confidence: self.shift_min_confidence,
@@ -237,6 +256,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
     if let Some(path) = &args.output {
         check_writable(path)?;
     }
+    if let Some(path) = &args.draft_axes {
+        check_writable(path)?;
+    }
     let report = make_report(
         &args.input,
         args.embeddings.as_deref(),
@@ -254,6 +276,29 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let mut out = OutputFile::create(args.output.as_deref().unwrap_or(Path::new("-")))?;
     out.put(text.as_bytes())?;
     out.finish()?;
+    if let Some(path) = &args.draft_axes {
+        let drafted: Vec<(String, Option<String>, String)> = report
+            .axes
+            .iter()
+            .filter(|a| a.automatic)
+            .map(|a| (a.name.clone(), a.thesis.clone(), String::new()))
+            .collect();
+        if drafted.is_empty() {
+            eprintln!(
+                "volte: no thesis drafted (no topic has a claim-like central statement); {} not written",
+                path.display()
+            );
+        } else {
+            let mut f = OutputFile::create(path)?;
+            f.put(volte::report::drafting::axes_toml(&drafted).as_bytes())?;
+            f.finish()?;
+            eprintln!(
+                "volte: {} drafted thesis/theses written to {}",
+                drafted.len(),
+                path.display()
+            );
+        }
+    }
     eprintln!(
         "volte: {} topic(s), {} timeline(s), {} shift(s){}",
         report.topics.len(),
@@ -311,7 +356,7 @@ pub fn make_report(
         .map_or(0, |a| volte::stance::axes::example_texts(&a.specs).len());
     let needs_model = match &axes {
         Some(a) => a.need_stance_model(),
-        None => pipeline.camps,
+        None => pipeline.camps || pipeline.draft_theses > 0,
     };
     let stance = if needs_model {
         Some(pipeline.stance_model.load(StanceOptions {

@@ -2,18 +2,23 @@
 //!
 //! 1. The embeddings are moved to the analysis space
 //!    ([`crate::stance::space`]).
-//! 2. Statements are grouped by average-linkage clustering; with axes, the
-//!    clusters are matched to axes and the clusters of one axis form one
-//!    topic ([`super::grouping`]).
-//! 3. Every statement of a topic with an axis gets a stance score
+//! 2. Statements are grouped by average-linkage clustering. Without axes
+//!    but with the stance model, theses are drafted from the largest
+//!    topics ([`super::drafting`]).
+//! 3. With axes (given or drafted), every statement is matched to the
+//!    theses it addresses and the clusters to the axes given by examples;
+//!    the statements of one axis form one topic ([`super::matching`],
+//!    [`super::grouping`]).
+//! 4. Every statement of a topic with an axis gets a stance score
 //!    ([`super::scoring`]).
-//! 4. Each speaker's dated scores on a topic form a timeline, searched for
-//!    shifts ([`super::timelines`]).
+//! 5. Each speaker's dated statements on a thesis (else on a topic) form a
+//!    timeline, searched for turns ([`super::timelines`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 
+use super::drafting;
 use super::grouping::{self, TopicGroup};
 use super::matching::{match_statements, MatchParams, Matched};
 use super::model::{Coverage, Report, ReportAxis, Settings, StanceMode, StatementEntry, Topic};
@@ -44,6 +49,13 @@ pub struct ReportOptions {
     /// Smallest cosine between a statement and a thesis for the statement
     /// to address it (see [`super::matching`]).
     pub thesis_min_similarity: f32,
+    /// Without axes, with the stance model: how many theses to draft from
+    /// the largest topics (0: none; the stance model then splits topics
+    /// into camps).
+    pub draft_theses: usize,
+    /// Drafting stops where the stance model would read more
+    /// statement–thesis pairs than this.
+    pub draft_max_pairs: usize,
     /// Shift thresholds.
     pub shift: ShiftParams,
     /// Keywords per topic.
@@ -58,6 +70,8 @@ impl Default for ReportOptions {
             axis_min_similarity: 0.0,
             axis_min_relevance: 0.5,
             thesis_min_similarity: -1.0,
+            draft_theses: 8,
+            draft_max_pairs: 50_000,
             shift: ShiftParams::default(),
             keywords: 5,
         }
@@ -91,18 +105,30 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
         );
     }
     let langs: Vec<Option<&str>> = statements.iter().map(|s| s.lang.as_deref()).collect();
-    let axes = input.axes.as_ref().map(|(a, _)| *a);
+    let given = input.axes.as_ref().map(|(a, _)| *a);
     let all: Vec<usize> = (0..statements.len()).collect();
-    let corpus_mean = axes.map(|_| mean_of(&input.embeddings, &all));
+    let corpus_mean = given.map(|_| mean_of(&input.embeddings, &all));
     let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
     let clustering = grouping::cluster(&space, options.cluster_threshold)?;
-    let matched = match axes {
-        Some(set) => match_statements(
+    // Without axes, with the stance model: theses drafted from the topics,
+    // their subjects taken in the analysis space.
+    let drafted = match (given, input.stance) {
+        (None, Some(_)) => draft_axes(&space, statements, &clustering, options)?,
+        _ => None,
+    };
+    let axes: Option<&AxisSet> = given.or(drafted.as_ref());
+    let matcher = match (given, &drafted) {
+        (Some(set), _) => Some(set.matcher(corpus_mean.as_deref().unwrap_or_default())),
+        (None, Some(set)) => Some(set.matcher(&vec![0.0; space.dim()])),
+        (None, None) => None,
+    };
+    let matched = match (axes, &matcher) {
+        (Some(set), Some(matcher)) => match_statements(
             &space,
             statements,
             &clustering,
             set,
-            &set.matcher(corpus_mean.as_deref().unwrap_or_default()),
+            matcher,
             input.stance,
             MatchParams {
                 min_similarity: options.axis_min_similarity,
@@ -110,7 +136,7 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
                 thesis_min_similarity: options.thesis_min_similarity,
             },
         )?,
-        None => Matched::default(),
+        _ => Matched::default(),
     };
     let assigned = &matched.assigned;
     let (groups, unassigned) =
@@ -210,6 +236,37 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
         timelines: series.timelines,
         shifts: series.shifts,
     })
+}
+
+/// Theses drafted from the topics of `clustering` (see
+/// [`super::drafting`]), at most `options.draft_theses` and no more than
+/// `options.draft_max_pairs` statement–thesis pairs; `None` when drafting
+/// is off or finds no claim.
+fn draft_axes(
+    space: &Embeddings,
+    statements: &[Statement],
+    clustering: &crate::cluster::Clustering,
+    options: &ReportOptions,
+) -> Result<Option<AxisSet>> {
+    let budget = options.draft_max_pairs / statements.len().max(1);
+    let max = options.draft_theses.min(budget);
+    if max == 0 {
+        return Ok(None);
+    }
+    let (groups, unassigned) = grouping::topics(space, clustering, &[], options.min_topic_size);
+    let keywords = grouping::keywords(statements, &groups, &unassigned, options.keywords);
+    let labels: Vec<String> = groups
+        .iter()
+        .zip(&keywords)
+        .map(|(g, k)| topic_label(k, &statements[g.members[0]].text))
+        .collect();
+    let drafts = drafting::draft(space, statements, &groups, &labels, max);
+    if drafts.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<usize> = drafts.iter().map(|d| d.statement).collect();
+    let specs = drafts.into_iter().map(|d| d.spec).collect();
+    Ok(Some(AxisSet::new(specs, &space.select(&rows))?))
 }
 
 fn topic_index(groups: &[TopicGroup], n: usize) -> Vec<Option<usize>> {

@@ -178,14 +178,21 @@ pub fn topics(
 }
 
 /// Distinctive words of each topic, most distinctive first (c-TF-IDF
-/// against the other topics and the unassigned statements).
+/// against the other topics and the unassigned statements). The words of
+/// the speakers' names are left out: a topic is what is said, and a label
+/// "friar, sarah" says only who said it.
 pub fn keywords(
     statements: &[Statement],
     groups: &[TopicGroup],
     unassigned: &[usize],
     top_n: usize,
 ) -> Vec<Vec<String>> {
-    let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+    let names = speaker_words(statements);
+    let owned: Vec<String> = statements
+        .iter()
+        .map(|s| without_words(&s.text, &names))
+        .collect();
+    let texts: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut clustering = Clustering {
         clusters: groups
             .iter()
@@ -203,6 +210,33 @@ pub fn keywords(
         .into_iter()
         .map(|c| c.keywords)
         .collect()
+}
+
+/// The lowercase words of every speaker's name.
+fn speaker_words(statements: &[Statement]) -> std::collections::HashSet<String> {
+    statements
+        .iter()
+        .filter_map(|s| s.speaker_name())
+        .flat_map(|n| n.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// `text` without the words in `words` (compared in lowercase, also after
+/// an elided article such as `d'` or `l'`).
+fn without_words(text: &str, words: &std::collections::HashSet<String>) -> String {
+    if words.is_empty() {
+        return text.to_string();
+    }
+    text.split_whitespace()
+        .filter(|w| {
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let elided = bare.rsplit(['\'', '’']).next().unwrap_or(&bare).to_string();
+            !words.contains(&bare) && !words.contains(&elided)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -381,5 +415,18 @@ mod tests {
         let kw = keywords(&statements, &topics, &unassigned, 2);
         assert_eq!(kw.len(), 1);
         assert!(kw[0].contains(&"carbon".to_string()), "{kw:?}");
+        // A speaker's name is no keyword.
+        let named: Vec<Statement> = statements
+            .iter()
+            .map(|s| Statement {
+                text: format!("Carla Tax said: {}", s.text),
+                speaker: Some("Carla Tax".into()),
+                ..s.clone()
+            })
+            .collect();
+        let kw = keywords(&named, &topics, &unassigned, 3);
+        assert!(!kw[0].iter().any(|w| w == "carla" || w == "tax"), "{kw:?}");
+        let words = speaker_words(&named);
+        assert_eq!(without_words("L'avis d'Carla: taxer", &words), "L'avis taxer");
     }
 }

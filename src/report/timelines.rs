@@ -159,11 +159,9 @@ fn add_series(
     let span = |i: usize| DateSpan::of(statements[i].date.as_ref().expect("dated"));
     let points: Vec<Point> = members
         .iter()
-        .map(|&(i, score, p)| Point {
-            span: span(i),
-            score,
-            relevance: p.map_or(1.0, |p| p.p_agree + p.p_disagree),
-            key: i,
+        .map(|&(i, score, p)| match p {
+            Some(p) => Point::with_probabilities(span(i), p.p_agree, p.p_disagree, i),
+            None => Point::scored(span(i), score, i),
         })
         .collect();
     let mut ordered: Vec<&(usize, f32, Option<StanceScore>)> = members.iter().collect();
@@ -229,6 +227,14 @@ mod tests {
     use crate::report::scoring::TopicAxis;
     use crate::stance::shifts::TurnKind;
 
+    const PARAMS: ShiftParams = ShiftParams {
+        min_change: 0.5,
+        min_confidence: 0.9,
+        possible_confidence: 0.5,
+        change_prior: 0.2,
+        error_rate: 0.1,
+    };
+
     fn st(i: usize, speaker: Option<&str>, date: Option<&str>) -> Statement {
         Statement {
             id: format!("s{i}"),
@@ -283,7 +289,7 @@ mod tests {
             &["label".to_string()],
             &scores,
             &[],
-            &ShiftParams::default(),
+            &PARAMS,
         );
         assert_eq!(s.timelines.len(), 2);
         assert_eq!(s.on_timelines, 5);
@@ -300,5 +306,75 @@ mod tests {
         assert_eq!(shift.before, vec!["s0", "s1"]);
         assert_eq!(shift.after, vec!["s2", "s3"]);
         assert_eq!(shift.kind, TurnKind::SignChange);
+    }
+
+    #[test]
+    fn thesis_series_take_every_statement_that_addresses_the_thesis() {
+        let statements: Vec<Statement> = (0..6)
+            .map(|i| {
+                st(
+                    i,
+                    Some(if i < 5 { "A" } else { "B" }),
+                    Some(["2024-01-01", "2024-01-01", "2024-03-01", "2024-06-01", "2024-07-01", "2024-07-01"][i]),
+                )
+            })
+            .collect();
+        // Statements 0-2 and 3-5 are in two topics; the thesis spans both.
+        let topics = vec![
+            TopicGroup {
+                members: vec![0, 1, 2],
+                axis: Some((0, 0.5)),
+            },
+            TopicGroup {
+                members: vec![3, 4, 5],
+                axis: None,
+            },
+        ];
+        let score = |a: f32, d: f32| StanceScore {
+            p_agree: a,
+            p_disagree: d,
+            p_neutral: 1.0 - a - d,
+        };
+        let thesis = ThesisMembers {
+            axis: 0,
+            members: vec![
+                (0, score(0.9, 0.05)),
+                (1, score(0.85, 0.1)),
+                (2, score(0.9, 0.05)),
+                (3, score(0.05, 0.9)),
+                (4, score(0.1, 0.85)),
+                (5, score(0.9, 0.05)),
+            ],
+        };
+        let scores = Scores {
+            stance: vec![Some(0.85), Some(0.75), Some(0.85), None, None, None],
+            axes: vec![None, None],
+        };
+        let s = build_series(
+            &statements,
+            &topics,
+            &["t0".to_string(), "t1".to_string()],
+            &scores,
+            &[ThesisInput {
+                name: "tax",
+                members: &thesis,
+            }],
+            &PARAMS,
+        );
+        assert_eq!(s.timelines.len(), 2);
+        let a = &s.timelines[0];
+        assert_eq!((a.speaker.as_str(), a.axis.as_deref()), ("A", Some("tax")));
+        assert_eq!(a.points.len(), 5);
+        assert_eq!(a.points[0].count, Some(2));
+        assert_eq!(a.points[3].p_disagree, Some(0.9));
+        assert_eq!(s.on_timelines, 6);
+        assert_eq!(s.shifts.len(), 1, "{:?}", s.shifts);
+        let shift = &s.shifts[0];
+        assert_eq!(shift.axis.as_deref(), Some("tax"));
+        assert_eq!(shift.before, vec!["s0", "s1", "s2"]);
+        assert_eq!(shift.after, vec!["s3", "s4"]);
+        assert!(shift.confidence > 0.5 && shift.confidence < 1.0);
+        // B's single date makes no turn.
+        assert_eq!(s.single_date, 1);
     }
 }
