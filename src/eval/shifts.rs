@@ -111,8 +111,7 @@ pub fn false_alarms(detected: &[&Shift], steady: &[GoldSteady]) -> usize {
 }
 
 fn on_steady(shift: &Shift, steady: &GoldSteady) -> bool {
-    if !same_speaker(&shift.speaker, &steady.speaker) || !same_axis(shift, steady.axis.as_deref())
-    {
+    if !same_speaker(&shift.speaker, &steady.speaker) || !same_axis(shift, steady.axis.as_deref()) {
         return false;
     }
     let ids: HashSet<&str> = steady.ids.iter().map(String::as_str).collect();

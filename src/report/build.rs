@@ -68,7 +68,7 @@ impl Default for ReportOptions {
             cluster_threshold: 0.9,
             min_topic_size: 2,
             axis_min_similarity: 0.0,
-            axis_min_relevance: 0.5,
+            axis_min_relevance: 0.8,
             thesis_min_similarity: -1.0,
             draft_theses: 8,
             draft_max_pairs: 50_000,

@@ -123,18 +123,27 @@ mod tests {
 
     #[test]
     fn drafts_claims_of_distinct_topics() {
-        let mut space = Embeddings::new(
-            2,
-            vec![1.0, 0.0, 1.0, 0.05, 0.99, 0.1, 0.0, 1.0, 0.05, 1.0],
-        )
-        .unwrap();
+        let mut space =
+            Embeddings::new(2, vec![1.0, 0.0, 1.0, 0.05, 0.99, 0.1, 0.0, 1.0, 0.05, 1.0]).unwrap();
         space.normalize();
         let statements = vec![
             st(0, "Short one."),
-            st(1, "The city should introduce a congestion charge for every car."),
-            st(2, "The city should introduce a congestion charge for all the cars."),
-            st(3, "Should the rent cap be extended to all flats in the city?"),
-            st(4, "The rent cap must be extended to every flat in the city now."),
+            st(
+                1,
+                "The city should introduce a congestion charge for every car.",
+            ),
+            st(
+                2,
+                "The city should introduce a congestion charge for all the cars.",
+            ),
+            st(
+                3,
+                "Should the rent cap be extended to all flats in the city?",
+            ),
+            st(
+                4,
+                "The rent cap must be extended to every flat in the city now.",
+            ),
         ];
         let topics = vec![
             TopicGroup {

@@ -231,7 +231,9 @@ fn without_words(text: &str, words: &std::collections::HashSet<String>) -> Strin
     }
     text.split_whitespace()
         .filter(|w| {
-            let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let bare = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
             let elided = bare.rsplit(['\'', '’']).next().unwrap_or(&bare).to_string();
             !words.contains(&bare) && !words.contains(&elided)
         })
@@ -427,6 +429,9 @@ mod tests {
         let kw = keywords(&named, &topics, &unassigned, 3);
         assert!(!kw[0].iter().any(|w| w == "carla" || w == "tax"), "{kw:?}");
         let words = speaker_words(&named);
-        assert_eq!(without_words("L'avis d'Carla: taxer", &words), "L'avis taxer");
+        assert_eq!(
+            without_words("L'avis d'Carla: taxer", &words),
+            "L'avis taxer"
+        );
     }
 }

@@ -152,13 +152,11 @@ pub fn match_statements(
                 (a, s)
             })
             .collect();
-        let by_thesis = addressed
-            .into_iter()
-            .max_by(|x, y| {
-                closeness[x.0]
-                    .total_cmp(&closeness[y.0])
-                    .then(y.0.cmp(&x.0))
-            });
+        let by_thesis = addressed.into_iter().max_by(|x, y| {
+            closeness[x.0]
+                .total_cmp(&closeness[y.0])
+                .then(y.0.cmp(&x.0))
+        });
         let sim = |a: usize| similarities[i].get(a).copied().unwrap_or(0.0);
         out.push(match (by_thesis, cluster_match[i]) {
             (Some((axis, score)), _) => Some(Assigned {

@@ -10,7 +10,8 @@ use super::scoring::Scores;
 use crate::input::Statement;
 use crate::stance::cross_encoder::StanceScore;
 use crate::stance::dates::DateSpan;
-use crate::stance::shifts::{detect_turns, Point, ShiftParams};
+use crate::stance::score_shifts;
+use crate::stance::shifts::{detect_turns, Point, ShiftParams, Turn};
 
 /// Timelines and shifts, with the counts of scored statements that could
 /// not be placed on a timeline.
@@ -23,6 +24,10 @@ pub struct Series {
     pub without_date: usize,
     pub single_date: usize,
 }
+
+/// A statement of a series: its index, score and, on a thesis, the stance
+/// model's probabilities.
+type Member = (usize, f32, Option<StanceScore>);
 
 /// One thesis' series: its axis name, topic and label, and its statements.
 pub struct ThesisInput<'a> {
@@ -57,7 +62,12 @@ pub fn build_series(
     };
     let thesis_axes: BTreeSet<usize> = theses.iter().map(|t| t.members.axis).collect();
     for thesis in theses {
-        let all: Vec<f32> = thesis.members.members.iter().map(|(_, s)| s.stance()).collect();
+        let all: Vec<f32> = thesis
+            .members
+            .members
+            .iter()
+            .map(|(_, s)| s.stance())
+            .collect();
         let spread = std_dev(&all);
         let mut by_speaker: BTreeMap<&str, Vec<(usize, StanceScore)>> = BTreeMap::new();
         for &(i, score) in &thesis.members.members {
@@ -77,8 +87,10 @@ pub fn build_series(
                 .iter()
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .map_or(0, |(&t, _)| t);
-            let points: Vec<(usize, f32, Option<StanceScore>)> =
-                members.iter().map(|&(i, s)| (i, s.stance(), Some(s))).collect();
+            let points: Vec<Member> = members
+                .iter()
+                .map(|&(i, s)| (i, s.stance(), Some(s)))
+                .collect();
             let label = labels.get(topic).cloned().unwrap_or_default();
             add_series(
                 &mut out,
@@ -99,8 +111,7 @@ pub fn build_series(
         if group.axis.is_some_and(|(a, _)| thesis_axes.contains(&a)) {
             continue;
         }
-        let mut by_speaker: BTreeMap<&str, Vec<(usize, f32, Option<StanceScore>)>> =
-            BTreeMap::new();
+        let mut by_speaker: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
         for &i in &group.members {
             let s = &statements[i];
             if let (Some(name), Some(_), Some(v)) = (s.speaker_name(), &s.date, scores.stance[i]) {
@@ -150,7 +161,7 @@ fn add_series(
     out: &mut Series,
     statements: &[Statement],
     speaker: &str,
-    members: &[(usize, f32, Option<StanceScore>)],
+    members: &[Member],
     spread: f32,
     at: (usize, &str, Option<&str>),
     params: &ShiftParams,
@@ -164,13 +175,18 @@ fn add_series(
             None => Point::scored(span(i), score, i),
         })
         .collect();
-    let mut ordered: Vec<&(usize, f32, Option<StanceScore>)> = members.iter().collect();
+    let mut ordered: Vec<&Member> = members.iter().collect();
     ordered.sort_by(|a, b| span(a.0).cmp(&span(b.0)).then(a.0.cmp(&b.0)));
     if ordered.first().map(|p| span(p.0)) == ordered.last().map(|p| span(p.0)) {
         out.single_date += 1;
     }
     let date = |i: usize| statements[i].date.as_ref().expect("dated").raw.clone();
-    for turn in detect_turns(&points, spread, params) {
+    let turns = if members.iter().all(|m| m.2.is_some()) {
+        detect_turns(&points, spread, params)
+    } else {
+        score_turns(&points, spread)
+    };
+    for turn in turns {
         let ids = |v: &[usize]| v.iter().map(|&i| statements[i].id.clone()).collect();
         out.shifts.push(Shift {
             speaker: speaker.to_string(),
@@ -207,6 +223,32 @@ fn add_series(
             })
             .collect(),
     });
+}
+
+/// Turns of a series of scores without probabilities, by the test of
+/// [`score_shifts`] with its own settings; all of status `turn`.
+fn score_turns(points: &[Point], spread: f32) -> Vec<Turn> {
+    let points: Vec<score_shifts::Point> = points
+        .iter()
+        .map(|p| score_shifts::Point {
+            span: p.span,
+            score: p.score,
+            key: p.key,
+        })
+        .collect();
+    score_shifts::detect_turns(&points, spread, &score_shifts::ShiftParams::default())
+        .into_iter()
+        .map(|t| Turn {
+            before: t.before,
+            after: t.after,
+            mean_before: t.mean_before,
+            mean_after: t.mean_after,
+            magnitude: t.magnitude,
+            confidence: t.confidence,
+            kind: t.kind,
+            status: TurnStatus::Turn,
+        })
+        .collect()
 }
 
 /// Population standard deviation.
@@ -315,7 +357,16 @@ mod tests {
                 st(
                     i,
                     Some(if i < 5 { "A" } else { "B" }),
-                    Some(["2024-01-01", "2024-01-01", "2024-03-01", "2024-06-01", "2024-07-01", "2024-07-01"][i]),
+                    Some(
+                        [
+                            "2024-01-01",
+                            "2024-01-01",
+                            "2024-03-01",
+                            "2024-06-01",
+                            "2024-07-01",
+                            "2024-07-01",
+                        ][i],
+                    ),
                 )
             })
             .collect();

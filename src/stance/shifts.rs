@@ -15,9 +15,11 @@
 //! L(D) = (1 − r) + r · ((1 − ε) (1 − q) + ε q)
 //! ```
 //!
-//! Statements with the same date span are one observation (the mean of
-//! their likelihoods): a press release of five sentences is one piece of
-//! evidence, not five. Scores without probabilities (axes given by
+//! Statements with the same date span are one observation: the mean of
+//! their log-likelihoods, weighted by an effective number of statements
+//! 1 + ln n — five sentences of one press release are more than one
+//! statement (2.6) but far from five independent ones, and a mis-scored
+//! sentence among agreeing ones is outvoted. Scores without probabilities (axes given by
 //! examples, topics' own oppositions) enter with r = 1 and
 //! q = 1 / (1 + e^(−[`SCORE_SHARPNESS`]·s)): a score of ±0.5 counts as a
 //! model answer of 0.88 for its side.
@@ -125,10 +127,10 @@ impl Default for ShiftParams {
     fn default() -> Self {
         Self {
             min_change: 0.5,
-            min_confidence: 0.9,
-            possible_confidence: 0.6,
+            min_confidence: 0.5,
+            possible_confidence: 0.3,
             change_prior: 0.2,
-            error_rate: 0.1,
+            error_rate: 0.05,
         }
     }
 }
@@ -211,7 +213,11 @@ pub fn detect_turns(points: &[Point], spread: f32, params: &ShiftParams) -> Vec<
         .collect();
     (1..bounds.len() - 1)
         .filter_map(|k| {
-            let (lo, cut, hi) = (bounds[k - 1], bounds[k].expect("inner bound"), bounds[k + 1]);
+            let (lo, cut, hi) = (
+                bounds[k - 1],
+                bounds[k].expect("inner bound"),
+                bounds[k + 1],
+            );
             judge(points, lo, cut, hi, spread as f64, params)
         })
         .collect()
@@ -230,25 +236,37 @@ fn inside(points: &[Point], lo: Option<NaiveDate>, hi: Option<NaiveDate>) -> Vec
     v
 }
 
+/// The weight of `n` statements of one date: 1 + ln n. Statements of one
+/// date mostly report one event, so their errors go together: the weight
+/// grows with their number, but slowly.
+pub fn effective_count(n: usize) -> f64 {
+    1.0 + (n.max(1) as f64).ln()
+}
+
 /// Observations: the points of one date span pooled, with the span and the
-/// logs of their mean likelihoods under agree and disagree.
+/// log-likelihoods under agree and disagree (the mean of the statements',
+/// times [`effective_count`]).
 fn observations(points: &[Point], error_rate: f64) -> Vec<(DateSpan, f64, f64)> {
     let mut sorted: Vec<&Point> = points.iter().collect();
-    sorted.sort_by(|a, b| a.span.cmp(&b.span));
+    sorted.sort_by_key(|p| p.span);
     let mut out: Vec<(DateSpan, f64, f64, usize)> = Vec::new();
     for p in sorted {
         let (a, d) = p.likelihoods(error_rate);
         match out.last_mut() {
             Some(last) if last.0 == p.span => {
-                last.1 += a;
-                last.2 += d;
+                last.1 += a.ln();
+                last.2 += d.ln();
                 last.3 += 1;
             }
-            _ => out.push((p.span, a, d, 1)),
+            _ => out.push((p.span, a.ln(), d.ln(), 1)),
         }
     }
+    // Mean log-likelihood times the effective number of statements.
     out.into_iter()
-        .map(|(s, a, d, n)| (s, (a / n as f64).ln(), (d / n as f64).ln()))
+        .map(|(s, a, d, n)| {
+            let weight = effective_count(n) / n as f64;
+            (s, a * weight, d * weight)
+        })
         .collect()
 }
 
@@ -524,11 +542,16 @@ mod tests {
         assert!(detect_turns(&steady, 0.5, &p).is_empty());
         assert!(detect_turns(&[], 0.5, &p).is_empty());
         // Statements that take no side on the thesis carry no evidence.
-        let off_topic: Vec<Point> = [(1, 0.08, 0.02), (2, 0.08, 0.02), (10, 0.02, 0.08), (11, 0.02, 0.08)]
-            .iter()
-            .enumerate()
-            .map(|(k, &(d, a, n))| Point::with_probabilities(day(d), a, n, k))
-            .collect();
+        let off_topic: Vec<Point> = [
+            (1, 0.08, 0.02),
+            (2, 0.08, 0.02),
+            (10, 0.02, 0.08),
+            (11, 0.02, 0.08),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(k, &(d, a, n))| Point::with_probabilities(day(d), a, n, k))
+        .collect();
         assert!(change_probability(&off_topic, &p) < 0.3);
         assert!(detect_turns(&off_topic, 0.5, &p).is_empty());
     }
@@ -543,7 +566,14 @@ mod tests {
 
     #[test]
     fn a_move_to_neutral_is_no_turn() {
-        let s = series(&[(1, 0.9), (2, 0.95), (3, 0.85), (10, -0.05), (11, 0.1), (12, 0.05)]);
+        let s = series(&[
+            (1, 0.9),
+            (2, 0.95),
+            (3, 0.85),
+            (10, -0.05),
+            (11, 0.1),
+            (12, 0.05),
+        ]);
         assert!(detect_turns(&s, 0.3, &P).is_empty());
     }
 
