@@ -162,7 +162,7 @@ fn assert_no_false_turn(report: &Value) {
 }
 
 #[test]
-fn with_theses_friar_turns_and_nobody_else() {
+fn with_theses_friar_is_listed_and_nobody_turns_falsely() {
     let r = report(&["--axes", "examples/ai-bailout/theses.toml"]);
     print_shifts("theses", &r);
     check_structure(&r);
@@ -173,7 +173,16 @@ fn with_theses_friar_turns_and_nobody_else() {
         .iter()
         .all(|a| a["automatic"] == false && a["thesis"].is_string()));
     assert_no_false_turn(&r);
-    assert!(turned_speakers(&r).contains("Sarah Friar"));
+    // Friar's turn rests on one statement after four: listed, as a turn
+    // or a possible turn.
+    assert!(
+        r["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["speaker"] == "Sarah Friar" && s["to_date"] == "2025-11-06"),
+        "Sarah Friar not listed"
+    );
 }
 
 /// The stance model reads David Sacks' 2025-11-24 statement (s045), which

@@ -7,7 +7,7 @@
 //! * [`dates`]: statement dates as day spans;
 //! * [`shifts`]: turns in a speaker's dated series of the stance model's
 //!   probabilities, each with the probability that the position changed;
-//! * [`score_shifts`]: turns in a series of scores without probabilities.
+//! * [`score_shifts`]: turns in a series of scores without probabilities;
 //! * [`cross_encoder`]: the stance model, [`weights`] its shipped int8
 //!   weights, [`bundled`] the copy compiled into volte.
 
