@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::matching::Assigned;
 use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
 use crate::cluster::assemble::{assemble, order_by_centrality};
-use crate::cluster::keywords::label_clusters;
+use crate::cluster::keywords::label_clusters_excluding;
 use crate::cluster::{Cluster, Clustering};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
@@ -178,21 +178,15 @@ pub fn topics(
 }
 
 /// Distinctive words of each topic, most distinctive first (c-TF-IDF
-/// against the other topics and the unassigned statements). The words of
-/// the speakers' names are left out: a topic is what is said, and a label
-/// "friar, sarah" says only who said it.
+/// against the other topics and the unassigned statements), without the
+/// words of speaker names.
 pub fn keywords(
     statements: &[Statement],
     groups: &[TopicGroup],
     unassigned: &[usize],
     top_n: usize,
 ) -> Vec<Vec<String>> {
-    let names = speaker_words(statements);
-    let owned: Vec<String> = statements
-        .iter()
-        .map(|s| without_words(&s.text, &names))
-        .collect();
-    let texts: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
     let mut clustering = Clustering {
         clusters: groups
             .iter()
@@ -204,41 +198,15 @@ pub fn keywords(
             .collect(),
         unassigned: unassigned.to_vec(),
     };
-    label_clusters(&texts, &mut clustering, top_n);
+    let speakers: std::collections::BTreeSet<&str> =
+        statements.iter().filter_map(|s| s.speaker_name()).collect();
+    let names: Vec<&str> = speakers.into_iter().collect();
+    label_clusters_excluding(&texts, &mut clustering, top_n, &names);
     clustering
         .clusters
         .into_iter()
         .map(|c| c.keywords)
         .collect()
-}
-
-/// The lowercase words of every speaker's name.
-fn speaker_words(statements: &[Statement]) -> std::collections::HashSet<String> {
-    statements
-        .iter()
-        .filter_map(|s| s.speaker_name())
-        .flat_map(|n| n.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// `text` without the words in `words` (compared in lowercase, also after
-/// an elided article such as `d'` or `l'`).
-fn without_words(text: &str, words: &std::collections::HashSet<String>) -> String {
-    if words.is_empty() {
-        return text.to_string();
-    }
-    text.split_whitespace()
-        .filter(|w| {
-            let bare = w
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
-            let elided = bare.rsplit(['\'', '’']).next().unwrap_or(&bare).to_string();
-            !words.contains(&bare) && !words.contains(&elided)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -417,21 +385,5 @@ mod tests {
         let kw = keywords(&statements, &topics, &unassigned, 2);
         assert_eq!(kw.len(), 1);
         assert!(kw[0].contains(&"carbon".to_string()), "{kw:?}");
-        // A speaker's name is no keyword.
-        let named: Vec<Statement> = statements
-            .iter()
-            .map(|s| Statement {
-                text: format!("Carla Tax said: {}", s.text),
-                speaker: Some("Carla Tax".into()),
-                ..s.clone()
-            })
-            .collect();
-        let kw = keywords(&named, &topics, &unassigned, 3);
-        assert!(!kw[0].iter().any(|w| w == "carla" || w == "tax"), "{kw:?}");
-        let words = speaker_words(&named);
-        assert_eq!(
-            without_words("L'avis d'Carla: taxer", &words),
-            "L'avis taxer"
-        );
     }
 }
