@@ -2,7 +2,7 @@
 //! and the real model.
 //!
 //! Expected (examples/ai-bailout/README.md): David Sacks and Sarah Friar
-//! change position, Sam Altman does not.
+//! change position, nobody else does.
 
 mod common;
 
@@ -19,15 +19,6 @@ fn report(extra: &[&str]) -> Value {
             .args(["report", CORPUS, "--format", "json"])
             .args(extra),
     )
-}
-
-fn shifted_speakers(report: &Value) -> BTreeSet<String> {
-    report["shifts"]
-        .as_array()
-        .expect("shifts")
-        .iter()
-        .map(|s| s["speaker"].as_str().expect("speaker").to_string())
-        .collect()
 }
 
 /// The expectation of examples/ai-bailout/README.md.
@@ -111,7 +102,7 @@ fn with_axes_sacks_and_friar_shift_and_altman_does_not() {
     print_shifts("axes", &r);
     check_structure(&r);
     assert_eq!(r["stance_mode"], "axes");
-    assert_sacks_and_friar_but_not_altman(&shifted_speakers(&r));
+    assert_sacks_and_friar_but_not_altman(&turned_speakers(&r));
 
     let shifts = r["shifts"].as_array().unwrap();
     let sacks = shifts
@@ -142,38 +133,125 @@ fn with_axes_sacks_and_friar_shift_and_altman_does_not() {
     assert!(friar["stance_after"].as_f64() < friar["stance_before"].as_f64());
 }
 
-#[test]
-fn without_axes_altman_does_not_shift() {
-    let r = report(&[]);
-    print_shifts("unsupervised", &r);
-    check_structure(&r);
-    assert_eq!(r["stance_mode"], "unsupervised");
-    let shifted = shifted_speakers(&r);
-    assert!(
-        !shifted.contains("Sam Altman"),
-        "Sam Altman flagged: {shifted:?}"
-    );
-    // Every speaker with statements in a scored topic has a timeline there.
-    let timelines = r["timelines"].as_array().unwrap();
-    assert!(!timelines.is_empty());
-    for t in timelines {
-        assert!(t["points"].as_array().is_some_and(|p| !p.is_empty()));
+/// Turns only (possible turns are listed apart).
+fn turned_speakers(report: &Value) -> BTreeSet<String> {
+    report["shifts"]
+        .as_array()
+        .expect("shifts")
+        .iter()
+        .filter(|s| s["status"] == "turn")
+        .map(|s| s["speaker"].as_str().expect("speaker").to_string())
+        .collect()
+}
+
+/// Nobody but Sacks and Friar turns; every shift has a probability and
+/// names its thesis.
+fn assert_no_false_turn(report: &Value) {
+    let turned = turned_speakers(report);
+    for s in &turned {
+        assert!(
+            s == "David Sacks" || s == "Sarah Friar",
+            "{s} flagged: {turned:?}"
+        );
+    }
+    for s in report["shifts"].as_array().unwrap() {
+        let p = s["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{s}");
+        assert!(s["axis"].is_string(), "a thesis turn names its axis: {s}");
     }
 }
 
-/// The README's expectation without axes, which multilingual-e5-small does
-/// not meet: the statements after both turns sit closer to the speaker's own
-/// earlier statements than to those of their new stance, even on a
-/// centroid axis fitted to the gold labels (`scripts/stance_probe.py`:
-/// margins -0.95 for s045 and -0.51 for s017), so no unsupervised split puts
-/// them on the other side. To check another model:
-/// `VOLTE_MODEL=<model> cargo test --release --test report_example -- --ignored`.
 #[test]
-#[ignore = "multilingual-e5-small does not separate the Sacks and Friar turns without axes"]
+fn with_theses_friar_is_listed_and_nobody_turns_falsely() {
+    let r = report(&["--axes", "examples/ai-bailout/theses.toml"]);
+    print_shifts("theses", &r);
+    check_structure(&r);
+    assert_eq!(r["stance_mode"], "axes");
+    assert!(r["axes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["automatic"] == false && a["thesis"].is_string()));
+    assert_no_false_turn(&r);
+    // Friar's turn rests on one statement after four: listed, as a turn
+    // or a possible turn.
+    assert!(
+        r["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["speaker"] == "Sarah Friar" && s["to_date"] == "2025-11-06"),
+        "Sarah Friar not listed"
+    );
+}
+
+/// The stance model reads David Sacks' 2025-11-24 statement (s045), which
+/// argues from growth and recession risk without naming any backing, as
+/// disagreeing with the government-backing thesis, so his turn is not found
+/// from theses (README, "How far to trust stance").
+#[test]
+#[ignore = "the stance model misreads s045, the one statement after Sacks' turn"]
+fn with_theses_sacks_and_friar_turn() {
+    let r = report(&["--axes", "examples/ai-bailout/theses.toml"]);
+    print_shifts("theses", &r);
+    assert_eq!(
+        turned_speakers(&r),
+        ["David Sacks", "Sarah Friar"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+}
+
+#[test]
+fn without_axes_theses_are_drafted_and_nobody_turns_falsely() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafted = dir.path().join("axes.toml");
+    let r = report(&["--draft-axes", drafted.to_str().unwrap()]);
+    print_shifts("drafted", &r);
+    check_structure(&r);
+    assert_eq!(r["stance_mode"], "axes");
+    let axes = r["axes"].as_array().unwrap();
+    assert!(!axes.is_empty());
+    assert!(axes.iter().all(|a| a["automatic"] == true));
+    for t in r["timelines"].as_array().unwrap() {
+        assert!(t["points"].as_array().is_some_and(|p| !p.is_empty()));
+    }
+    assert_no_false_turn(&r);
+    // The drafted axes, passed back as an axes file, give the same turns.
+    let back = report(&["--axes", drafted.to_str().unwrap()]);
+    assert_eq!(turned_speakers(&back), turned_speakers(&r));
+    // Topic labels are not speakers' names.
+    for t in r["topics"].as_array().unwrap() {
+        let label = t["label"].as_str().unwrap().to_lowercase();
+        for name in ["sacks", "friar", "altman"] {
+            assert!(!label.contains(name), "topic labelled by a name: {label}");
+        }
+    }
+}
+
+/// Without axes, the drafted theses are the corpus' own sentences (mostly
+/// reported speech), and the turns of the two speakers rest on one
+/// statement each: not found (README, "How far to trust stance"). To check
+/// another stance model: `VOLTE_STANCE_MODEL=<dir> cargo test --release
+/// --test report_example -- --ignored`.
+#[test]
+#[ignore = "the drafted theses do not separate the Sacks and Friar turns"]
 fn without_axes_sacks_and_friar_shift() {
     let r = report(&[]);
-    print_shifts("unsupervised", &r);
-    assert_sacks_and_friar_but_not_altman(&shifted_speakers(&r));
+    print_shifts("drafted", &r);
+    assert_sacks_and_friar_but_not_altman(&turned_speakers(&r));
+}
+
+#[test]
+fn an_unrelated_thesis_yields_no_turn() {
+    let r = report(&[
+        "--thesis",
+        "Public libraries should open on Sundays and lend board games.",
+    ]);
+    print_shifts("unrelated", &r);
+    assert_eq!(r["axes_file"], "--thesis");
+    assert!(turned_speakers(&r).is_empty(), "{:?}", turned_speakers(&r));
 }
 
 /// A report on embeddings computed earlier by `volte embed --prompt-name

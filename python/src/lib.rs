@@ -210,7 +210,10 @@ impl PyEngine {
                 min_change: shift_min_change.unwrap_or(ShiftParams::default().min_change),
                 min_confidence: shift_min_confidence
                     .unwrap_or(ShiftParams::default().min_confidence),
+                ..ShiftParams::default()
             },
+            // The stance model is loaded here only for camps.
+            draft_theses: 0,
             ..defaults
         };
         let needs_model = axes.as_ref().map_or(camps, Axes::need_stance_model);

@@ -36,10 +36,16 @@ pub enum EvalCommand {
     ///
     /// The gold file is JSON with a `shifts` array of {speaker, from_date,
     /// to_date, before: [ids], after: [ids]} (other fields are ignored). A
-    /// detected shift matches a gold shift of the same speaker when their
-    /// before ids and their after ids overlap, or when their turn intervals
-    /// [from_date, to_date] overlap; matching is one-to-one, strongest
-    /// detected shift first.
+    /// detected turn matches a gold shift of the same speaker (and axis, when
+    /// both name one) when their before ids and their after ids overlap, or
+    /// when their turn intervals [from_date, to_date] overlap; matching is
+    /// one-to-one, most probable turn first. Possible turns are counted
+    /// apart. With `steady` series in the gold file ({speaker, axis, stance,
+    /// ids}), a turn across one is a false alarm, counted per 100 steady
+    /// series. A table gives the figures at several levels of the
+    /// probability of a change (every listed shift at or above the level
+    /// counted as a turn): run with a low --shift-possible-confidence to see
+    /// all candidates.
     ///
     /// Shifts come either from running the report pipeline on --input (with
     /// the same settings as `volte report`), or from a report already written
@@ -390,17 +396,18 @@ fn stance_row(g: &GroupStance, width: usize) -> String {
 }
 
 fn shifts(args: GoldArgs) -> Result<()> {
-    let gold = read_gold(&args.gold)?.shifts;
+    let gold = read_gold(&args.gold)?;
     let report = load_report(&args)?;
     let name = args.gold.display().to_string();
-    let e = ShiftsEvaluation::new(&name, &report, &gold);
+    let e = ShiftsEvaluation::new(&name, &report, &gold.shifts, &gold.steady);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&e)?)?;
         return Ok(());
     }
     outln!(
-        "{} detected, {} expected ({} stance)",
+        "{} turns detected ({} possible turns apart), {} expected ({} stance)",
         e.detected,
+        e.possible,
         e.expected,
         e.stance_mode
     )?;
@@ -423,5 +430,26 @@ fn shifts(args: GoldArgs) -> Result<()> {
         e.expected,
         e.f1
     )?;
+    if let Some(fa) = e.false_alarms_per_100 {
+        outln!(
+            "false alarms {fa:.1} per 100 steady series ({}/{})",
+            e.false_alarms,
+            e.steady
+        )?;
+    }
+    outln!("if every listed shift at or above a probability of a change were a turn:")?;
+    outln!("  level  detected  matched  precision  recall  false alarms/100 steady")?;
+    for l in &e.levels {
+        outln!(
+            "  {:5.2}  {:8}  {:7}  {:9.3}  {:6.3}  {}",
+            l.level,
+            l.detected,
+            l.matched,
+            l.precision,
+            l.recall,
+            l.false_alarms_per_100
+                .map_or("-".to_string(), |f| format!("{f:.1}"))
+        )?;
+    }
     Ok(())
 }

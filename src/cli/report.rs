@@ -22,7 +22,7 @@ use volte::pipeline::Axes;
 use volte::report::build::ReportOptions;
 use volte::report::model::Report;
 use volte::report::{html, json, markdown, term};
-use volte::stance::axes::read_axes;
+use volte::stance::axes::{read_axes, AxisSpec};
 use volte::stance::cross_encoder::StanceOptions;
 use volte::stance::shifts::ShiftParams;
 use volte::ReportRequest;
@@ -35,20 +35,42 @@ use volte::ReportRequest;
 /// counts more than the language it says it in). Statements are grouped into
 /// topics by average-linkage clustering, every statement of a topic gets a
 /// stance score in [-1, 1], each speaker's dated scores on a topic form a
-/// timeline, and a shift is a significant turn in a timeline, reported with
-/// the statements before and after it.
+/// timeline, and a shift is a turn in a timeline, reported with the
+/// probability that the position changed and the statements before and
+/// after it.
 ///
-/// Stance with --axes: an axis given by a one-sentence `thesis` is scored by
-/// the stance model, which reads the thesis and each statement together
-/// (stance = p_agree - p_disagree); each statement takes the thesis it is
-/// relevant to (see --axis-min-relevance). An axis given by `pro`/`con`
+/// Stance with --axes (or --thesis): an axis given by a one-sentence
+/// `thesis` is scored by the stance model, which reads the thesis and each
+/// statement together (stance = p_agree - p_disagree). Thesis first: every
+/// statement is read with every thesis and addresses each thesis it takes a
+/// side on (see --axis-min-relevance), several or none; each speaker's
+/// statements on a thesis form one timeline, whatever topic they are in.
+/// A turn is the two-segment model of the timeline (the position flips on
+/// one date) against the one-segment model (it never does), from the
+/// model's probabilities, with statements of one date pooled into one
+/// observation: the posterior probability of a flip is the shift's
+/// `confidence`; a turn needs --shift-min-confidence, a possible turn
+/// (listed apart) --shift-possible-confidence. Statements of one date never
+/// make a turn. Series of scores without probabilities (axes given by
+/// examples, no axes without the stance model) are tested as before: the
+/// step of mean score against the noise on each side (a step of one spread
+/// of the topic's scores, confidence 0.8), and the --shift-* settings do not
+/// apply to them. An axis given by `pro`/`con`
 /// example statements takes the clusters that lean towards it (see
 /// --axis-min-similarity), and a statement's score compares it with its two
 /// closest `pro` and two closest `con` examples, calibrated so that the
 /// examples themselves average +1 and -1. The statements of one axis form
 /// one topic.
 ///
-/// Stance without axes: a topic's stance is its main opposition, the 2-means
+/// Without axes, volte drafts theses itself (see --draft-theses): each of
+/// the largest topics gives the first of its most central statements that
+/// reads as a claim, in its own words and language, and every statement is
+/// read with every drafted thesis as above; the report marks these axes
+/// `automatic`, and --draft-axes writes them as an axes file to edit and
+/// pass back with --axes.
+///
+/// Stance without axes and without drafting (--draft-theses 0, or no stance
+/// model): a topic's stance is its main opposition, the 2-means
 /// split of its statements started from their first principal direction; +1
 /// is the larger side. Topics with fewer than 4 statements or a single
 /// speaker get no stance. This finds what divides a topic most, which need
@@ -87,6 +109,10 @@ pub struct ReportArgs {
     /// takes the row of its id, and none is embedded again.
     #[arg(long)]
     pub embeddings: Option<PathBuf>,
+    /// Also write the theses drafted without --axes as an axes file (TOML)
+    /// to edit and pass back with --axes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["axes", "thesis"])]
+    pub draft_axes: Option<PathBuf>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
     #[command(flatten)]
@@ -136,6 +162,11 @@ pub struct PipelineArgs {
     #[arg(long)]
     pub axes: Option<PathBuf>,
 
+    /// One thesis to score every statement against, without an axes file
+    /// (an axis named `thesis`; +1 agrees).
+    #[arg(long, conflicts_with = "axes", value_name = "TEXT")]
+    pub thesis: Option<String>,
+
     /// Topic cut: the average-linkage cosine distance at which clusters stop
     /// merging, in the analysis space. There, reports of the same statement
     /// sit about 0.3-0.6 apart and unrelated statements about 1.0 (cosine
@@ -164,32 +195,58 @@ pub struct PipelineArgs {
     /// the chance that the statement takes a side on the thesis at all (the
     /// model answers "neutral" for statements about something else); among
     /// several relevant theses a statement takes the one its embedding is
-    /// closest to.
+    /// closest to (its topic), and it is on the timelines of all of them.
+    /// 0.8 was chosen on the Wahl-O-Mat development sets (README, "How far
+    /// to trust stance"): fewer false alarms than 0.5 at the same recall.
     #[arg(long, default_value_t = ReportOptions::default().axis_min_relevance, value_parser = values::unit)]
     pub axis_min_relevance: f32,
 
+    /// With a thesis: a statement addresses it only when its cosine to the
+    /// thesis (both centred on the corpus' average statement) is above this
+    /// as well; -1 leaves the choice to the stance model alone.
+    #[arg(long, default_value_t = ReportOptions::default().thesis_min_similarity, value_parser = values::cosine)]
+    pub thesis_min_similarity: f32,
+
     /// Smallest turn: the step of a speaker's mean stance, in units of the
-    /// topic's own spread of stance scores (its standard deviation). A
-    /// sign change needs this step, a retreat that keeps its sign needs
-    /// twice as much. One spread is a move from a typical position on one
-    /// side to a typical position on the other.
+    /// spread of stance scores on the thesis or topic (their standard
+    /// deviation), across zero or towards the other pole.
     #[arg(long, default_value_t = ShiftParams::default().min_change, value_parser = values::non_negative)]
     pub shift_min_change: f32,
 
-    /// Smallest confidence of a turn, in [0, 1]: a two-sided test of the step
-    /// against the noise within each side, where a side with one statement
-    /// is judged against the topic's spread. 0.8 lets one clear statement
-    /// after several consistent ones count as a turn.
+    /// Smallest probability that the position changed for a turn, in
+    /// [0, 1] (see above; chosen on the development sets the README
+    /// describes).
     #[arg(long, default_value_t = ShiftParams::default().min_confidence, value_parser = values::unit)]
     pub shift_min_confidence: f32,
+
+    /// Smallest probability of a change for a possible turn, listed apart
+    /// from turns (`status` `possible`).
+    #[arg(long, default_value_t = ShiftParams::default().possible_confidence, value_parser = values::unit)]
+    pub shift_possible_confidence: f32,
+
+    /// Prior probability that a timeline changes position at all.
+    #[arg(long, default_value_t = ShiftParams::default().change_prior, value_parser = values::unit)]
+    pub shift_change_prior: f32,
+
+    /// Chance that a statement that takes a side does not say its speaker's
+    /// position (a retrospective, quoted or ironic sentence, an error the
+    /// model's probabilities do not show), in [0, 0.5].
+    #[arg(long, default_value_t = ShiftParams::default().error_rate, value_parser = values::unit)]
+    pub shift_error_rate: f32,
 
     /// Without --axes: split each topic into the camps the stance model
     /// finds when it reads its statements two at a time, instead of by its
     /// main embedding opposition. Its stance scores agree more often with
     /// labelled statements, but it finds fewer turns on the corpora the
     /// README measures; see "How far to trust stance".
-    #[arg(long, conflicts_with = "axes")]
+    #[arg(long, conflicts_with_all = ["axes", "thesis"])]
     pub camps: bool,
+
+    /// Without --axes: how many theses to draft from the largest topics
+    /// (0: none). Drafting stops where the stance model would read more
+    /// than 50,000 statement-thesis pairs.
+    #[arg(long, default_value_t = ReportOptions::default().draft_theses)]
+    pub draft_theses: usize,
 
     #[command(flatten)]
     pub stance_model: StanceModelArgs,
@@ -202,9 +259,14 @@ impl PipelineArgs {
             min_topic_size: self.min_topic_size.max(1),
             axis_min_similarity: self.axis_min_similarity,
             axis_min_relevance: self.axis_min_relevance,
+            thesis_min_similarity: self.thesis_min_similarity,
+            draft_theses: if self.camps { 0 } else { self.draft_theses },
             shift: ShiftParams {
                 min_change: self.shift_min_change,
                 min_confidence: self.shift_min_confidence,
+                possible_confidence: self.shift_possible_confidence,
+                change_prior: self.shift_change_prior,
+                error_rate: self.shift_error_rate,
             },
             ..ReportOptions::default()
         })
@@ -221,6 +283,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
         );
     }
     if let Some(path) = &args.output {
+        check_writable(path)?;
+    }
+    if let Some(path) = &args.draft_axes {
         check_writable(path)?;
     }
     let report = make_report(
@@ -240,6 +305,29 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let mut out = OutputFile::create(args.output.as_deref().unwrap_or(Path::new("-")))?;
     out.put(text.as_bytes())?;
     out.finish()?;
+    if let Some(path) = &args.draft_axes {
+        let drafted: Vec<(String, Option<String>, String)> = report
+            .axes
+            .iter()
+            .filter(|a| a.automatic)
+            .map(|a| (a.name.clone(), a.thesis.clone(), String::new()))
+            .collect();
+        if drafted.is_empty() {
+            eprintln!(
+                "volte: no thesis drafted (no topic has a claim-like central statement); {} not written",
+                path.display()
+            );
+        } else {
+            let mut f = OutputFile::create(path)?;
+            f.put(volte::report::drafting::axes_toml(&drafted).as_bytes())?;
+            f.finish()?;
+            eprintln!(
+                "volte: {} drafted thesis/theses written to {}",
+                drafted.len(),
+                path.display()
+            );
+        }
+    }
     eprintln!(
         "volte: {} topic(s), {} timeline(s), {} shift(s){}",
         report.topics.len(),
@@ -265,12 +353,16 @@ pub fn make_report(
     input_args: &InputArgs,
 ) -> Result<Report> {
     let options = pipeline.options()?;
-    let axes = match pipeline.axes.as_deref() {
-        Some(path) => Some(Axes {
+    let axes = match (pipeline.axes.as_deref(), pipeline.thesis.as_deref()) {
+        (Some(path), _) => Some(Axes {
             specs: read_axes(path)?,
             name: path.display().to_string(),
         }),
-        None => None,
+        (None, Some(thesis)) => Some(Axes {
+            specs: vec![one_thesis(thesis)?],
+            name: "--thesis".to_string(),
+        }),
+        (None, None) => None,
     };
     if matches!(
         EmbeddingFormat::from_path(input),
@@ -300,7 +392,7 @@ pub fn make_report(
         .map_or(0, |a| volte::stance::axes::example_texts(&a.specs).len());
     let needs_model = match &axes {
         Some(a) => a.need_stance_model(),
-        None => pipeline.camps,
+        None => pipeline.camps || pipeline.draft_theses > 0,
     };
     let stance = if needs_model {
         Some(pipeline.stance_model.load(StanceOptions {
@@ -384,4 +476,20 @@ fn embeddings_of(statements: &[Statement], path: &Path) -> Result<Embeddings> {
         emb = emb.select(&rows);
     }
     Ok(emb)
+}
+
+/// The axis of `--thesis`.
+fn one_thesis(text: &str) -> Result<AxisSpec> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(UsageError::new("--thesis needs a sentence").into());
+    }
+    Ok(AxisSpec {
+        name: "thesis".to_string(),
+        description: String::new(),
+        thesis: Some(text.to_string()),
+        pro: Vec::new(),
+        con: Vec::new(),
+        automatic: false,
+    })
 }

@@ -7,17 +7,25 @@
 //! * its turn `[from_date, to_date]` overlaps the gold turn
 //!   `[from_date, to_date]` (dates as day spans, so `2025-11` covers the month).
 //!
+//! and, when both name an axis, it is the same axis.
+//!
 //! Matching is one-to-one, taking detected shifts in report order
-//! (strongest first). Precision is matched / detected (0 when nothing was
-//! detected), recall is matched / gold (1 when the gold list is empty).
+//! (strongest first). Only turns count as detected (`status` `turn`);
+//! possible turns are counted apart. Precision is matched / detected (0 when
+//! nothing was detected), recall is matched / gold (1 when the gold list is
+//! empty). A false alarm is a turn on a steady series of the gold file: same
+//! speaker (and axis, when both name one), with statements of the series on
+//! both sides of it; they are counted per 100 steady series. The same
+//! figures are also given at several levels of the probability of a change,
+//! counting every listed shift at or above the level as a turn.
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::gold::GoldShift;
+use super::gold::{GoldShift, GoldSteady};
 use crate::input::StatementDate;
-use crate::report::model::{Report, Shift, StanceMode};
+use crate::report::model::{Report, Shift, StanceMode, TurnStatus};
 use crate::stance::dates::DateSpan;
 
 /// The outcome of an evaluation.
@@ -58,31 +66,123 @@ pub struct Turn<'a> {
 pub struct ShiftsEvaluation<'a> {
     pub gold: &'a str,
     pub stance_mode: StanceMode,
+    /// Turns (`status` `turn`).
     pub detected: usize,
+    /// Possible turns, not counted as detected.
+    pub possible: usize,
     pub expected: usize,
     pub matched: usize,
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
+    /// Steady series in the gold file.
+    pub steady: usize,
+    /// Turns on a steady series.
+    pub false_alarms: usize,
+    /// `false_alarms` per 100 steady series (`None` without steady series).
+    pub false_alarms_per_100: Option<f64>,
     pub matches: Vec<MatchEntry<'a>>,
     pub false_positives: Vec<String>,
     pub missed: Vec<String>,
+    /// The figures if every listed shift at or above a level were a turn.
+    pub levels: Vec<LevelFigures>,
+}
+
+/// Figures at one level of the probability of a change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelFigures {
+    pub level: f64,
+    pub detected: usize,
+    pub matched: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub false_alarms_per_100: Option<f64>,
+}
+
+/// The levels [`ShiftsEvaluation::levels`] reports.
+pub const LEVELS: [f64; 9] = [0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+
+/// Turns on steady series (see the module docs).
+pub fn false_alarms(detected: &[&Shift], steady: &[GoldSteady]) -> usize {
+    detected
+        .iter()
+        .filter(|s| steady.iter().any(|g| on_steady(s, g)))
+        .count()
+}
+
+fn on_steady(shift: &Shift, steady: &GoldSteady) -> bool {
+    if !same_speaker(&shift.speaker, &steady.speaker) || !same_axis(shift, steady.axis.as_deref()) {
+        return false;
+    }
+    let ids: HashSet<&str> = steady.ids.iter().map(String::as_str).collect();
+    let side = |v: &[String]| v.iter().any(|x| ids.contains(x.as_str()));
+    side(&shift.before) && side(&shift.after)
+}
+
+fn same_axis(shift: &Shift, axis: Option<&str>) -> bool {
+    match (shift.axis.as_deref(), axis) {
+        (Some(a), Some(b)) => a.trim() == b.trim(),
+        _ => true,
+    }
+}
+
+fn per_100(n: usize, of: usize) -> Option<f64> {
+    (of > 0).then(|| 100.0 * n as f64 / of as f64)
 }
 
 impl<'a> ShiftsEvaluation<'a> {
-    /// Scores `report`'s shifts against `gold` (read from the file `name`).
-    pub fn new(name: &'a str, report: &'a Report, gold: &'a [GoldShift]) -> Self {
-        let e = evaluate(&report.shifts, gold);
-        let shift = |d: usize| &report.shifts[d];
+    /// Scores `report`'s turns against `gold` and `steady` (read from the
+    /// file `name`).
+    pub fn new(
+        name: &'a str,
+        report: &'a Report,
+        gold: &'a [GoldShift],
+        steady: &[GoldSteady],
+    ) -> Self {
+        let turns: Vec<&Shift> = report
+            .shifts
+            .iter()
+            .filter(|s| s.status == TurnStatus::Turn)
+            .collect();
+        let owned: Vec<Shift> = turns.iter().map(|s| (*s).clone()).collect();
+        let e = evaluate(&owned, gold);
+        let shift = |d: usize| turns[d];
+        let alarms = false_alarms(&turns, steady);
+        let levels = LEVELS
+            .iter()
+            .map(|&level| {
+                let at: Vec<Shift> = report
+                    .shifts
+                    .iter()
+                    .filter(|s| s.confidence as f64 >= level)
+                    .cloned()
+                    .collect();
+                let e = evaluate(&at, gold);
+                let refs: Vec<&Shift> = at.iter().collect();
+                LevelFigures {
+                    level,
+                    detected: at.len(),
+                    matched: e.matches.len(),
+                    precision: e.precision,
+                    recall: e.recall,
+                    false_alarms_per_100: per_100(false_alarms(&refs, steady), steady.len()),
+                }
+            })
+            .collect();
         Self {
             gold: name,
             stance_mode: report.stance_mode,
-            detected: report.shifts.len(),
+            detected: turns.len(),
+            possible: report.shifts.len() - turns.len(),
             expected: gold.len(),
             matched: e.matches.len(),
             precision: e.precision,
             recall: e.recall,
             f1: e.f1,
+            steady: steady.len(),
+            false_alarms: alarms,
+            false_alarms_per_100: per_100(alarms, steady.len()),
+            levels,
             matches: e
                 .matches
                 .iter()
@@ -112,9 +212,9 @@ impl<'a> ShiftsEvaluation<'a> {
 /// One line about a detected shift.
 pub fn describe(s: &Shift) -> String {
     format!(
-        "{} on \"{}\": {} → {} ({:+.2} → {:+.2}, confidence {:.2})",
+        "{} on \"{}\": {} → {} ({:+.2} → {:+.2}, probability of a change {:.2})",
         s.speaker,
-        s.topic_label,
+        s.axis.as_deref().unwrap_or(&s.topic_label),
         s.from_date,
         s.to_date,
         s.stance_before,
@@ -185,7 +285,7 @@ pub fn evaluate(detected: &[Shift], gold: &[GoldShift]) -> Evaluation {
 
 /// Whether a detected shift matches a gold one (see the module docs).
 pub fn matches_gold(shift: &Shift, gold: &GoldShift) -> bool {
-    if !same_speaker(&shift.speaker, &gold.speaker) {
+    if !same_speaker(&shift.speaker, &gold.speaker) || !same_axis(shift, gold.axis.as_deref()) {
         return false;
     }
     let overlap = |a: &[String], b: &[String]| {
@@ -236,6 +336,8 @@ mod tests {
             magnitude: 1.0,
             confidence: 0.9,
             kind: TurnKind::SignChange,
+            status: TurnStatus::Turn,
+            axis: None,
         }
     }
 
@@ -276,6 +378,18 @@ mod tests {
             &shift("Bob", "2022-05-11", "2023-01-25", &["a"], &["c"]),
             &g
         ));
+        // Another axis, when both name one.
+        let on = |axis: &str| Shift {
+            axis: Some(axis.into()),
+            ..shift("Ann", "2022-05-11", "2023-01-25", &["a"], &["c"])
+        };
+        let g_axis = GoldShift {
+            axis: Some("tax".into()),
+            ..g.clone()
+        };
+        assert!(matches_gold(&on("tax"), &g_axis));
+        assert!(!matches_gold(&on("rent"), &g_axis));
+        assert!(matches_gold(&on("rent"), &g));
     }
 
     #[test]
@@ -300,5 +414,29 @@ mod tests {
         let none = evaluate(&[], &gold);
         assert_eq!((none.precision, none.recall, none.f1), (0.0, 0.0, 0.0));
         assert_eq!(evaluate(&[], &[]).recall, 1.0);
+    }
+
+    #[test]
+    fn false_alarms_are_turns_across_a_steady_series() {
+        let steady = vec![GoldSteady {
+            speaker: "A".into(),
+            topic_hint: None,
+            axis: Some("tax".into()),
+            stance: 1.0,
+            ids: vec!["1".into(), "2".into(), "3".into()],
+        }];
+        let across = Shift {
+            axis: Some("tax".into()),
+            ..shift("a", "2022-01-01", "2022-06-01", &["1"], &["3"])
+        };
+        let other_axis = Shift {
+            axis: Some("rent".into()),
+            ..across.clone()
+        };
+        let one_side = shift("A", "2022-01-01", "2022-06-01", &["1"], &["9"]);
+        assert_eq!(false_alarms(&[&across], &steady), 1);
+        assert_eq!(false_alarms(&[&other_axis, &one_side], &steady), 0);
+        assert_eq!(per_100(1, 4), Some(25.0));
+        assert_eq!(per_100(1, 0), None);
     }
 }

@@ -2,23 +2,28 @@
 //!
 //! 1. The embeddings are moved to the analysis space
 //!    ([`crate::stance::space`]).
-//! 2. Statements are grouped by average-linkage clustering; with axes, the
-//!    clusters are matched to axes and the clusters of one axis form one
-//!    topic ([`super::grouping`]).
-//! 3. Every statement of a topic with an axis gets a stance score
+//! 2. Statements are grouped by average-linkage clustering. Without axes
+//!    but with the stance model, theses are drafted from the largest
+//!    topics ([`super::drafting`]).
+//! 3. With axes (given or drafted), every statement is matched to the
+//!    theses it addresses and the clusters to the axes given by examples;
+//!    the statements of one axis form one topic ([`super::matching`],
+//!    [`super::grouping`]).
+//! 4. Every statement of a topic with an axis gets a stance score
 //!    ([`super::scoring`]).
-//! 4. Each speaker's dated scores on a topic form a timeline, searched for
-//!    shifts ([`super::timelines`]).
+//! 5. Each speaker's dated statements on a thesis (else on a topic) form a
+//!    timeline, searched for turns ([`super::timelines`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 
+use super::drafting;
 use super::grouping::{self, TopicGroup};
-use super::matching::{match_statements, MatchParams};
-use super::model::{Coverage, Report, Settings, StanceMode, StatementEntry, Topic};
+use super::matching::{match_statements, MatchParams, Matched};
+use super::model::{Coverage, Report, ReportAxis, Settings, StanceMode, StatementEntry, Topic};
 use super::scoring::{score_topics, Scores};
-use super::timelines::build_series;
+use super::timelines::{build_series, ThesisInput};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
 use crate::stance::axes::AxisSet;
@@ -41,6 +46,16 @@ pub struct ReportOptions {
     /// A cluster's relevance to a thesis must reach this (axes with a
     /// thesis, scored by the stance model; see [`super::matching`]).
     pub axis_min_relevance: f32,
+    /// Smallest cosine between a statement and a thesis for the statement
+    /// to address it (see [`super::matching`]).
+    pub thesis_min_similarity: f32,
+    /// Without axes, with the stance model: how many theses to draft from
+    /// the largest topics (0: none; the stance model then splits topics
+    /// into camps).
+    pub draft_theses: usize,
+    /// Drafting stops where the stance model would read more
+    /// statement–thesis pairs than this.
+    pub draft_max_pairs: usize,
     /// Shift thresholds.
     pub shift: ShiftParams,
     /// Keywords per topic.
@@ -53,7 +68,10 @@ impl Default for ReportOptions {
             cluster_threshold: 0.9,
             min_topic_size: 2,
             axis_min_similarity: 0.0,
-            axis_min_relevance: 0.5,
+            axis_min_relevance: 0.8,
+            thesis_min_similarity: -1.0,
+            draft_theses: 8,
+            draft_max_pairs: 50_000,
             shift: ShiftParams::default(),
             keywords: 5,
         }
@@ -87,36 +105,65 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
         );
     }
     let langs: Vec<Option<&str>> = statements.iter().map(|s| s.lang.as_deref()).collect();
-    let axes = input.axes.as_ref().map(|(a, _)| *a);
+    let given = input.axes.as_ref().map(|(a, _)| *a);
     let all: Vec<usize> = (0..statements.len()).collect();
-    let corpus_mean = axes.map(|_| mean_of(&input.embeddings, &all));
+    let corpus_mean = given.map(|_| mean_of(&input.embeddings, &all));
     let (space, centred_languages) = centre_by_language(input.embeddings, &langs);
     let clustering = grouping::cluster(&space, options.cluster_threshold)?;
-    let assigned = match axes {
-        Some(set) => match_statements(
+    // Without axes, with the stance model: theses drafted from the topics,
+    // their subjects taken in the analysis space.
+    let drafted = match (given, input.stance) {
+        (None, Some(_)) => draft_axes(&space, statements, &clustering, options)?,
+        _ => None,
+    };
+    let axes: Option<&AxisSet> = given.or(drafted.as_ref());
+    let matcher = match (given, &drafted) {
+        (Some(set), _) => Some(set.matcher(corpus_mean.as_deref().unwrap_or_default())),
+        (None, Some(set)) => Some(set.matcher(&vec![0.0; space.dim()])),
+        (None, None) => None,
+    };
+    let matched = match (axes, &matcher) {
+        (Some(set), Some(matcher)) => match_statements(
             &space,
             statements,
             &clustering,
             set,
-            &set.matcher(corpus_mean.as_deref().unwrap_or_default()),
+            matcher,
             input.stance,
             MatchParams {
                 min_similarity: options.axis_min_similarity,
                 min_relevance: options.axis_min_relevance,
+                thesis_min_similarity: options.thesis_min_similarity,
             },
         )?,
-        None => Vec::new(),
+        _ => Matched::default(),
     };
+    let assigned = &matched.assigned;
     let (groups, unassigned) =
-        grouping::topics(&space, &clustering, &assigned, options.min_topic_size);
+        grouping::topics(&space, &clustering, assigned, options.min_topic_size);
     let keywords = grouping::keywords(statements, &groups, &unassigned, options.keywords);
     let labels: Vec<String> = groups
         .iter()
         .zip(&keywords)
         .map(|(g, k)| topic_label(k, &statements[g.members[0]].text))
         .collect();
-    let scores = score_topics(&space, statements, &groups, axes, input.stance, &assigned)?;
-    let series = build_series(statements, &groups, &labels, &scores, &options.shift);
+    let scores = score_topics(&space, statements, &groups, axes, input.stance, assigned)?;
+    let theses: Vec<ThesisInput> = matched
+        .theses
+        .iter()
+        .map(|m| ThesisInput {
+            name: &axes.expect("theses come from axes").axes[m.axis].spec.name,
+            members: m,
+        })
+        .collect();
+    let series = build_series(
+        statements,
+        &groups,
+        &labels,
+        &scores,
+        &theses,
+        &options.shift,
+    );
 
     let topic_of = topic_index(&groups, statements.len());
     let coverage = Coverage {
@@ -144,6 +191,16 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
             (None, None) => StanceMode::Unsupervised,
         },
         axes_file: input.axes.as_ref().map(|(_, f)| f.clone()),
+        axes: axes.map_or_else(Vec::new, |set| {
+            set.axes
+                .iter()
+                .map(|a| ReportAxis {
+                    name: a.spec.name.clone(),
+                    thesis: a.spec.thesis.clone(),
+                    automatic: a.spec.automatic,
+                })
+                .collect()
+        }),
         settings: Settings {
             cluster_threshold: options.cluster_threshold,
             min_topic_size: options.min_topic_size,
@@ -151,6 +208,9 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
             axis_min_relevance: options.axis_min_relevance,
             shift_min_change: options.shift.min_change,
             shift_min_confidence: options.shift.min_confidence,
+            shift_possible_confidence: options.shift.possible_confidence,
+            shift_change_prior: options.shift.change_prior,
+            shift_error_rate: options.shift.error_rate,
             centred_languages,
         },
         coverage,
@@ -176,6 +236,37 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
         timelines: series.timelines,
         shifts: series.shifts,
     })
+}
+
+/// Theses drafted from the topics of `clustering` (see
+/// [`super::drafting`]), at most `options.draft_theses` and no more than
+/// `options.draft_max_pairs` statement–thesis pairs; `None` when drafting
+/// is off or finds no claim.
+fn draft_axes(
+    space: &Embeddings,
+    statements: &[Statement],
+    clustering: &crate::cluster::Clustering,
+    options: &ReportOptions,
+) -> Result<Option<AxisSet>> {
+    let budget = options.draft_max_pairs / statements.len().max(1);
+    let max = options.draft_theses.min(budget);
+    if max == 0 {
+        return Ok(None);
+    }
+    let (groups, unassigned) = grouping::topics(space, clustering, &[], options.min_topic_size);
+    let keywords = grouping::keywords(statements, &groups, &unassigned, options.keywords);
+    let labels: Vec<String> = groups
+        .iter()
+        .zip(&keywords)
+        .map(|(g, k)| topic_label(k, &statements[g.members[0]].text))
+        .collect();
+    let drafts = drafting::draft(space, statements, &groups, &labels, max);
+    if drafts.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<usize> = drafts.iter().map(|d| d.statement).collect();
+    let specs = drafts.into_iter().map(|d| d.spec).collect();
+    Ok(Some(AxisSet::new(specs, &space.select(&rows))?))
 }
 
 fn topic_index(groups: &[TopicGroup], n: usize) -> Vec<Option<usize>> {

@@ -13,6 +13,13 @@
 //!   the corpus reports speech, sits far from every cluster; and clusters
 //!   cut for topics can hold neighbouring questions (nuclear power next to a
 //!   carbon tax) that a thesis tells apart.
+//! * Thesis-first: a statement *addresses* every thesis whose relevance
+//!   reaches `min_relevance` and whose subject its embedding leans towards
+//!   at least as much as `thesis_min_similarity` (cosine in the
+//!   corpus-centred frame); it may address several theses or none.
+//!   Each thesis gets the statements that address it, with the model's
+//!   scores ([`ThesisMembers`]): the speakers' timelines on the thesis are
+//!   made of them, whatever topic the statements are in.
 //! * An axis given by examples is matched cluster by cluster by embeddings:
 //!   the cosine between the cluster's centroid and the axis' subject must
 //!   exceed `min_similarity` ([`crate::stance::axes::AxisMatcher`]); the
@@ -32,6 +39,9 @@ use crate::stance::space::centroid;
 pub struct MatchParams {
     pub min_similarity: f32,
     pub min_relevance: f32,
+    /// Smallest cosine between a statement and a thesis' subject for the
+    /// statement to address the thesis.
+    pub thesis_min_similarity: f32,
 }
 
 /// A statement's axis.
@@ -45,7 +55,27 @@ pub struct Assigned {
     pub score: Option<StanceScore>,
 }
 
-/// The axis of every statement (same order as `statements`).
+/// The statements that address one thesis, with the stance model's scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThesisMembers {
+    /// Index into the axis set.
+    pub axis: usize,
+    /// (statement index, score), in statement order.
+    pub members: Vec<(usize, StanceScore)>,
+}
+
+/// What matching found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Matched {
+    /// The axis of every statement (same order as `statements`): the topic
+    /// it is gathered in.
+    pub assigned: Vec<Option<Assigned>>,
+    /// For every thesis axis (when the stance model is given), the
+    /// statements that address it.
+    pub theses: Vec<ThesisMembers>,
+}
+
+/// The axis of every statement and the statements of every thesis.
 pub fn match_statements(
     space: &Embeddings,
     statements: &[Statement],
@@ -54,7 +84,7 @@ pub fn match_statements(
     matcher: &AxisMatcher,
     stance: Option<&dyn PairStance>,
     params: MatchParams,
-) -> Result<Vec<Option<Assigned>>> {
+) -> Result<Matched> {
     let n = statements.len();
     let theses: Vec<(usize, &str)> = match stance {
         Some(_) => axes
@@ -99,20 +129,34 @@ pub fn match_statements(
         _ => Vec::new(),
     };
     let mut out = Vec::with_capacity(n);
+    let mut members: Vec<ThesisMembers> = theses
+        .iter()
+        .map(|&(axis, _)| ThesisMembers {
+            axis,
+            members: Vec::new(),
+        })
+        .collect();
     for i in 0..n {
-        // Among the theses the statement takes a side on, the one closest
-        // to it.
+        // Among the theses the statement addresses, the one closest to it.
         let closeness = matcher.similarities(space.row(i));
-        let by_thesis = theses
+        let addressed: Vec<(usize, StanceScore)> = theses
             .iter()
             .enumerate()
-            .map(|(k, &(a, _))| (a, scores[i * theses.len() + k]))
-            .filter(|(_, s)| s.p_agree + s.p_disagree >= params.min_relevance)
-            .max_by(|x, y| {
-                closeness[x.0]
-                    .total_cmp(&closeness[y.0])
-                    .then(y.0.cmp(&x.0))
-            });
+            .map(|(k, &(a, _))| (k, a, scores[i * theses.len() + k]))
+            .filter(|(_, a, s)| {
+                s.p_agree + s.p_disagree >= params.min_relevance
+                    && closeness[*a] > params.thesis_min_similarity
+            })
+            .map(|(k, a, s)| {
+                members[k].members.push((i, s));
+                (a, s)
+            })
+            .collect();
+        let by_thesis = addressed.into_iter().max_by(|x, y| {
+            closeness[x.0]
+                .total_cmp(&closeness[y.0])
+                .then(y.0.cmp(&x.0))
+        });
         let sim = |a: usize| similarities[i].get(a).copied().unwrap_or(0.0);
         out.push(match (by_thesis, cluster_match[i]) {
             (Some((axis, score)), _) => Some(Assigned {
@@ -128,5 +172,8 @@ pub fn match_statements(
             (None, None) => None,
         });
     }
-    Ok(out)
+    Ok(Matched {
+        assigned: out,
+        theses: members,
+    })
 }

@@ -2,11 +2,12 @@
 //!
 //! * [`model`]: the report as data (the JSON schema, `docs/report-schema.md`);
 //! * [`build`]: the pipeline from statements to a report, with its steps in
-//!   [`grouping`], [`matching`], [`scoring`] and [`timelines`];
+//!   [`grouping`], [`drafting`], [`matching`], [`scoring`] and [`timelines`];
 //! * renderers: [`term`], [`markdown`], [`json`] and [`html`] (with [`svg`]
 //!   timelines), sharing [`view`].
 
 pub mod build;
+pub mod drafting;
 pub mod grouping;
 pub mod html;
 pub mod json;

@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A shift's kind is the detector's own.
-pub use crate::stance::shifts::TurnKind;
+/// A shift's kind and status are the detector's own.
+pub use crate::stance::shifts::{TurnKind, TurnStatus};
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +25,10 @@ pub struct Report {
     /// The axes file, in `axes` mode.
     #[serde(default)]
     pub axes_file: Option<String>,
+    /// The axes the statements were scored on: those of the axes file or
+    /// `--thesis`, or theses drafted from the topics (`automatic`).
+    #[serde(default)]
+    pub axes: Vec<ReportAxis>,
     /// The settings the report was made with.
     pub settings: Settings,
     /// Where every statement went: topics, stance, timelines.
@@ -37,8 +41,21 @@ pub struct Report {
     pub unassigned: Vec<String>,
     /// One dated stance series per (speaker, topic) with at least one dated statement.
     pub timelines: Vec<Timeline>,
-    /// Detected turns, strongest first.
+    /// Detected turns (`status` `turn`, most probable first), then possible
+    /// turns (`status` `possible`).
     pub shifts: Vec<Shift>,
+}
+
+/// A stance axis of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportAxis {
+    pub name: String,
+    /// The thesis statements are scored against (+1 agrees), when it has one.
+    #[serde(default)]
+    pub thesis: Option<String>,
+    /// Drafted by volte from the topics, not given by the analyst.
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 /// How a report scores stance; written `axes`, `camps` or `unsupervised`.
@@ -168,8 +185,17 @@ pub struct Settings {
     pub axis_min_relevance: f32,
     /// Smallest step of mean stance for a shift, in units of the topic's spread.
     pub shift_min_change: f32,
-    /// Smallest confidence of a shift.
+    /// Smallest probability of a change for a turn.
     pub shift_min_confidence: f32,
+    /// Smallest probability of a change for a possible turn.
+    #[serde(default)]
+    pub shift_possible_confidence: f32,
+    /// Prior probability that a series changes position.
+    #[serde(default)]
+    pub shift_change_prior: f32,
+    /// Chance that a statement taking a side does not say its speaker's position.
+    #[serde(default)]
+    pub shift_error_rate: f32,
     /// Languages centred on their own mean in the analysis space.
     pub centred_languages: Vec<String>,
 }
@@ -253,11 +279,17 @@ pub struct Topic {
     pub stance_spread: Option<f32>,
 }
 
-/// The dated stance series of one speaker on one topic.
+/// The dated stance series of one speaker on one thesis (`axis`), or on
+/// one topic's own axis.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Timeline {
     pub speaker: String,
+    /// The topic the series belongs to (with a thesis: the topic most of its
+    /// statements are in).
     pub topic: usize,
+    /// The axis name, when the series is scored against a thesis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis: Option<String>,
     pub points: Vec<StancePoint>,
 }
 
@@ -267,6 +299,17 @@ pub struct StancePoint {
     pub id: String,
     pub date: String,
     pub stance: f32,
+    /// The stance model's probabilities on the thesis (thesis axes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_agree: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_disagree: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_neutral: Option<f32>,
+    /// Statements of the series with the same date, this one included: they
+    /// count as one observation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
 }
 
 /// A change of position of one speaker on one topic.
@@ -286,11 +329,19 @@ pub struct Shift {
     pub stance_after: f32,
     /// |stance_after - stance_before|, in [0, 2].
     pub magnitude: f32,
-    /// In [0, 1]: how sure the detector is that this is a real turn.
+    /// The probability that the speaker's position changed, in [0, 1]
+    /// (see `stance::shifts`).
     pub confidence: f32,
     /// `sign_change` (the mean stance crosses zero) or `change_point` (it
     /// retreats towards the other pole without crossing).
     pub kind: TurnKind,
+    /// `turn` (the probability reaches `settings.shift_min_confidence`) or
+    /// `possible` (only `settings.shift_possible_confidence`).
+    #[serde(default)]
+    pub status: TurnStatus,
+    /// The axis name, when the series is scored against a thesis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis: Option<String>,
 }
 
 /// The JSON of an empty report in `mode`, for tests to fill in.

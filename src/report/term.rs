@@ -248,12 +248,17 @@ mod tests {
         Timeline {
             speaker: "A".into(),
             topic: 0,
+            axis: None,
             points: points
                 .iter()
                 .map(|&(date, stance)| StancePoint {
                     id: "x".into(),
                     date: date.into(),
                     stance,
+                    p_agree: None,
+                    p_disagree: None,
+                    p_neutral: None,
+                    count: None,
                 })
                 .collect(),
         }

@@ -66,6 +66,9 @@ pub struct AxisSpec {
     /// Example statements at the −1 pole.
     #[serde(default)]
     pub con: Vec<String>,
+    /// Drafted by volte from the corpus, not written by the analyst.
+    #[serde(skip)]
+    pub automatic: bool,
 }
 
 impl AxisSpec {
@@ -138,6 +141,7 @@ pub fn parse_axes(text: &str) -> Result<Vec<AxisSpec>> {
             thesis: a.thesis.map(|t| t.trim().to_string()),
             pro: non_empty(a.pro),
             con: non_empty(a.con),
+            automatic: false,
         })
         .collect())
 }

@@ -5,7 +5,9 @@
 //! * [`axes`]: stance along axes given by pro/con example statements;
 //! * [`unsupervised`]: stance along the main opposition inside a topic;
 //! * [`dates`]: statement dates as day spans;
-//! * [`shifts`]: turns in a speaker's dated stance series;
+//! * [`shifts`]: turns in a speaker's dated series of the stance model's
+//!   probabilities, each with the probability that the position changed;
+//! * [`score_shifts`]: turns in a series of scores without probabilities;
 //! * [`cross_encoder`]: the stance model, [`weights`] its shipped int8
 //!   weights, [`bundled`] the copy compiled into volte.
 
@@ -14,6 +16,7 @@ pub mod bundled;
 pub mod camps;
 pub mod cross_encoder;
 pub mod dates;
+pub mod score_shifts;
 pub mod shifts;
 pub mod space;
 pub mod unsupervised;

@@ -1,60 +1,136 @@
-//! Turns in one speaker's dated stance series on one topic.
+//! Turns in one speaker's dated stance series on one thesis or topic, each
+//! with the probability that the speaker's position changed.
 //!
-//! 1. **Segmentation.** The series is cut where the step between the mean
-//!    stance before and after is most significant, and each side is cut
-//!    again while steps stay significant (binary segmentation). Candidate
-//!    cuts fall on the series' dates: for a cut on day `d`, the statements
-//!    dated entirely before `d` face those dated on or after it; statements of
-//!    the same date always stay together, and one whose date is too coarse to
-//!    fall on one side (`2025-11` against a cut on `2025-11-06`) is left out.
-//! 2. **Judgement.** Each pair of adjacent segments is a turn when its
-//!    confidence reaches `min_confidence` and either the mean stance changes
-//!    sign with a step of at least `min_change` × spread (`sign_change`), or
-//!    keeps its sign but retreats towards the other pole (not a hardening) by
-//!    at least 2 × `min_change` × spread (`change_point`).
+//! **Evidence.** Every statement brings the stance model's probabilities on
+//! the thesis: `relevance` = p_agree + p_disagree (it takes a side at all)
+//! and `lean` = p_agree / (p_agree + p_disagree) (the side). The speaker
+//! holds one of two positions, agree (A) or disagree (D). A statement that
+//! takes no side is equally likely under both; one that does says the
+//! speaker's position with probability 1 − `error_rate` (the rest covers
+//! what the model's probabilities leave out: retrospective, ironic or
+//! quoted sentences), so its likelihoods are
 //!
-//! Steps are measured against the topic's own spread of stance scores (its
-//! standard deviation), so the same settings work for axis scores and for
-//! unsupervised scores:
+//! ```text
+//! L(A) = (1 − r) + r · ((1 − ε) q + ε (1 − q))
+//! L(D) = (1 − r) + r · ((1 − ε) (1 − q) + ε q)
+//! ```
 //!
-//! * `magnitude` = |mean after − mean before|;
-//! * `confidence` = erf(t/√2) (two-sided normal), with
-//!   t = magnitude / (σ·√(1/n_before + 1/n_after)) and σ² the pooled
-//!   within-side variance shrunk towards the topic's variance with the weight
-//!   of two statements — a side with a single statement is judged against the
-//!   topic's spread, not against a variance of zero.
+//! Statements with the same date span are one observation: the mean of
+//! their log-likelihoods, weighted by an effective number of statements
+//! 1 + ln n — five sentences of one press release are more than one
+//! statement (2.6) but far from five independent ones, and a mis-scored
+//! sentence among agreeing ones is outvoted. Scores without probabilities (axes given by
+//! examples, topics' own oppositions) enter with r = 1 and
+//! q = 1 / (1 + e^(−[`SCORE_SHARPNESS`]·s)): a score of ±0.5 counts as a
+//! model answer of 0.88 for its side.
+//!
+//! **Models.** One segment: the position is A or D throughout (prior ½
+//! each). Two segments: the position flips on one of the series' dates
+//! `d` (uniform over the dates after the first), from A to D or from D to A.
+//! For a cut on `d`, observations dated entirely before `d` are on the first
+//! side, those starting on or after it on the second, and one whose date is
+//! too coarse to say (`2025-11` against a cut on `2025-11-06`) is on either
+//! side with probability ½. The probability of a change is the posterior of
+//! the two-segment model, with prior `change_prior`. A series whose
+//! statements all share one date has no cut: its probability is 0.
+//!
+//! **Segmentation.** Cuts are placed at the most likely flip while the
+//! probability of a change reaches `possible_confidence`, and each side is
+//! searched again (binary segmentation); where one flip does not fit (a
+//! series that turns and turns back), each side of each date is searched
+//! for a change. Each pair of adjacent segments is then judged on their
+//! statements alone. A turn's mean stance must also
+//! move by at least `min_change` × the topic's spread, across zero
+//! (`sign_change`) or towards the other pole (`change_point`; a hardening
+//! is no turn).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::dates::DateSpan;
 
-/// Weight, in statements, of the topic's variance in the noise estimate.
-const PRIOR_WEIGHT: f64 = 2.0;
+/// How sure a score without probabilities is taken to be of its side (see
+/// the module docs).
+pub const SCORE_SHARPNESS: f64 = 4.0;
 
 /// One statement of a series.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
     pub span: DateSpan,
+    /// Stance in [−1, 1] (p_agree − p_disagree with the stance model).
     pub score: f32,
+    /// Chance that the statement takes a side (p_agree + p_disagree), in
+    /// [0, 1]; 1 for scores without probabilities.
+    pub relevance: f32,
+    /// Chance that the side it takes is agree, in [0, 1].
+    pub lean: f32,
     /// The caller's handle for the statement (e.g. its index).
     pub key: usize,
 }
 
-/// Thresholds of the detector.
+impl Point {
+    /// A point with a score and no probabilities.
+    pub fn scored(span: DateSpan, score: f32, key: usize) -> Self {
+        Self {
+            span,
+            score,
+            relevance: 1.0,
+            lean: (1.0 / (1.0 + (-SCORE_SHARPNESS * score as f64).exp())) as f32,
+            key,
+        }
+    }
+
+    /// A point with the stance model's probabilities on the thesis.
+    pub fn with_probabilities(span: DateSpan, p_agree: f32, p_disagree: f32, key: usize) -> Self {
+        let relevance = (p_agree + p_disagree).clamp(0.0, 1.0);
+        Self {
+            span,
+            score: p_agree - p_disagree,
+            relevance,
+            lean: if relevance > 1e-9 {
+                (p_agree / relevance).clamp(0.0, 1.0)
+            } else {
+                0.5
+            },
+            key,
+        }
+    }
+
+    /// Likelihoods of the statement under the positions agree and disagree.
+    fn likelihoods(&self, error_rate: f64) -> (f64, f64) {
+        let r = (self.relevance as f64).clamp(0.0, 1.0);
+        let q = (self.lean as f64).clamp(0.0, 1.0);
+        let e = error_rate.clamp(0.0, 0.5);
+        let a = (1.0 - r) + r * ((1.0 - e) * q + e * (1.0 - q));
+        let d = (1.0 - r) + r * ((1.0 - e) * (1.0 - q) + e * q);
+        (a, d)
+    }
+}
+
+/// Settings of the detector.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ShiftParams {
-    /// Minimum change of mean stance, in units of the topic's spread.
+    /// Smallest step of mean stance, in units of the topic's spread.
     pub min_change: f32,
-    /// Minimum confidence, in [0, 1].
+    /// Smallest probability of a change for a turn, in [0, 1].
     pub min_confidence: f32,
+    /// Smallest probability of a change for a possible turn (listed apart).
+    pub possible_confidence: f32,
+    /// Prior probability that a series changes position.
+    pub change_prior: f32,
+    /// Chance that a statement that takes a side does not say the
+    /// speaker's position.
+    pub error_rate: f32,
 }
 
 impl Default for ShiftParams {
     fn default() -> Self {
         Self {
-            min_change: 1.0,
-            min_confidence: 0.8,
+            min_change: 0.5,
+            min_confidence: 0.5,
+            possible_confidence: 0.3,
+            change_prior: 0.2,
+            error_rate: 0.05,
         }
     }
 }
@@ -79,6 +155,26 @@ impl TurnKind {
     }
 }
 
+/// How sure a turn is; written `turn` or `possible` in reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnStatus {
+    /// The probability of a change reaches `min_confidence`.
+    #[default]
+    Turn,
+    /// It reaches only `possible_confidence`.
+    Possible,
+}
+
+impl TurnStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TurnStatus::Turn => "turn",
+            TurnStatus::Possible => "possible",
+        }
+    }
+}
+
 /// A detected turn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
@@ -89,33 +185,41 @@ pub struct Turn {
     pub mean_before: f32,
     pub mean_after: f32,
     pub magnitude: f32,
+    /// Probability that the position changed.
     pub confidence: f32,
     pub kind: TurnKind,
+    pub status: TurnStatus,
 }
 
-/// Finds the turns of a series; `spread` is the standard deviation of the
-/// stance scores of the whole topic. Turns come in date order.
+/// The probability that the speaker's position changed somewhere in the
+/// series (see the module docs); 0 when fewer than two dates.
+pub fn change_probability(points: &[Point], params: &ShiftParams) -> f64 {
+    best_cut(points, params).map_or(0.0, |(_, p)| p)
+}
+
+/// Finds the turns and possible turns of a series; `spread` is the
+/// standard deviation of the stance scores of the whole topic. Turns come
+/// in date order.
 pub fn detect_turns(points: &[Point], spread: f32, params: &ShiftParams) -> Vec<Turn> {
-    if !(spread > 0.0 && spread.is_finite()) || points.is_empty() {
+    if points.is_empty() || !spread.is_finite() || spread < 0.0 {
         return Vec::new();
     }
-    let spread = spread as f64;
     let mut cuts = Vec::new();
-    split(points, None, None, spread, params, &mut cuts);
+    split(points, None, None, params, &mut cuts);
     cuts.sort();
-    // Segments between consecutive cuts; a statement whose date straddles a
-    // cut belongs to neither side of it.
     let bounds: Vec<Option<NaiveDate>> = std::iter::once(None)
         .chain(cuts.iter().map(|&c| Some(c)))
         .chain(std::iter::once(None))
         .collect();
-    let segments: Vec<Vec<Point>> = bounds
-        .windows(2)
-        .map(|w| inside(points, w[0], w[1]))
-        .collect();
-    segments
-        .windows(2)
-        .filter_map(|pair| judge(&pair[0], &pair[1], spread, params))
+    (1..bounds.len() - 1)
+        .filter_map(|k| {
+            let (lo, cut, hi) = (
+                bounds[k - 1],
+                bounds[k].expect("inner bound"),
+                bounds[k + 1],
+            );
+            judge(points, lo, cut, hi, spread as f64, params)
+        })
         .collect()
 }
 
@@ -132,73 +236,194 @@ fn inside(points: &[Point], lo: Option<NaiveDate>, hi: Option<NaiveDate>) -> Vec
     v
 }
 
-/// Binary segmentation of `[lo, hi)`: cuts at the most significant step and
-/// recurses into both sides while steps reach `min_confidence`.
+/// The weight of `n` statements of one date: 1 + ln n. Statements of one
+/// date mostly report one event, so their errors go together: the weight
+/// grows with their number, but slowly.
+pub fn effective_count(n: usize) -> f64 {
+    1.0 + (n.max(1) as f64).ln()
+}
+
+/// Observations: the points of one date span pooled, with the span and the
+/// log-likelihoods under agree and disagree (the mean of the statements',
+/// times [`effective_count`]).
+fn observations(points: &[Point], error_rate: f64) -> Vec<(DateSpan, f64, f64)> {
+    let mut sorted: Vec<&Point> = points.iter().collect();
+    sorted.sort_by_key(|p| p.span);
+    let mut out: Vec<(DateSpan, f64, f64, usize)> = Vec::new();
+    for p in sorted {
+        let (a, d) = p.likelihoods(error_rate);
+        match out.last_mut() {
+            Some(last) if last.0 == p.span => {
+                last.1 += a.ln();
+                last.2 += d.ln();
+                last.3 += 1;
+            }
+            _ => out.push((p.span, a.ln(), d.ln(), 1)),
+        }
+    }
+    // Mean log-likelihood times the effective number of statements.
+    out.into_iter()
+        .map(|(s, a, d, n)| {
+            let weight = effective_count(n) / n as f64;
+            (s, a * weight, d * weight)
+        })
+        .collect()
+}
+
+/// log(e^a + e^b).
+fn log_add(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + ((a - m).exp() + (b - m).exp()).ln()
+}
+
+/// The most likely flip date of a series and the probability of a change.
+fn best_cut(points: &[Point], params: &ShiftParams) -> Option<(NaiveDate, f64)> {
+    let obs = observations(points, params.error_rate as f64);
+    let mut days: Vec<NaiveDate> = obs.iter().map(|o| o.0.start).collect();
+    days.sort();
+    days.dedup();
+    let half = 0.5f64.ln();
+    let one = {
+        let a: f64 = obs.iter().map(|o| o.1).sum();
+        let d: f64 = obs.iter().map(|o| o.2).sum();
+        half + log_add(a, d)
+    };
+    // Log likelihood of the two-segment model for each cut with a sure
+    // observation on both sides.
+    let per_cut: Vec<(NaiveDate, f64)> = days
+        .iter()
+        .skip(1)
+        .filter_map(|&cut| {
+            let (mut ad, mut da) = (0.0, 0.0);
+            let (mut before, mut after) = (false, false);
+            for &(span, a, d) in &obs {
+                if span.ends_before(cut) {
+                    before = true;
+                    ad += a;
+                    da += d;
+                } else if span.start >= cut {
+                    after = true;
+                    ad += d;
+                    da += a;
+                } else {
+                    let either = half + log_add(a, d);
+                    ad += either;
+                    da += either;
+                }
+            }
+            (before && after).then(|| (cut, half + log_add(ad, da)))
+        })
+        .collect();
+    if per_cut.is_empty() {
+        return None;
+    }
+    let two = per_cut
+        .iter()
+        .fold(f64::NEG_INFINITY, |acc, c| log_add(acc, c.1))
+        - (per_cut.len() as f64).ln();
+    let prior = (params.change_prior as f64).clamp(1e-9, 1.0 - 1e-9);
+    let (lc, ls) = (prior.ln() + two, (1.0 - prior).ln() + one);
+    let probability = (lc - log_add(lc, ls)).exp();
+    let best = per_cut
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .expect("non-empty")
+        .0;
+    Some((best, probability))
+}
+
+/// Binary segmentation of `[lo, hi)`: cuts at the most likely flip and
+/// recurses into both sides while the probability of a change reaches
+/// `possible_confidence`.
 fn split(
     points: &[Point],
     lo: Option<NaiveDate>,
     hi: Option<NaiveDate>,
-    spread: f64,
     params: &ShiftParams,
     cuts: &mut Vec<NaiveDate>,
 ) {
     let here = inside(points, lo, hi);
-    let mut days: Vec<NaiveDate> = here.iter().map(|p| p.span.start).collect();
-    days.dedup();
-    let best = days
-        .iter()
-        .skip(1)
-        .filter_map(|&d| {
-            let before = inside(&here, None, Some(d));
-            let after = inside(&here, Some(d), None);
-            (!before.is_empty() && !after.is_empty())
-                .then(|| (d, t_statistic(&before, &after, spread)))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-    if let Some((d, t)) = best {
-        if confidence(t) >= params.min_confidence as f64 {
-            cuts.push(d);
-            split(points, lo, Some(d), spread, params, cuts);
-            split(points, Some(d), hi, spread, params, cuts);
+    let level = params.possible_confidence as f64;
+    match best_cut(&here, params) {
+        Some((cut, p)) if p >= level => {
+            cuts.push(cut);
+            split(points, lo, Some(cut), params, cuts);
+            split(points, Some(cut), hi, params, cuts);
         }
+        Some(_) => {
+            // Two flips (A, D, A) fit one flip badly: look for a change on
+            // either side of each date instead, where one is most likely.
+            let mut days: Vec<NaiveDate> = here.iter().map(|p| p.span.start).collect();
+            days.dedup();
+            if days.len() > MAX_DAYS_TO_PARTITION {
+                return;
+            }
+            let side = |l, h| change_probability(&inside(&here, l, h), params);
+            let best = days
+                .iter()
+                .skip(1)
+                .map(|&d| (d, side(None, Some(d)).max(side(Some(d), None))))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            if let Some((d, p)) = best {
+                if p >= level {
+                    // The first cut found there is a cut of the whole range,
+                    // whose sides are searched again with all their points.
+                    let mut found = Vec::new();
+                    split(&here, None, Some(d), params, &mut found);
+                    split(&here, Some(d), None, params, &mut found);
+                    if let Some(&c) = found.first() {
+                        cuts.push(c);
+                        split(points, lo, Some(c), params, cuts);
+                        split(points, Some(c), hi, params, cuts);
+                    }
+                }
+            }
+        }
+        None => {}
     }
 }
 
-fn confidence(t: f64) -> f64 {
-    erf(t / std::f64::consts::SQRT_2)
-}
+/// Series with more dates than this are not searched for a change hidden
+/// by a second one (the search costs the cube of the dates).
+const MAX_DAYS_TO_PARTITION: usize = 200;
 
 fn mean(p: &[Point]) -> f64 {
     p.iter().map(|x| x.score as f64).sum::<f64>() / p.len() as f64
 }
 
-fn t_statistic(before: &[Point], after: &[Point], spread: f64) -> f64 {
-    let (mb, ma) = (mean(before), mean(after));
-    let ss: f64 = before
-        .iter()
-        .map(|p| (p.score as f64 - mb).powi(2))
-        .chain(after.iter().map(|p| (p.score as f64 - ma).powi(2)))
-        .sum();
-    let (nb, na) = (before.len() as f64, after.len() as f64);
-    let var = (ss + PRIOR_WEIGHT * spread * spread) / (nb + na - 2.0 + PRIOR_WEIGHT);
-    (ma - mb).abs() / (var.sqrt() * (1.0 / nb + 1.0 / na).sqrt())
-}
-
-/// Whether two adjacent segments make a turn.
-fn judge(before: &[Point], after: &[Point], spread: f64, params: &ShiftParams) -> Option<Turn> {
+/// Whether the segments `[lo, cut)` and `[cut, hi)` make a turn.
+fn judge(
+    points: &[Point],
+    lo: Option<NaiveDate>,
+    cut: NaiveDate,
+    hi: Option<NaiveDate>,
+    spread: f64,
+    params: &ShiftParams,
+) -> Option<Turn> {
+    let before = inside(points, lo, Some(cut));
+    let after = inside(points, Some(cut), hi);
     if before.is_empty() || after.is_empty() {
         return None;
     }
-    let (mb, ma) = (mean(before), mean(after));
+    let confidence = change_probability(&inside(points, lo, hi), params);
+    let status = if confidence >= params.min_confidence as f64 {
+        TurnStatus::Turn
+    } else if confidence >= params.possible_confidence as f64 {
+        TurnStatus::Possible
+    } else {
+        return None;
+    };
+    let (mb, ma) = (mean(&before), mean(&after));
     let magnitude = (ma - mb).abs();
-    let confidence = confidence(t_statistic(before, after, spread));
-    if confidence < params.min_confidence as f64 {
+    if magnitude < params.min_change as f64 * spread {
         return None;
     }
-    let step = params.min_change as f64 * spread;
-    let kind = if mb * ma < 0.0 && magnitude >= step {
+    let kind = if mb * ma < 0.0 {
         TurnKind::SignChange
-    } else if mb * ma >= 0.0 && ma.abs() < mb.abs() && magnitude >= 2.0 * step {
+    } else if ma.abs() < mb.abs() {
         TurnKind::ChangePoint
     } else {
         return None;
@@ -211,19 +436,8 @@ fn judge(before: &[Point], after: &[Point], spread: f64, params: &ShiftParams) -
         magnitude: magnitude as f32,
         confidence: confidence as f32,
         kind,
+        status,
     })
-}
-
-/// The error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
-fn erf(x: f64) -> f64 {
-    let sign = if x < 0.0 { -1.0 } else { 1.0 };
-    let x = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    sign * (1.0 - poly * (-x * x).exp())
 }
 
 #[cfg(test)]
@@ -234,91 +448,178 @@ mod tests {
         DateSpan::day(NaiveDate::from_ymd_opt(2024, 1, n).unwrap())
     }
 
+    /// Settings the expectations below are computed with.
+    const P: ShiftParams = ShiftParams {
+        min_change: 0.5,
+        min_confidence: 0.7,
+        possible_confidence: 0.4,
+        change_prior: 0.2,
+        error_rate: 0.1,
+    };
+
     fn series(scores: &[(u32, f32)]) -> Vec<Point> {
         scores
             .iter()
             .enumerate()
-            .map(|(key, &(d, score))| Point {
-                span: day(d),
-                score,
-                key,
-            })
+            .map(|(key, &(d, score))| Point::scored(day(d), score, key))
             .collect()
     }
 
+    /// The probability of a change by brute force: every assignment of a
+    /// position to every day, weighted by the two models' priors.
+    fn brute_force(points: &[Point], params: &ShiftParams) -> f64 {
+        let obs = observations(points, params.error_rate as f64);
+        let m = obs.len();
+        let lik = |pos: &[bool]| -> f64 {
+            obs.iter()
+                .zip(pos)
+                .map(|(o, &agree)| if agree { o.1.exp() } else { o.2.exp() })
+                .product()
+        };
+        let one = 0.5 * lik(&vec![true; m]) + 0.5 * lik(&vec![false; m]);
+        let mut two = 0.0;
+        for cut in 1..m {
+            for first in [true, false] {
+                let pos: Vec<bool> = (0..m).map(|i| (i < cut) == first).collect();
+                two += 0.5 * lik(&pos) / (m - 1) as f64;
+            }
+        }
+        let p = params.change_prior as f64;
+        p * two / (p * two + (1.0 - p) * one)
+    }
+
     #[test]
-    fn erf_matches_known_values() {
-        assert!(erf(0.0).abs() < 1e-7);
-        assert!((erf(1.0) - 0.842_700_79).abs() < 1e-6);
-        assert!((erf(-2.0) + 0.995_322_27).abs() < 1e-6);
+    fn the_probability_matches_brute_force() {
+        let p = P;
+        for s in [
+            series(&[(1, 0.6), (2, 0.5), (3, 0.7), (10, -0.5), (11, -0.6)]),
+            series(&[(1, 0.9), (5, -0.9)]),
+            series(&[(1, 0.2), (2, -0.1), (3, 0.4), (4, 0.3)]),
+            series(&[(1, 0.8), (1, -0.8), (2, 0.5), (3, -0.9), (3, -0.7)]),
+        ] {
+            let (got, want) = (change_probability(&s, &p), brute_force(&s, &p));
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
     }
 
     #[test]
     fn finds_a_clear_reversal() {
-        let s = series(&[(1, 0.6), (2, 0.5), (3, 0.7), (10, -0.5), (11, -0.6)]);
-        let turns = detect_turns(&s, 0.5, &ShiftParams::default());
+        let s = series(&[(1, 0.8), (2, 0.7), (3, 0.9), (10, -0.7), (11, -0.8)]);
+        let turns = detect_turns(&s, 0.5, &P);
         assert_eq!(turns.len(), 1);
         let t = &turns[0];
         assert_eq!(t.before, vec![0, 1, 2]);
         assert_eq!(t.after, vec![3, 4]);
         assert_eq!(t.kind, TurnKind::SignChange);
-        assert!((t.magnitude - 1.15).abs() < 1e-5);
-        assert!(t.confidence > 0.9);
+        assert_eq!(t.status, TurnStatus::Turn);
+        assert!((t.magnitude - 1.55).abs() < 1e-5);
+        // The two-segment posterior, worked out by hand.
+        assert!((t.confidence - 0.740).abs() < 1e-3, "{}", t.confidence);
     }
 
     #[test]
-    fn steady_or_hardening_series_have_no_turn() {
-        let p = ShiftParams::default();
+    fn one_statement_on_each_side_is_at_most_possible() {
+        let p = P;
+        let s = series(&[(1, 0.95), (5, -0.95)]);
+        let turns = detect_turns(&s, 0.5, &p);
+        assert!(turns.iter().all(|t| t.status == TurnStatus::Possible));
+        assert!(change_probability(&s, &p) < p.min_confidence as f64);
+    }
+
+    #[test]
+    fn one_mis_scored_statement_does_not_make_a_turn() {
+        let p = P;
+        let s = series(&[(1, 0.7), (2, 0.6), (3, 0.8), (4, -0.6), (5, 0.7), (6, 0.6)]);
+        assert!(detect_turns(&s, 0.5, &p)
+            .iter()
+            .all(|t| t.status != TurnStatus::Turn));
+    }
+
+    #[test]
+    fn steady_or_irrelevant_series_have_no_turn() {
+        let p = P;
         let steady = series(&[(1, 0.5), (2, 0.3), (3, 0.6), (4, 0.4)]);
         assert!(detect_turns(&steady, 0.5, &p).is_empty());
-        let hardening = series(&[(1, -0.2), (2, -0.3), (3, -1.0), (4, -0.9)]);
-        assert!(detect_turns(&hardening, 0.3, &p).is_empty());
-        assert!(detect_turns(&steady, 0.0, &p).is_empty());
         assert!(detect_turns(&[], 0.5, &p).is_empty());
+        // Statements that take no side on the thesis carry no evidence.
+        let off_topic: Vec<Point> = [
+            (1, 0.08, 0.02),
+            (2, 0.08, 0.02),
+            (10, 0.02, 0.08),
+            (11, 0.02, 0.08),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(k, &(d, a, n))| Point::with_probabilities(day(d), a, n, k))
+        .collect();
+        assert!(change_probability(&off_topic, &p) < 0.3);
+        assert!(detect_turns(&off_topic, 0.5, &p).is_empty());
     }
 
     #[test]
-    fn a_retreat_is_a_change_point() {
-        let s = series(&[(1, 0.9), (2, 0.95), (3, 0.85), (10, 0.05), (11, 0.1)]);
-        let turns = detect_turns(&s, 0.3, &ShiftParams::default());
-        assert_eq!(turns.len(), 1);
-        assert_eq!(turns[0].kind, TurnKind::ChangePoint);
+    fn same_day_points_never_make_a_turn() {
+        let p = P;
+        let s = series(&[(3, 0.9), (3, 0.9), (3, -0.9), (3, -0.9)]);
+        assert_eq!(change_probability(&s, &p), 0.0);
+        assert!(detect_turns(&s, 0.5, &p).is_empty());
+    }
+
+    #[test]
+    fn a_move_to_neutral_is_no_turn() {
+        let s = series(&[
+            (1, 0.9),
+            (2, 0.95),
+            (3, 0.85),
+            (10, -0.05),
+            (11, 0.1),
+            (12, 0.05),
+        ]);
+        assert!(detect_turns(&s, 0.3, &P).is_empty());
     }
 
     #[test]
     fn same_day_statements_stay_together_and_coarse_dates_sit_out() {
-        let mut s = series(&[(5, 0.6), (5, 0.7), (6, -0.6), (6, -0.7)]);
-        // A month-dated statement overlapping both days.
-        s.push(Point {
-            span: DateSpan {
+        let mut s = series(&[
+            (5, 0.8),
+            (5, 0.8),
+            (6, 0.8),
+            (20, -0.8),
+            (20, -0.8),
+            (21, -0.8),
+        ]);
+        // A month-dated statement overlapping every day.
+        s.push(Point::scored(
+            DateSpan {
                 start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
                 end: NaiveDate::from_ymd_opt(2024, 1, 31).unwrap(),
             },
-            score: 0.9,
-            key: 9,
-        });
-        let turns = detect_turns(&s, 0.5, &ShiftParams::default());
-        assert_eq!(turns.len(), 1);
-        assert_eq!(turns[0].before, vec![0, 1]);
-        assert_eq!(turns[0].after, vec![2, 3]);
+            0.9,
+            9,
+        ));
+        let turns = detect_turns(&s, 0.5, &P);
+        assert_eq!(turns.len(), 1, "{turns:?}");
+        assert_eq!(turns[0].status, TurnStatus::Turn);
+        assert_eq!(turns[0].before, vec![0, 1, 2]);
+        assert_eq!(turns[0].after, vec![3, 4, 5]);
     }
 
     #[test]
     fn finds_two_turns() {
         let s = series(&[
-            (1, 0.6),
-            (2, 0.7),
-            (3, 0.6),
-            (10, -0.6),
-            (11, -0.7),
-            (12, -0.6),
-            (20, 0.6),
-            (21, 0.7),
-            (22, 0.6),
+            (1, 0.8),
+            (2, 0.9),
+            (3, 0.8),
+            (10, -0.8),
+            (11, -0.9),
+            (12, -0.8),
+            (20, 0.8),
+            (21, 0.9),
+            (22, 0.8),
         ]);
-        let turns = detect_turns(&s, 0.4, &ShiftParams::default());
+        let turns = detect_turns(&s, 0.4, &P);
         assert_eq!(turns.len(), 2, "{turns:?}");
         assert_eq!(turns[0].after[0], 3);
         assert_eq!(turns[1].after[0], 6);
+        assert!(turns.iter().all(|t| t.status == TurnStatus::Turn));
     }
 }
