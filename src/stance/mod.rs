@@ -11,7 +11,10 @@ pub mod axes;
 pub mod camps;
 pub mod cross_encoder;
 pub mod dates;
+mod loader;
 pub mod shifts;
 pub mod space;
 pub mod unsupervised;
 pub mod weights;
+
+pub use loader::open_stance_model;

@@ -4,7 +4,7 @@
 //!
 //! Needs `/usr/bin/chromium` (Debian package `chromium`).
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

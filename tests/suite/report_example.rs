@@ -4,7 +4,7 @@
 //! Expected (examples/ai-bailout/README.md): David Sacks and Sarah Friar
 //! change position, Sam Altman does not.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
@@ -167,7 +167,7 @@ fn without_axes_altman_does_not_shift() {
 /// centroid axis fitted to the gold labels (`scripts/stance_probe.py`:
 /// margins -0.95 for s045 and -0.51 for s017), so no unsupervised split puts
 /// them on the other side. To check another model:
-/// `VOLTE_MODEL=<model> cargo test --release --test report_example -- --ignored`.
+/// `VOLTE_MODEL=<model> cargo test --release --test main report_example:: -- --ignored`.
 #[test]
 #[ignore = "multilingual-e5-small does not separate the Sacks and Friar turns without axes"]
 fn without_axes_sacks_and_friar_shift() {
