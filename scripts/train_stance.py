@@ -13,6 +13,13 @@ election, never by record: parties repeat sentences across elections. Two
 groups of elections are held out: `dev` (model selection) and `test` (only
 reported); neither is ever trained on.
 
+Data v2 (--v2, scripts/train_stance_v2.sh): also the train splits of
+../shared/data/stance-extra/ (IBM ArgQ, Perspectrum, German XNLI),
+polarity-reversed theses with flipped labels (templates in de/en/fr/es, and
+Wahl-O-Mat's own reversed recurring theses), and off-topic pairs across
+sources labelled neutral; their dev and test splits are evaluated, never
+trained on.
+
 Base: the same weights volte loads (`volte models pull` writes them; default
 directory ~/.cache/volte/models/multilingual-e5-small-q4), so the layers that
 stay frozen are bit-identical in training and in volte. The lower layers are
@@ -160,6 +167,75 @@ def off_topic_pairs(records, lines, rng, share):
                 pairs.append((j, i))
                 break
     return pairs
+
+
+# Polarity templates: a thesis wrapped so that it says the opposite; a
+# statement that agrees with the thesis disagrees with the wrapped one.
+NEGATIONS = {
+    "de": ["Es ist falsch, dass gilt: {t}", "Ich lehne ab: {t}", "Das Gegenteil ist richtig: {t}"],
+    "en": ["It is wrong that: {t}", "I reject the following: {t}", "The opposite is true: {t}"],
+    "fr": ["Il est faux que : {t}", "Je rejette ceci : {t}", "C'est le contraire qui est vrai : {t}"],
+    "es": ["Es falso que: {t}", "Rechazo lo siguiente: {t}", "Lo contrario es cierto: {t}"],
+}
+NEGATION_WORDS = {"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines"}
+REVERSING_WORDS = {"abgeschafft", "abschaffen", "gestrichen", "aufgehoben", "verboten"}
+KEEPING_WORDS = {"eingeführt", "einführen", "beibehalten", "erhalten", "erlaubt", "ausgebaut"}
+
+
+def thesis_polarity_key(thesis):
+    """A thesis without its negations and its abolish/keep verbs, and the
+    parity of those: two theses with the same key and opposite parity say
+    opposite things ("X soll abgeschafft werden" / "X soll beibehalten
+    werden", "X soll nicht ..." / "X soll ...")."""
+    words = [w.lower().strip(".,;:!?\"'()") for w in thesis.split()]
+    flips = sum(w in NEGATION_WORDS or w in REVERSING_WORDS for w in words)
+    keeps = sum(w in KEEPING_WORDS for w in words)
+    key = " ".join(w for w in words if w and w not in NEGATION_WORDS | REVERSING_WORDS | KEEPING_WORDS)
+    return key, flips % 2, flips + keeps > 0
+
+
+def reversed_thesis_pairs(records, lines):
+    """(thesis line, statement line, flipped label) from Wahl-O-Mat's own
+    recurring theses that reverse one another across elections."""
+    by_key = defaultdict(lambda: defaultdict(set))
+    for i in lines:
+        key, parity, marked = thesis_polarity_key(records[i]["thesis"])
+        if marked and len(key.split()) >= 3:
+            by_key[key][parity].add(records[i]["thesis"])
+    opposite = {}
+    for key, sides in by_key.items():
+        if 0 in sides and 1 in sides:
+            a, b = sorted(sides[0])[0], sorted(sides[1])[0]
+            for t in sides[0]:
+                opposite[t] = b
+            for t in sides[1]:
+                opposite[t] = a
+    first_line = {}
+    for i in lines:
+        first_line.setdefault(records[i]["thesis"], i)
+    out = []
+    for i in sorted(lines):
+        r = records[i]
+        if r["stance"] != 0 and r["thesis"] in opposite:
+            out.append((first_line[opposite[r["thesis"]]], i, -r["stance"]))
+    return out
+
+
+def read_extra(path, sources, caps, seed):
+    """Rows of ../shared/data/stance-extra/ (one schema: thesis, text, stance,
+    split, lang): each source's train rows capped at its share (seeded), its
+    dev and test rows whole."""
+    rows = defaultdict(list)
+    for l in open(path, encoding="utf-8"):
+        r = json.loads(l)
+        if r["source"] in sources:
+            rows[(r["source"], r["split"])].append(r)
+    out = []
+    for (source, split), rs in sorted(rows.items()):
+        if split == "train" and caps.get(source) is not None and len(rs) > caps[source]:
+            rs = random.Random(f"{seed}-{source}").sample(rs, caps[source])
+        out.extend(rs)
+    return out
 
 
 class Encoder:
@@ -501,10 +577,75 @@ def build_examples(args, base_dir):
         if args.off_topic_share > 0:
             for j, i in off_topic_pairs(records, pair_src, random.Random(f"{args.seed}-off-{name}"), args.off_topic_share):
                 add(name, enc.pair(thesis_ids[j], text_ids[i]), 0, "off_topic", [j, i])
+    if args.v2:
+        add_v2_examples(args, records, lines, train_lines, boiler, enc, thesis_ids, text_ids, add)
     counts = Counter((e["split"], e["kind"]) for e in examples)
     log("examples:", dict(counts))
 
-    return records, boiler, cfg, first, examples
+    return records, boiler, cfg, first, examples, split, counts
+
+
+def add_v2_examples(args, records, lines, train_lines, boiler, enc, thesis_ids, text_ids, add):
+    """Training data v2: the English argument sets and German NLI of
+    --extra (their train splits train, their dev and test splits are
+    reported), polarity-reversed theses with flipped labels (templates in
+    de/en/fr/es, and Wahl-O-Mat's own reversed recurring theses), and
+    off-topic pairs across sources labelled neutral."""
+    extra_dir = Path(args.extra)
+    caps = {"ibm-argq-30k": args.argq_cap, "perspectrum": args.perspectrum_cap, "xnli-de": args.xnli_cap}
+    files = {"ibm-argq-30k": "ibm-argq-30k.jsonl", "perspectrum": "perspectrum.jsonl", "xnli-de": "xnli-de.jsonl"}
+    extra = []
+    for source, name in files.items():
+        if caps[source] != 0:
+            extra.extend(read_extra(extra_dir / name, {source}, caps, args.seed))
+    kind_of = {"ibm-argq-30k": "argq", "perspectrum": "perspectrum", "xnli-de": "xnli"}
+    t_ids = enc.ids([THESIS_PREFIX + r["thesis"] for r in extra])
+    s_ids = enc.ids([STATEMENT_PREFIX + r["text"] for r in extra])
+    for j, r in enumerate(extra):
+        add(r["split"], enc.pair(t_ids[j], s_ids[j]), r["stance"], kind_of[r["source"]], [r["id"]])
+
+    rng = random.Random(f"{args.seed}-polarity")
+    langs = sorted(NEGATIONS)
+    # Template negations: the statement's thesis in a wrapper that says the
+    # opposite, in the thesis' language or (one in three) another one.
+    polar_wom = [i for i in train_lines if records[i]["stance"] != 0]
+    polar_extra = [j for j, r in enumerate(extra) if r["split"] == "train" and r["stance"] != 0 and r["source"] != "xnli-de"]
+    picks = [("wom", i, "de") for i in rng.sample(polar_wom, min(len(polar_wom), int(args.polarity_share * len(polar_wom))))]
+    picks += [("extra", j, extra[j]["lang"]) for j in rng.sample(polar_extra, min(len(polar_extra), int(args.polarity_share * len(polar_extra))))]
+    wrapped_t, wrapped_s, gold = [], [], []
+    for src, i, lang in picks:
+        if rng.random() < 1 / 3:
+            lang = rng.choice(langs)
+        template = rng.choice(NEGATIONS.get(lang, NEGATIONS["en"]))
+        if src == "wom":
+            wrapped_t.append(template.format(t=records[i]["thesis"]))
+            wrapped_s.append(text_ids[i])
+            gold.append(-records[i]["stance"])
+        else:
+            wrapped_t.append(template.format(t=extra[i]["thesis"]))
+            wrapped_s.append(s_ids[i])
+            gold.append(-extra[i]["stance"])
+    for a, b, g in zip(enc.ids([THESIS_PREFIX + t for t in wrapped_t]), wrapped_s, gold):
+        add("train", enc.pair(a, b), g, "polarity", [])
+    # Wahl-O-Mat's own reversed theses (train elections only).
+    for ti, si, g in reversed_thesis_pairs(records, train_lines):
+        add("train", enc.pair(thesis_ids[ti], text_ids[si]), g, "reversed", [ti, si])
+    # Off-topic across sources: an argument or perspective with a thesis of
+    # another source, a Wahl-O-Mat statement with an English thesis; neutral.
+    for split in ("train", "dev"):
+        pool = [j for j, r in enumerate(extra) if r["split"] == split and r["source"] != "xnli-de"]
+        wom = [i for i in (train_lines if split == "train" else [i for i in lines["dev"] if records[i]["text"].strip() not in boiler])]
+        r2 = random.Random(f"{args.seed}-cross-off-{split}")
+        n = int(args.off_topic_share * len(pool))
+        for j in r2.sample(pool, min(n, len(pool))):
+            k = r2.choice(pool)
+            if extra[k]["thesis"] == extra[j]["thesis"] or extra[k]["source"] == extra[j]["source"]:
+                i = r2.choice(wom)
+                add(split, enc.pair(thesis_ids[i], s_ids[j]), 0, "off_topic_extra", [])
+            else:
+                add(split, enc.pair(t_ids[k], s_ids[j]), 0, "off_topic_extra", [])
+        for i in r2.sample(wom, min(n // 2, len(wom))):
+            add(split, enc.pair(t_ids[r2.choice(pool)], text_ids[i]), 0, "off_topic_extra", [])
 
 
 def main():
@@ -533,6 +674,14 @@ def main():
     ap.add_argument("--export-only", action="store_true", help="export the best checkpoint so far without training")
     ap.add_argument("--init", help="start the trained layers and the head from this state dict (a best-*.pt of an earlier run)")
     ap.add_argument("--init-first", type=int, default=4, help="the first trained layer of the --init run")
+    ap.add_argument("--v2", action="store_true",
+                    help="training data v2: --extra sources, polarity augmentation, cross-source off-topic pairs")
+    ap.add_argument("--extra", default="../shared/data/stance-extra")
+    ap.add_argument("--argq-cap", type=int, default=8000, help="ArgQ train rows used (0: none)")
+    ap.add_argument("--perspectrum-cap", type=int, default=6978, help="Perspectrum train rows used (0: none)")
+    ap.add_argument("--xnli-cap", type=int, default=2245, help="German XNLI train rows used (0: none)")
+    ap.add_argument("--polarity-share", type=float, default=0.2,
+                    help="share of agree/disagree train pairs also given with a negated thesis and flipped label")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -542,10 +691,15 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
 
     data_hash = sha256(args.data)
+    extra_hashes = {}
+    if args.v2:
+        for name in ("ibm-argq-30k.jsonl", "perspectrum.jsonl", "xnli-de.jsonl"):
+            extra_hashes[name] = sha256(Path(args.extra) / name)
+            log(f"extra data {name} sha256 {extra_hashes[name][:16]}…")
     base_dir = Path(args.base)
     weights_hash = sha256(base_dir / "model.safetensors")
     log(f"data {args.data} sha256 {data_hash[:16]}…, base {base_dir} sha256 {weights_hash[:16]}…")
-    records, boiler, cfg, first, examples = build_examples(args, base_dir)
+    records, boiler, cfg, first, examples, split, counts = build_examples(args, base_dir)
     base = Base(cfg, load_file(str(base_dir / "model.safetensors")), first)
     key = hashlib.sha256(
         json.dumps([weights_hash, first, [e["seq"] for e in examples]]).encode()
@@ -571,12 +725,14 @@ def main():
         log(f"initialized from {args.init}: {len(mapped)} tensors, {len(missing)} from the base, {len(unexpected)} unused")
         assert not unexpected
 
+    kinds = sorted({e["kind"] for e in examples} | {"thesis", "statements", "off_topic"})
     idx = {
         (s, k): [j for j, e in enumerate(examples) if e["split"] == s and e["kind"] == k]
         for s in ("train", "dev", "test")
-        for k in ("thesis", "statements", "off_topic")
+        for k in kinds
     }
-    train_idx = idx[("train", "thesis")] + idx[("train", "statements")] + idx[("train", "off_topic")]
+    train_idx = [j for k in kinds for j in idx[("train", k)]]
+    extra_kinds = [k for k in ("argq", "perspectrum", "xnli") if idx[("dev", k)]]
     gold = np.array([e["gold"] for e in examples])
     lengths = [int(offsets[i + 1] - offsets[i]) for i in train_idx]
 
@@ -609,6 +765,8 @@ def main():
             lo = evaluate(top, states, offsets, idx[("dev", "off_topic")])
             ms["off_topic_neutral"] = round(float(np.mean(lo.argmax(-1) == 1)), 4)
             ms["off_topic_mean_abs_stance"] = round(float(np.mean(np.abs(off_stance(lo)))), 4)
+        for k in extra_kinds:
+            ms[k] = metrics(evaluate(top, states, offsets, idx[("dev", k)]), gold[idx[("dev", k)]])
         return m, ms
 
     log(f"training {args.trainable} layers from layer {first}: {total_steps} steps ({epoch_batches}/epoch)")
@@ -677,6 +835,15 @@ def main():
             if k == "thesis":
                 keep = [j for j, i in enumerate(idx[(s, k)]) if records[examples[i]["ref"][0]]["text"].strip() not in boiler]
                 final[f"{s}_{k}_without_boilerplate"] = metrics(lg[keep], gold[idx[(s, k)]][keep])
+        for k in extra_kinds:
+            final[f"{s}_{k}"] = metrics(evaluate(top, states, offsets, idx[(s, k)]), gold[idx[(s, k)]])
+        if idx[(s, "off_topic_extra")]:
+            lo = evaluate(top, states, offsets, idx[(s, "off_topic_extra")])
+            final[f"{s}_off_topic_extra"] = {
+                "n": len(lo),
+                "predicted_neutral": round(float(np.mean(lo.argmax(-1) == 1)), 4),
+                "mean_abs_stance": round(float(np.mean(np.abs(off_stance(lo)))), 4),
+            }
     for k, v in final.items():
         log(k, v)
 
@@ -703,6 +870,7 @@ def main():
         {
             "data": os.path.basename(args.data),
             "data_sha256": data_hash,
+            "extra_data_sha256": extra_hashes,
             "base_weights_sha256": weights_hash,
             "elections": elections,
             "examples": {f"{s}/{k}": n for (s, k), n in counts.items()},

@@ -132,6 +132,24 @@ pub fn run(args: DoctorArgs) -> Result<()> {
                 };
                 println!("  {:36} {state}", m.name);
             }
+            let state = if volte::stance::bundled::is_provisioned(&root) {
+                "ready in"
+            } else {
+                "written on first use to"
+            };
+            println!(
+                "  {:36} compiled in, sha256 {}…, {state} {}",
+                "stance",
+                &volte::stance::bundled::weights_sha256()[..16],
+                volte::stance::bundled::dir_in(&root).display()
+            );
+            if let Some(v) = std::env::var_os("VOLTE_STANCE_MODEL") {
+                println!(
+                    "  {:36} VOLTE_STANCE_MODEL={} is used instead",
+                    "",
+                    std::path::Path::new(&v).display()
+                );
+            }
         }
         Err(e) => println!("cache:          error: {e:#}"),
     }

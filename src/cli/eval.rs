@@ -13,6 +13,7 @@ use super::output_file::OutputFile;
 use super::progress_bar::Bar;
 use super::report::{make_report, PipelineArgs};
 use super::stance::StanceRunArgs;
+use volte::eval::calibration::{calibration, fit_temperature, mean_nll, Calibration};
 use volte::eval::{
     evaluate_pairs, evaluate_stance, parse_answer, read_gold, GroupStance, ShiftsEvaluation,
 };
@@ -20,6 +21,7 @@ use volte::input::InputError;
 use volte::output::atomic::check_writable;
 use volte::report::json;
 use volte::report::model::Report;
+use volte::stance::cross_encoder::StanceScore;
 
 /// Evaluate volte against annotated data: shift precision and recall, stance agreement.
 #[derive(Debug, Args)]
@@ -64,7 +66,14 @@ pub enum EvalCommand {
     /// (--gold-field: 1/agree, -1/disagree, 0/neutral). Prints the
     /// agree/disagree accuracy (sign of p_agree - p_disagree on the ±1 pairs)
     /// next to the majority answer's, the AUC, the three-way accuracy and
-    /// macro-F1, the confusion matrix, and the speed in pairs/s.
+    /// macro-F1, the confusion matrix, the speed in pairs/s, and how well the
+    /// probabilities are calibrated: the expected calibration error (ECE), a
+    /// reliability table (confidence bins: mean confidence, accuracy, count)
+    /// and the accuracy of the most confident 25 / 50 / 100 % of the pairs.
+    /// The agree/disagree confidence of a ±1 pair is max(p_agree, p_disagree)
+    /// / (p_agree + p_disagree); the three-way confidence is the largest
+    /// probability. --fit-temperature also fits the temperature that makes
+    /// these pairs' probabilities most likely (stance.json's "temperature").
     StancePairs(PairsArgs),
 }
 
@@ -85,6 +94,11 @@ pub struct PairsArgs {
     /// p_agree, p_disagree, p_neutral).
     #[arg(long)]
     pub scores: Option<PathBuf>,
+    /// Fit the temperature of the probabilities on these pairs (minimum
+    /// negative log-likelihood of the three answers) and print it with the
+    /// calibration it gives; for a dev split, never a test split.
+    #[arg(long)]
+    pub fit_temperature: bool,
     #[command(flatten)]
     pub run: StanceRunArgs,
     #[command(flatten)]
@@ -148,9 +162,25 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
         .collect();
     let pb = Bar::new(pairs.len(), "stance");
     let started = std::time::Instant::now();
-    let scores = model.score(&pairs, &mut |n| pb.inc(n as u64))?;
+    let logits = model.logits(&pairs, &mut |n| pb.inc(n as u64))?;
     let seconds = started.elapsed().as_secs_f64();
     pb.finish();
+    let at = |t: f32| -> Vec<StanceScore> {
+        logits
+            .iter()
+            .map(|l| StanceScore::from_logits(l, t))
+            .collect()
+    };
+    let scores = at(model.temperature());
+    let fitted = args.fit_temperature.then(|| {
+        let t = fit_temperature(&logits, &gold);
+        FittedTemperature {
+            temperature: t,
+            nll_before: mean_nll(&logits, &gold, model.temperature() as f64),
+            nll_after: mean_nll(&logits, &gold, t),
+            calibration: calibration(&at(t as f32), &gold),
+        }
+    });
     if let Some(path) = &args.scores {
         let mut out = OutputFile::create(path)?;
         for ((s, g), sc) in read.statements.iter().zip(&gold).zip(&scores) {
@@ -162,11 +192,17 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
         out.finish()?;
     }
     let e = evaluate_pairs(&scores, &gold);
+    let cal = calibration(&scores, &gold);
     let speed = pairs.len() as f64 / seconds.max(1e-9);
     if args.json {
         let mut v = serde_json::to_value(&e)?;
         v["pairs_per_second"] = serde_json::json!(speed);
         v["precision"] = serde_json::json!(format!("{:?}", model.precision()));
+        v["temperature"] = serde_json::json!(model.temperature());
+        v["calibration"] = serde_json::to_value(&cal)?;
+        if let Some(f) = &fitted {
+            v["fitted_temperature"] = serde_json::to_value(f)?;
+        }
         outln!("{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
@@ -194,6 +230,62 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
     outln!("            disagree  neutral    agree")?;
     for (name, row) in ["disagree", "neutral", "agree"].iter().zip(e.confusion) {
         outln!("  {name:>8}  {:>8} {:>8} {:>8}", row[0], row[1], row[2])?;
+    }
+    outln!("calibration at temperature {}:", model.temperature())?;
+    print_calibration(&cal)?;
+    if let Some(f) = &fitted {
+        outln!(
+            "fitted temperature {:.4} (mean NLL {:.4} at {} -> {:.4}); calibration at it:",
+            f.temperature,
+            f.nll_before,
+            model.temperature(),
+            f.nll_after
+        )?;
+        print_calibration(&f.calibration)?;
+    }
+    Ok(())
+}
+
+/// A temperature fitted on the evaluated pairs, with what it does.
+#[derive(serde::Serialize)]
+struct FittedTemperature {
+    temperature: f64,
+    nll_before: f64,
+    nll_after: f64,
+    calibration: Calibration,
+}
+
+fn print_calibration(c: &Calibration) -> Result<()> {
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
+    for (name, r) in [
+        ("agree/disagree", &c.agree_disagree),
+        ("three-way", &c.three_way),
+    ] {
+        outln!("  {name}: ECE {} over {} pair(s)", num(r.ece), r.pairs)?;
+        outln!("    confidence        mean  accuracy   count")?;
+        for b in &r.bins {
+            outln!(
+                "    {:.3}-{:.3}  {:>8} {:>9} {:>7}",
+                b.low,
+                b.high,
+                num(b.mean_confidence),
+                num(b.accuracy),
+                b.count
+            )?;
+        }
+        let cov: Vec<String> = r
+            .coverage
+            .iter()
+            .map(|k| {
+                format!(
+                    "{:.0} % {} ({} pairs)",
+                    k.share * 100.0,
+                    num(k.accuracy),
+                    k.pairs
+                )
+            })
+            .collect();
+        outln!("    accuracy of the most confident: {}", cov.join(", "))?;
     }
     Ok(())
 }

@@ -5,6 +5,42 @@ use clap::{Args, Subcommand};
 
 use volte::model::offline::ModelState;
 use volte::model::{self, offline, ModelLayout};
+use volte::stance::bundled;
+
+/// `models info stance`: the stance model compiled into volte.
+fn stance_info() -> Result<()> {
+    let root = model::cache::cache_root()?;
+    let card = bundled::card()?;
+    outln!("model:          stance (compiled into volte)")?;
+    outln!(
+        "sha256:         {} (stance.safetensors)",
+        bundled::weights_sha256()
+    )?;
+    let dir = bundled::dir_in(&root);
+    if bundled::is_provisioned(&root) {
+        outln!("directory:      {}", dir.display())?;
+    } else {
+        outln!("directory:      {} (written on first use)", dir.display())?;
+    }
+    outln!("base:           {}", card.base)?;
+    outln!("temperature:    {}", card.temperature)?;
+    match std::env::var_os("VOLTE_STANCE_MODEL") {
+        Some(v) => outln!(
+            "in use:         {} (VOLTE_STANCE_MODEL)",
+            std::path::Path::new(&v).display()
+        )?,
+        None => {
+            outln!("in use:         this one (--stance-model or VOLTE_STANCE_MODEL to change)")?
+        }
+    }
+    if !card.figures.is_empty() {
+        outln!("figures (int8, models/README.md says how they were measured):")?;
+        for (k, v) in &card.figures {
+            outln!("  {k:38} {v}")?;
+        }
+    }
+    Ok(())
+}
 
 /// Manage models.
 #[derive(Debug, Args)]
@@ -32,7 +68,8 @@ pub enum ModelsCommand {
     /// List the offline models and whether they are in the cache, with
     /// their files checked against their recorded checksums.
     List,
-    /// Show where a model is and how volte will run it.
+    /// Show where a model is and how volte will run it; `stance` shows the
+    /// stance model that comes with volte (its hash, temperature and figures).
     Info {
         #[arg(default_value = model::DEFAULT_MODEL)]
         model: String,
@@ -66,7 +103,19 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                 };
                 outln!("{}\t{}\t{}", m.name, m.upstream, state)?;
             }
+            let root = model::cache::cache_root()?;
+            let state = if bundled::is_provisioned(&root) {
+                "ready"
+            } else {
+                "written on first use"
+            };
+            outln!(
+                "stance\tcompiled into volte, sha256 {}\t{state}\t{}",
+                bundled::weights_sha256(),
+                bundled::dir_in(&root).display()
+            )?;
         }
+        ModelsCommand::Info { model: spec } if spec == "stance" => stance_info()?,
         ModelsCommand::Info { model: spec } => {
             let r = model::resolve(&spec)?;
             let l = ModelLayout::open(&r.dir)?;

@@ -89,7 +89,10 @@ pub struct StanceModelArgs {
 impl StanceModelArgs {
     /// Loads the stance model, provisioning its base model when needed.
     pub fn load(&self, options: StanceOptions) -> Result<StanceModel> {
-        let dir = self.stance_model.clone().unwrap_or_else(default_model_dir);
+        let dir = match &self.stance_model {
+            Some(d) => d.clone(),
+            None => default_model_dir()?,
+        };
         let m = StanceModel::load(&dir, options)?;
         tracing::info!("stance model {} ({:?})", dir.display(), m.precision());
         Ok(m)

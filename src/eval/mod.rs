@@ -3,8 +3,10 @@
 //! ([`stance`]). Both read the same gold file ([`gold`]). The stance model
 //! against labelled (thesis, statement) pairs: [`stance_pairs`]. The
 //! encoder against semantic-similarity benchmarks: [`sts`]. What they share:
-//! the rank statistics of [`stats`].
+//! the rank statistics of [`stats`]. How well the stance model's
+//! probabilities are calibrated, and fitting its temperature: [`calibration`].
 
+pub mod calibration;
 pub mod gold;
 pub mod shifts;
 pub mod stance;

@@ -5,7 +5,8 @@
 //! It is multilingual-e5-small (the offline base, `multilingual-e5-small-q4`)
 //! whose upper layers were fine-tuned on German party justifications of
 //! Wahl-O-Mat theses, with mean pooling and a three-way linear head. The
-//! model directory (`models/stance/` in the repository) ships only what
+//! model directory (`models/stance/` in the repository, compiled into volte
+//! by [`super::bundled`]) ships only what
 //! differs from the base: `stance.safetensors` (the trained layers, their
 //! linear weights in int8, see [`super::weights`], and the head) and
 //! `stance.json` (where the trained layers start, the input layout). The base's weight file comes first and the shipped file second,
@@ -52,6 +53,14 @@ pub struct StanceConfig {
     pub max_thesis_tokens: usize,
     pub max_tokens: usize,
     pub pooling: String,
+    /// The head's logits are divided by this before the softmax (fitted on
+    /// the dev split so that the probabilities are calibrated); 1 when absent.
+    #[serde(default = "unit_temperature")]
+    pub temperature: f32,
+}
+
+fn unit_temperature() -> f32 {
+    1.0
 }
 
 const FORMAT: &str = "volte-stance-1";
@@ -71,9 +80,12 @@ impl StanceScore {
         self.p_agree - self.p_disagree
     }
 
-    fn from_logits(l: &[f32]) -> Self {
-        let max = l.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        let e: Vec<f32> = l.iter().map(|x| (x - max).exp()).collect();
+    /// The probabilities of the head's logits (disagree, neutral, agree)
+    /// at a temperature: `softmax(logits / temperature)`.
+    pub fn from_logits(l: &[f32; 3], temperature: f32) -> Self {
+        let z: Vec<f32> = l.iter().map(|x| x / temperature).collect();
+        let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let e: Vec<f32> = z.iter().map(|x| (x - max).exp()).collect();
         let sum: f32 = e.iter().sum();
         Self {
             p_disagree: e[0] / sum,
@@ -129,9 +141,11 @@ pub struct StanceStats {
     pub truncated: usize,
 }
 
-/// The directory of the stance model that comes with volte.
-pub fn default_model_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance")
+/// The directory of the stance model that comes with volte: the copy
+/// compiled into volte ([`super::bundled`]), written into the model cache
+/// on first use.
+pub fn default_model_dir() -> Result<PathBuf> {
+    super::bundled::provision(&crate::model::cache::cache_root()?)
 }
 
 /// A loaded stance model.
@@ -249,8 +263,11 @@ impl StanceModel {
     /// A short stable name of the model and settings (for caches).
     pub fn fingerprint(&self) -> String {
         format!(
-            "stance|{}|{}|{:?}",
-            self.config.base_weights_sha256, self.config.first_trained_layer, self.precision
+            "stance|{}|{}|{:?}|T{}",
+            self.config.base_weights_sha256,
+            self.config.first_trained_layer,
+            self.precision,
+            self.config.temperature
         )
     }
 
@@ -294,11 +311,17 @@ impl StanceModel {
         Ok(self
             .logits(pairs, progress)?
             .iter()
-            .map(|l| StanceScore::from_logits(l))
+            .map(|l| StanceScore::from_logits(l, self.config.temperature))
             .collect())
     }
 
-    /// The head's logits (disagree, neutral, agree) of pairs, in order.
+    /// The temperature of the model's probabilities (`stance.json`).
+    pub fn temperature(&self) -> f32 {
+        self.config.temperature
+    }
+
+    /// The head's logits (disagree, neutral, agree) of pairs, in order,
+    /// before the temperature.
     pub fn logits(
         &self,
         pairs: &[(&str, &str)],
@@ -374,6 +397,12 @@ fn read_config(dir: &Path) -> Result<StanceConfig> {
         "{}: labels {:?}, expected {LABELS:?}",
         config_path.display(),
         config.labels
+    );
+    ensure!(
+        config.temperature.is_finite() && config.temperature > 0.0,
+        "{}: temperature {} is not a positive number",
+        config_path.display(),
+        config.temperature
     );
     ensure!(
         config.pooling == "mean",

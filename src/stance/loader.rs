@@ -10,9 +10,10 @@ pub fn open_stance_model(
     dir: Option<&std::path::Path>,
     options: StanceOptions,
 ) -> Result<StanceModel> {
-    let dir = dir
-        .map(|d| d.to_path_buf())
-        .unwrap_or_else(default_model_dir);
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => default_model_dir().map_err(Error::from_internal)?,
+    };
     let model = StanceModel::load(&dir, options).map_err(Error::from_internal)?;
     tracing::info!("stance model {} ({:?})", dir.display(), model.precision());
     Ok(model)

@@ -5,9 +5,12 @@
 //! * [`axes`]: stance along axes given by pro/con example statements;
 //! * [`unsupervised`]: stance along the main opposition inside a topic;
 //! * [`dates`]: statement dates as day spans;
-//! * [`shifts`]: turns in a speaker's dated stance series.
+//! * [`shifts`]: turns in a speaker's dated stance series;
+//! * [`cross_encoder`]: the stance model, [`weights`] its shipped int8
+//!   weights, [`bundled`] the copy compiled into volte.
 
 pub mod axes;
+pub mod bundled;
 pub mod camps;
 pub mod cross_encoder;
 pub mod dates;

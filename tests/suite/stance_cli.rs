@@ -151,6 +151,63 @@ fn bad_records_name_their_line_and_skip_mode_keeps_the_rest() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no axis has a `thesis`"));
 }
 
+/// The stance model travels with the program: a copy of the binary, run
+/// from /tmp (so no path of the source tree is at hand), scores theses with
+/// the model compiled into it, written into the model cache on first use.
+#[test]
+fn a_copied_binary_finds_its_stance_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("volte");
+    std::fs::copy(env!("CARGO_BIN_EXE_volte"), &exe).unwrap();
+    let out = dir.path().join("report.json");
+    let o = std::process::Command::new(&exe)
+        .current_dir(std::env::temp_dir())
+        .env("VOLTE_NO_PROGRESS", "1")
+        .env_remove("VOLTE_STANCE_MODEL")
+        .arg("-v")
+        .arg("report")
+        .arg(root().join("examples/ai-bailout/statements.jsonl"))
+        .arg("--axes")
+        .arg(root().join("examples/ai-bailout/theses.toml"))
+        .args(["--format", "json", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("bundled-"),
+        "not the compiled-in model: {stderr}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["stance_mode"], "axes");
+    let scored = report["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["axis_thesis"].is_string())
+        .count();
+    assert!(scored > 0, "no topic scored against a thesis: {report}");
+    assert!(!report["timelines"].as_array().unwrap().is_empty());
+    // `models info stance` shows the model with its hash and figures.
+    let info = std::process::Command::new(&exe)
+        .current_dir(std::env::temp_dir())
+        .args(["models", "info", "stance"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.status.success(),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    assert!(
+        text.contains(volte::stance::bundled::weights_sha256()),
+        "{text}"
+    );
+    assert!(text.contains("temperature"), "{text}");
+}
+
 /// 300 pairs of the held-out `test` elections (never trained on, never used
 /// to pick the model), drawn evenly from the data file.
 #[test]

@@ -65,7 +65,7 @@ fn reference() -> (Fixture, Vec<(String, String)>) {
 
 fn load(dtype: Precision) -> StanceModel {
     StanceModel::load(
-        &default_model_dir(),
+        &default_model_dir().expect("the stance model that comes with volte"),
         StanceOptions {
             dtype,
             device: volte::encoder::DeviceChoice::Cpu,
