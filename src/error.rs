@@ -1,9 +1,9 @@
-//! The errors of volte's front door ([`crate::Engine`] and the calls of
-//! [`crate::pipeline`]): what went wrong, typed, so that callers can react
-//! (a bad record names its file and line; a device out of memory can be
-//! retried with smaller batches) without reading messages.
-
-use std::path::PathBuf;
+//! The one error type of volte ([`Error`]), and the marker its internals
+//! raise for a bad option ([`UsageError`]): what went wrong, typed, so that
+//! callers can react (a bad record names its file and line; a device out of
+//! memory can be retried with smaller batches) without reading messages.
+//! A user error ([`Error::is_user_error`]) is exit code 2 in the command
+//! line and `ValueError` in Python; anything else is exit code 1.
 
 pub use crate::input::InputError;
 
@@ -16,10 +16,11 @@ pub enum Error {
     Input(InputError),
     /// A bad option or value, found before any work.
     #[error("{0}")]
-    Usage(String),
-    /// The model cannot be found, provisioned, loaded or run.
-    #[error("{0}")]
-    Model(String),
+    Usage(UsageError),
+    /// The model cannot be found, provisioned, loaded or run. The cause is
+    /// kept with its chain (`{:#}` prints all of it; `source()` walks it).
+    #[error(transparent)]
+    Model(anyhow::Error),
     /// The embedding of a statement is not finite (NaN or infinity): the
     /// model overflows on its text, or its weights are damaged. `statement`
     /// is its id (or, for bare texts, the text) and `line` its 1-based line
@@ -32,12 +33,19 @@ pub enum Error {
     /// The device (GPU or CPU memory) failed.
     #[error("{0}")]
     Device(DeviceError),
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+}
+
+/// A bad option, option value or output path, found before any work.
+/// Internals raise it inside their own errors; at the edge it becomes
+/// [`Error::Usage`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl UsageError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
 }
 
 /// How a device failed.
@@ -52,29 +60,44 @@ pub enum DeviceError {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A bad option or value ([`Error::Usage`]).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage(UsageError::new(message))
+    }
+
     /// Whether the caller must change something (an input or an option),
     /// as opposed to a failure of the model, the device or the system.
     pub fn is_user_error(&self) -> bool {
         matches!(self, Error::Input(_) | Error::Usage(_))
     }
 
+    /// Whether `e`, or anything it wraps, is a user error (see
+    /// [`Error::is_user_error`]): the same rule for errors of the
+    /// internals, which carry [`InputError`] and [`UsageError`] inside.
+    pub fn is_user_error_in(e: &anyhow::Error) -> bool {
+        e.chain().any(|c| {
+            c.is::<InputError>()
+                || c.is::<UsageError>()
+                || c.downcast_ref::<Error>().is_some_and(Error::is_user_error)
+        })
+    }
+
     /// Types an error from inside the library: a bad input or usage stays
     /// what it is, a device out of memory becomes [`Error::Device`], and
-    /// anything else is reported as a failure of the model with its whole
-    /// chain of causes.
+    /// anything else is a failure of the model, its chain of causes kept.
     pub fn from_internal(e: anyhow::Error) -> Self {
         for cause in e.chain() {
             if let Some(i) = cause.downcast_ref::<InputError>() {
                 return Error::Input(i.clone());
             }
-            if let Some(u) = cause.downcast_ref::<crate::errors::UsageError>() {
-                return Error::Usage(u.0.clone());
+            if let Some(u) = cause.downcast_ref::<UsageError>() {
+                return Error::Usage(u.clone());
             }
         }
         if crate::encoder::oom::is_out_of_memory(&e) {
             return Error::Device(DeviceError::OutOfMemory(format!("{e:#}")));
         }
-        Error::Model(format!("{e:#}"))
+        Error::Model(e)
     }
 }
 
@@ -84,8 +107,47 @@ impl From<InputError> for Error {
     }
 }
 
+impl From<UsageError> for Error {
+    fn from(e: UsageError) -> Self {
+        Error::Usage(e)
+    }
+}
+
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Self {
         Error::from_internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_errors_are_found_through_context() {
+        let usage = anyhow::Error::new(UsageError::new("--top-k 0")).context("reading options");
+        assert!(Error::is_user_error_in(&usage));
+        assert!(Error::from_internal(usage).is_user_error());
+        let model = anyhow::anyhow!("no such tensor").context("loading model");
+        assert!(!Error::is_user_error_in(&model));
+        let wrapped = anyhow::Error::new(Error::usage("bad")).context("report");
+        assert!(Error::is_user_error_in(&wrapped));
+    }
+
+    #[test]
+    fn a_model_failure_keeps_its_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "config.json");
+        let e = Error::from_internal(anyhow::Error::new(io).context("loading model from m"));
+        assert!(matches!(e, Error::Model(_)));
+        assert_eq!(e.to_string(), "loading model from m");
+        assert_eq!(format!("{e:#}"), "loading model from m: config.json");
+        let source = std::error::Error::source(&e).expect("a source");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        // Printed as a chain (as the command line does), nothing repeats.
+        let outer = anyhow::Error::new(e).context("volte report");
+        assert_eq!(
+            format!("{outer:#}"),
+            "volte report: loading model from m: config.json"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! [`ModelSpec`] and [`EngineOptions`]), then embed [`Statement`]s (through
 //! the on-disk embedding cache) and build reports; similarity search and
 //! clustering are calls over the [`Embeddings`] ([`similarity`],
-//! [`pipeline::cluster`]). Errors are typed ([`Error`]); long work reports
+//! [`cluster::cluster`]). Errors are typed ([`Error`]); long work reports
 //! progress through [`progress::Progress`] and messages through `tracing`.
 //! What comes from the environment is read once into [`Settings`].
 //!
@@ -33,14 +33,13 @@ pub mod cluster;
 pub mod embed_cache;
 pub mod embeddings;
 pub mod encoder;
+pub mod engine;
 pub mod error;
-pub mod errors;
 pub mod eval;
 pub mod input;
 pub mod model;
 pub mod output;
 pub mod panic_guard;
-pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod settings;
@@ -50,7 +49,7 @@ pub mod stance;
 pub mod test_rng;
 
 pub use embeddings::Embeddings;
+pub use engine::{Engine, EngineOptions, ModelSpec, ReportRequest};
 pub use error::{Error, Result};
 pub use input::Statement;
-pub use pipeline::{Engine, EngineOptions, ModelSpec, ReportRequest};
 pub use settings::Settings;

@@ -5,7 +5,7 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
-use volte::errors::{is_broken_pipe, is_user_error};
+use volte::Error;
 
 /// On SIGINT, SIGTERM or SIGHUP: remove the temporary files of outputs
 /// still being written (their final names keep what they held), then exit
@@ -33,11 +33,22 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("volte: error: {e:#}");
-            if is_user_error(&e) {
+            if Error::is_user_error_in(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
             }
         }
     }
+}
+
+/// Whether `e` comes from writing into a pipe whose reader has gone
+/// (`volte … -o - | head`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }

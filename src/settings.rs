@@ -69,7 +69,7 @@ impl Settings {
             .filter(|v| v.trim() != "auto")
             .map(|v| {
                 Tier::parse(v.trim())
-                    .map_err(|e| crate::Error::Usage(format!("{CPU_TIER_VARIABLE}={v}: {e}")))
+                    .map_err(|e| crate::Error::usage(format!("{CPU_TIER_VARIABLE}={v}: {e}")))
             });
         if var("VOLTE_NO_VNNI").is_some() {
             tracing::warn!("VOLTE_NO_VNNI is no longer read; use VOLTE_CPU=avx2 (or another tier)");

@@ -6,39 +6,40 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray2};
-use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use volte::cluster::community::community_detection_from_pairs;
-use volte::encoder::{DeviceChoice, EncoderOptions, Precision};
+use volte::cluster::{cluster as cluster_rows, ClusterMethod, ClusterOptions};
+use volte::encoder::EncoderOptions;
+use volte::engine::Axes;
+use volte::error::UsageError;
 use volte::input::reader::{read_from_bytes, ReadOptions};
-use volte::pipeline::{
-    cluster as cluster_rows, open_stance_model, Axes, ClusterMethod, ClusterOptions,
-};
 use volte::report::build::ReportOptions;
-use volte::similarity::ivf::{self, IvfParams};
+use volte::similarity::ivf;
 use volte::similarity::{
     pair_indices_above, pair_indices_between, top_k as top_k_of, top_k_self, Backend, Neighbor,
     PairIndex, SearchOptions,
 };
 use volte::stance::axes::parse_axes;
 use volte::stance::cross_encoder::StanceOptions;
+use volte::stance::open_stance_model;
 use volte::stance::shifts::ShiftParams;
 use volte::{Embeddings, Engine, EngineOptions, Error, ReportRequest};
 
-/// A Python exception for a library error: bad input or options are
-/// `ValueError`, a device out of memory `MemoryError`, files `OSError`,
-/// the rest `RuntimeError`.
+/// A Python exception for a library error: a user error (bad input or
+/// options, exit code 2 in the command line) is `ValueError`, a device out
+/// of memory `MemoryError`, the rest `RuntimeError`. The message has the
+/// whole chain of causes.
 fn py_err(e: Error) -> PyErr {
-    let message = e.to_string();
-    match e {
-        Error::Input(_) | Error::Usage(_) | Error::NotFinite { .. } => {
-            PyValueError::new_err(message)
-        }
-        Error::Device(_) => PyMemoryError::new_err(message),
-        Error::Io { .. } => PyOSError::new_err(message),
-        Error::Model(_) => PyRuntimeError::new_err(message),
+    let message = format!("{e:#}");
+    if e.is_user_error() {
+        PyValueError::new_err(message)
+    } else if matches!(e, Error::Device(_)) {
+        PyMemoryError::new_err(message)
+    } else {
+        PyRuntimeError::new_err(message)
     }
 }
 
@@ -46,33 +47,9 @@ fn internal(e: anyhow::Error) -> PyErr {
     py_err(Error::from_internal(e))
 }
 
-fn device(name: &str) -> PyResult<DeviceChoice> {
-    Ok(match name {
-        "auto" => DeviceChoice::Auto,
-        "cpu" => DeviceChoice::Cpu,
-        "cuda" => DeviceChoice::Cuda,
-        "metal" => DeviceChoice::Metal,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "device {name:?}: one of auto, cpu, cuda, metal"
-            )))
-        }
-    })
-}
-
-fn precision(name: &str) -> PyResult<Precision> {
-    Ok(match name {
-        "auto" => Precision::Auto,
-        "f32" => Precision::F32,
-        "f16" => Precision::F16,
-        "bf16" => Precision::Bf16,
-        "int8" => Precision::Int8,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "dtype {name:?}: one of auto, f32, f16, bf16, int8"
-            )))
-        }
-    })
+/// A device, precision or method named as the library parses it.
+fn parse<T: std::str::FromStr<Err = UsageError>>(name: &str) -> PyResult<T> {
+    name.parse().map_err(|e: UsageError| py_err(e.into()))
 }
 
 /// Texts from a list of `str` or anything with `to_pylist()` (a pyarrow
@@ -138,8 +115,8 @@ impl PyEngine {
     ) -> PyResult<Self> {
         let options = EngineOptions {
             encoder: EncoderOptions {
-                device: self::device(device)?,
-                dtype: precision(dtype)?,
+                device: parse(device)?,
+                dtype: parse(dtype)?,
                 prompt_name,
                 prompt,
                 token_budget: batch_tokens.max(1),
@@ -321,23 +298,8 @@ fn pair_index(
     lists: Option<usize>,
     probes: usize,
 ) -> PyResult<PairIndex> {
-    if probes == 0 || lists == Some(0) {
-        return Err(PyValueError::new_err("lists and probes must be positive"));
-    }
-    let mut params = IvfParams::for_rows(rows);
-    params.lists = lists.unwrap_or(params.lists);
-    params.probes = probes;
-    match index {
-        "exact" => Ok(PairIndex::Exact),
-        "ivf" => Ok(PairIndex::Ivf(params)),
-        "auto" => Ok(match PairIndex::auto(rows, &Backend::Cpu) {
-            PairIndex::Ivf(_) => PairIndex::Ivf(params),
-            exact => exact,
-        }),
-        _ => Err(PyValueError::new_err(format!(
-            "index {index:?}: auto, exact or ivf"
-        ))),
-    }
+    PairIndex::choose(parse(index)?, rows, &Backend::Cpu, lists, probes)
+        .map_err(|e| py_err(e.into()))
 }
 
 /// Every pair of rows with similarity at least `threshold`, as a (pairs, 2)
@@ -395,15 +357,7 @@ fn cluster<'py>(
     lists: Option<usize>,
     probes: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let method = match method {
-        "community" => ClusterMethod::Community,
-        "agglomerative" => ClusterMethod::Agglomerative,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "method {method:?}: community or agglomerative"
-            )))
-        }
-    };
+    let method: ClusterMethod = parse(method)?;
     let threshold = threshold.unwrap_or_else(|| method.default_threshold());
     let emb = embeddings_of(&embeddings)?;
     let search = SearchOptions {

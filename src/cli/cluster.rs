@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
+use super::documents::ClusterDocument;
 use super::input_args::InputArgs;
 use super::load::{load_checked, LazyEngine};
 use super::model_args::ModelArgs;
@@ -14,7 +15,7 @@ use super::progress_bar::Bar;
 use super::search_io::{backend, IndexArgs};
 use super::values;
 use volte::cluster::agglomerative::MAX_ROWS;
-use volte::pipeline::{cluster, ClusterDocument, ClusterMethod as Method, ClusterOptions};
+use volte::cluster::{cluster, ClusterMethod as Method, ClusterOptions};
 use volte::similarity::SearchOptions;
 
 /// Group statements into topics.

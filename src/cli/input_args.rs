@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 
-use volte::errors::UsageError;
+use volte::error::UsageError;
 use volte::input::reader::FieldMap;
 use volte::input::{read_statements, InputFormat, OnError, ReadOptions, ReadOutcome};
 use volte::output::atomic::check_writable;

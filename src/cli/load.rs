@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use super::documents::Label;
 use super::input_args::{with_input, InputArgs};
 use super::model_args::ModelArgs;
 use super::progress_bar::Bar;
 use volte::input::{ReadOutcome, Statement};
 use volte::output::atomic::check_writable;
 use volte::output::{read_embeddings, EmbeddingFormat};
-use volte::pipeline::Label;
 use volte::{Embeddings, Engine};
 
 /// An input as read: embeddings from `volte embed`, or statements to embed.

@@ -11,6 +11,7 @@ macro_rules! outln {
 
 pub mod cluster;
 pub mod doctor;
+pub mod documents;
 pub mod embed;
 pub mod eval;
 pub mod input_args;

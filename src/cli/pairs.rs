@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
+use super::documents::Label;
 use super::input_args::InputArgs;
 use super::load::{load_checked, LazyEngine};
 use super::model_args::ModelArgs;
@@ -14,7 +15,6 @@ use super::output_file::OutputFile;
 use super::progress_bar::Bar;
 use super::search_io::{backend, IndexArgs};
 use super::values;
-use volte::pipeline::Label;
 use volte::similarity::{pairs_above, SearchOptions};
 
 /// Find every pair of statements whose cosine similarity reaches a threshold

@@ -2,28 +2,15 @@
 //! pair searches choose their candidates (`--index`).
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::model_args::ModelArgs;
 use volte::encoder::device::open_device;
-use volte::similarity::ivf::IvfParams;
-use volte::similarity::{Backend, PairIndex};
+use volte::similarity::{Backend, IndexChoice, PairIndex};
 
 /// The similarity backend for `--device`: the CPU kernel, or candle on a GPU.
 pub fn backend(model: &ModelArgs) -> Result<Backend> {
     Ok(Backend::for_device(&open_device(model.device)?))
-}
-
-/// Which pairs a pair search compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IndexChoice {
-    /// Exact up to 200,000 statements (or on a GPU), the inverted-file index above.
-    Auto,
-    /// Every pair: the result equals a float64 brute force.
-    Exact,
-    /// An inverted-file index: only pairs whose rows share a nearby list are
-    /// compared; every pair reported qualifies, a few may be missed.
-    Ivf,
 }
 
 #[derive(Debug, Args)]
@@ -51,19 +38,15 @@ impl IndexArgs {
     /// The index for `rows` statements searched on `backend`; says so when
     /// it is the inverted-file index.
     pub fn index(&self, rows: usize, backend: &Backend) -> PairIndex {
-        let mut params = IvfParams::for_rows(rows);
-        if let Some(lists) = self.lists {
-            params.lists = lists as usize;
-        }
-        params.probes = self.probes as usize;
-        let index = match self.index {
-            IndexChoice::Exact => PairIndex::Exact,
-            IndexChoice::Ivf => PairIndex::Ivf(params),
-            IndexChoice::Auto => match PairIndex::auto(rows, backend) {
-                PairIndex::Ivf(_) => PairIndex::Ivf(params),
-                exact => exact,
-            },
-        };
+        // clap keeps --lists and --probes positive.
+        let index = PairIndex::choose(
+            self.index,
+            rows,
+            backend,
+            self.lists.map(|l| l as usize),
+            self.probes as usize,
+        )
+        .expect("positive lists and probes");
         if let PairIndex::Ivf(p) = index {
             if matches!(backend, Backend::Cpu) {
                 eprintln!(

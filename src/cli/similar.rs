@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
+use super::documents::Label;
 use super::input_args::InputArgs;
 use super::load::{load_input, LazyEngine, Loaded};
 use super::model_args::ModelArgs;
@@ -14,9 +15,8 @@ use super::output_file::OutputFile;
 use super::progress_bar::Bar;
 use super::search_io::backend;
 use super::values;
-use volte::errors::UsageError;
+use volte::error::UsageError;
 use volte::output::atomic::check_writable;
-use volte::pipeline::Label;
 use volte::similarity::{top_k, top_k_self, SearchOptions};
 
 /// Find the most similar statements (cosine similarity of the embeddings).

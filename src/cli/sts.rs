@@ -29,7 +29,7 @@ pub fn run(args: StsArgs) -> Result<()> {
     let cross = args.cross.as_deref().map(read_sts).transpose()?;
     if let (Some(c), Some(path)) = (&cross, &args.cross) {
         if c.len() != pairs.len() {
-            return Err(volte::errors::UsageError::new(format!(
+            return Err(volte::error::UsageError::new(format!(
                 "{}: {} rows, but {} has {}: --cross needs the same pairs, row for row",
                 path.display(),
                 c.len(),

@@ -1,4 +1,5 @@
-//! Grouping statements into topics.
+//! Grouping statements into topics: [`cluster`] with a [`ClusterMethod`]
+//! is the front door.
 //!
 //! Interface shared by the clustering methods:
 //! - [`community::community_detection`]`(emb, threshold, min_size) -> Result<Clustering>`
@@ -18,8 +19,11 @@ pub mod agglomerative;
 pub(crate) mod assemble;
 pub mod community;
 pub mod keywords;
+mod method;
 pub mod metrics;
 pub mod tokens;
+
+pub use method::{cluster, ClusterMethod, ClusterOptions};
 
 use serde::{Deserialize, Serialize};
 

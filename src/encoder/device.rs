@@ -15,6 +15,26 @@ pub enum DeviceChoice {
     Metal,
 }
 
+impl std::str::FromStr for DeviceChoice {
+    type Err = crate::error::UsageError;
+
+    /// `auto`, `cpu`, `cuda` or `metal`, as the program and the Python
+    /// package take them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "auto" => Self::Auto,
+            "cpu" => Self::Cpu,
+            "cuda" => Self::Cuda,
+            "metal" => Self::Metal,
+            _ => {
+                return Err(crate::error::UsageError::new(format!(
+                    "device {s:?}: one of auto, cpu, cuda, metal"
+                )))
+            }
+        })
+    }
+}
+
 /// Opens the chosen device. `auto` falls back to the CPU with a one-line notice.
 pub fn open_device(choice: DeviceChoice) -> Result<Device> {
     match choice {

@@ -50,6 +50,26 @@ pub enum Precision {
     Int8,
 }
 
+impl std::str::FromStr for Precision {
+    type Err = crate::error::UsageError;
+
+    /// `auto`, `f32`, `f16`, `bf16` or `int8` (the `--dtype` values).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "auto" => Self::Auto,
+            "f32" => Self::F32,
+            "f16" => Self::F16,
+            "bf16" => Self::Bf16,
+            "int8" => Self::Int8,
+            _ => {
+                return Err(crate::error::UsageError::new(format!(
+                    "dtype {s:?}: one of auto, f32, f16, bf16, int8"
+                )))
+            }
+        })
+    }
+}
+
 impl Precision {
     /// What `auto` means on `device` with the int8 kernel tier `tier`: on
     /// the CPU int8 where that tier beats float32 (else float32), float16

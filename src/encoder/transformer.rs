@@ -69,6 +69,17 @@ impl Transformer {
                 pad,
             } => (backbone, device, *pad),
         };
+        Self::candle_pooled(backbone, device, pad, seqs, pooling).map_err(super::oom::classify)
+    }
+
+    /// [`Transformer::pooled`] on candle.
+    fn candle_pooled(
+        backbone: &Backbone,
+        device: &Device,
+        pad: u32,
+        seqs: &[&[u32]],
+        pooling: Pooling,
+    ) -> Result<Vec<f32>> {
         let width = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(seqs.len() * width);
         let mut mask = Vec::with_capacity(seqs.len() * width);

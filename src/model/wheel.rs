@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::cache;
 use super::checksums::sha256_file;
-use crate::errors::UsageError;
+use crate::error::UsageError;
 
 /// One version of a PyPI package, with every wheel published for it.
 #[derive(Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-use crate::errors::UsageError;
+use crate::error::UsageError;
 
 /// A file written under a temporary name and renamed into place by
 /// [`AtomicFile::commit`]; dropped without commit, it leaves nothing behind.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::atomic::written_in_place;
-use crate::errors::UsageError;
+use crate::error::UsageError;
 
 /// What identifies the file a name leads to.
 #[derive(Debug, PartialEq, Eq)]

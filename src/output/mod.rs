@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::embeddings::{first_non_finite_row, Embeddings};
-use crate::errors::UsageError;
+use crate::error::UsageError;
 use crate::input::{InputError, Statement};
 
 /// Output formats of `volte embed`, chosen by the output file's extension.

@@ -14,7 +14,7 @@ use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
 use super::atomic::{commit_pair, written_in_place, AtomicFile};
 use crate::embeddings::Embeddings;
-use crate::errors::UsageError;
+use crate::error::UsageError;
 use crate::input::InputError;
 
 /// The sidecar path holding the ids of `npy`.

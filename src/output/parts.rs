@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::atomic::write_atomic;
 use crate::embeddings::Embeddings;
-use crate::errors::UsageError;
+use crate::error::UsageError;
 use crate::input::Statement;
 use crate::model::checksums::sha256_file;
 

@@ -122,9 +122,68 @@ pub enum PairIndex {
     Ivf(ivf::IvfParams),
 }
 
+/// Which pairs a pair search compares, as a caller asks for it (see
+/// [`PairIndex::choose`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum IndexChoice {
+    /// Exact up to 200,000 statements (or on a GPU), the inverted-file index above.
+    #[default]
+    Auto,
+    /// Every pair: the result equals a float64 brute force.
+    Exact,
+    /// An inverted-file index: only pairs whose rows share a nearby list are
+    /// compared; every pair reported qualifies, a few may be missed.
+    Ivf,
+}
+
+impl std::str::FromStr for IndexChoice {
+    type Err = crate::error::UsageError;
+
+    /// `auto`, `exact` or `ivf`.
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "exact" => Ok(Self::Exact),
+            "ivf" => Ok(Self::Ivf),
+            _ => Err(crate::error::UsageError::new(format!(
+                "index {s:?}: auto, exact or ivf"
+            ))),
+        }
+    }
+}
+
 impl PairIndex {
     /// Above this many rows, [`PairIndex::auto`] chooses the index on the CPU.
     pub const AUTO_ROWS: usize = 200_000;
+
+    /// The index `choice` means for `rows` rows searched on `backend`, with
+    /// `lists` (default [`ivf::IvfParams::for_rows`]) and `probes` when it
+    /// is the inverted-file index. Both must be positive.
+    pub fn choose(
+        choice: IndexChoice,
+        rows: usize,
+        backend: &Backend,
+        lists: Option<usize>,
+        probes: usize,
+    ) -> std::result::Result<Self, crate::error::UsageError> {
+        if probes == 0 || lists == Some(0) {
+            return Err(crate::error::UsageError::new(
+                "lists and probes must be positive",
+            ));
+        }
+        let mut params = ivf::IvfParams::for_rows(rows);
+        params.lists = lists.unwrap_or(params.lists);
+        params.probes = probes;
+        Ok(match choice {
+            IndexChoice::Exact => Self::Exact,
+            IndexChoice::Ivf => Self::Ivf(params),
+            IndexChoice::Auto => match Self::auto(rows, backend) {
+                Self::Ivf(_) => Self::Ivf(params),
+                exact => exact,
+            },
+        })
+    }
 
     /// Exact up to [`PairIndex::AUTO_ROWS`] rows or on a device, the
     /// inverted-file index with [`ivf::IvfParams::for_rows`] above.

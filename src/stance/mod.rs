@@ -16,8 +16,11 @@ pub mod bundled;
 pub mod camps;
 pub mod cross_encoder;
 pub mod dates;
+mod loader;
 pub mod score_shifts;
 pub mod shifts;
 pub mod space;
 pub mod unsupervised;
 pub mod weights;
+
+pub use loader::open_stance_model;

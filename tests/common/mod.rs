@@ -1,13 +1,17 @@
-//! Running the real `volte` binary from integration tests.
+//! Helpers of the integration tests: running the real `volte` binary (with
+//! the `cli` feature, which builds it) and writing tiny random models.
 
 // Each test crate uses the part it needs.
 #![allow(dead_code)]
 
+#[cfg(feature = "cli")]
 use std::process::{Command, Output};
 
+#[cfg(feature = "cli")]
 use serde_json::Value;
 
 /// The binary, run from the crate root without progress bars.
+#[cfg(feature = "cli")]
 pub fn volte() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_volte"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -16,6 +20,7 @@ pub fn volte() -> Command {
 }
 
 /// Runs `cmd` and fails the test, with its stderr, unless it succeeds.
+#[cfg(feature = "cli")]
 pub fn success(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("run volte");
     assert!(
@@ -27,6 +32,7 @@ pub fn success(cmd: &mut Command) -> Output {
 }
 
 /// Runs `cmd`, which must succeed, and parses its standard output as JSON.
+#[cfg(feature = "cli")]
 pub fn json(cmd: &mut Command) -> Value {
     serde_json::from_slice(&success(cmd).stdout).expect("output is JSON")
 }

@@ -19,7 +19,7 @@ pub const POSITIONS: usize = 130;
 /// Added to every tensor's seed. It keeps the weights these tests were
 /// written with: with them, different texts embed far apart (cosine 0.51 to
 /// 0.86 by architecture and pooling), which keeps the agreement checks of
-/// `tests/architectures.rs` far from vacuous; plain seeds give 0.82 to 0.93.
+/// `tests/suite/architectures.rs` far from vacuous; plain seeds give 0.82 to 0.93.
 const SEED_OFFSET: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// `len` weights uniform in [-scale, scale), the same for the same seed.

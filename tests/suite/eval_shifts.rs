@@ -1,7 +1,7 @@
 //! `volte eval shifts` on the synthetic multilingual corpus tests/data/shifts,
 //! through the real binary and the real model.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

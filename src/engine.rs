@@ -1,17 +1,14 @@
 //! The front door: open a model once, then embed statements (through the
-//! embedding cache), group them into topics and build a stance-shift report
-//! with library calls that take options structs. The command line and the
-//! Python package are thin shells over this module; neither the model, the
-//! cache nor the report knows about flags, progress bars or the terminal.
+//! embedding cache) and build a stance-shift report with library calls that
+//! take options structs (topics alone: [`crate::cluster::cluster`]). The
+//! command line and the Python package are thin shells over this module;
+//! neither the model, the cache nor the report knows about flags, progress
+//! bars or the terminal.
 //!
 //! See the crate documentation for an example.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
-use crate::cluster::community::community_detection_with;
-use crate::cluster::keywords::label_clusters;
-use crate::cluster::Clustering;
 use crate::embed_cache::EmbeddingCache;
 use crate::embeddings::{first_non_finite_row, Embeddings, NotFinite};
 use crate::encoder::{EncoderOptions, SentenceEncoder, TextEmbedder};
@@ -21,7 +18,6 @@ use crate::model::{self, ModelLayout, ResolvedModel};
 use crate::progress::Progress;
 use crate::report::build::{build_report, ReportInput, ReportOptions};
 use crate::report::model::Report;
-use crate::similarity::SearchOptions;
 use crate::stance::axes::{example_texts, AxisSet, AxisSpec};
 use crate::stance::cross_encoder::{PairStance, StanceModel};
 
@@ -232,7 +228,7 @@ impl Engine {
     /// Builds the stance-shift report of `statements`: embeds them (and the
     /// axes' example statements), groups them into topics, scores stance
     /// and finds the turns. Topics come from average-linkage clustering, of
-    /// an evenly spaced sample of [`MAX_ROWS`] statements when there are more
+    /// an evenly spaced sample of [`MAX_ROWS`](crate::cluster::agglomerative::MAX_ROWS) statements when there are more
     /// (see [`crate::report::grouping::cluster_through_sample`]).
     pub fn report(&mut self, statements: &[Statement], request: ReportRequest) -> Result<Report> {
         let embeddings = self.embed(statements, request.progress)?;
@@ -249,14 +245,14 @@ impl Engine {
         request: ReportRequest,
     ) -> Result<Report> {
         if embeddings.len() != statements.len() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "{} embeddings for {} statements",
                 embeddings.len(),
                 statements.len()
             )));
         }
         if !embeddings.is_empty() && embeddings.dim() != self.dim() {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "the embeddings have dimension {} but the model gives {}: they come from \
                  another model",
                 embeddings.dim(),
@@ -313,161 +309,6 @@ impl Axes {
     /// Whether some axis has a thesis (and so needs the stance model).
     pub fn need_stance_model(&self) -> bool {
         self.specs.iter().any(|a| a.thesis.is_some())
-    }
-}
-
-/// Loads the stance model from `dir` (by default the one that comes with
-/// volte), provisioning its base model when needed.
-pub fn open_stance_model(
-    dir: Option<&std::path::Path>,
-    options: crate::stance::cross_encoder::StanceOptions,
-) -> Result<StanceModel> {
-    let dir = match dir {
-        Some(d) => d.to_path_buf(),
-        None => crate::stance::cross_encoder::default_model_dir().map_err(Error::from_internal)?,
-    };
-    let model = StanceModel::load(&dir, options).map_err(Error::from_internal)?;
-    tracing::info!("stance model {} ({:?})", dir.display(), model.precision());
-    Ok(model)
-}
-
-/// How statements are grouped into topics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "lowercase")]
-pub enum ClusterMethod {
-    /// Threshold communities (sentence-transformers' community detection):
-    /// statements whose neighbourhood above the threshold is large enough
-    /// seed a topic, largest first, without overlaps. Scales to millions of
-    /// statements (memory grows with the number of similar pairs).
-    Community,
-    /// Average-linkage hierarchical clustering, merging while the mean
-    /// similarity between two groups exceeds the threshold. Up to 20,000
-    /// statements (it keeps every pairwise distance in memory).
-    Agglomerative,
-}
-
-impl ClusterMethod {
-    /// The default threshold of each method for the default model.
-    pub fn default_threshold(self) -> f32 {
-        match self {
-            ClusterMethod::Community => 0.92,
-            ClusterMethod::Agglomerative => 0.9,
-        }
-    }
-}
-
-/// How to cluster.
-#[derive(Debug, Clone)]
-pub struct ClusterOptions<'a> {
-    pub method: ClusterMethod,
-    /// Cosine similarity that holds a topic together.
-    pub threshold: f32,
-    /// Smallest topic; smaller groups are left unassigned.
-    pub min_size: usize,
-    /// Keywords per topic (when texts are given).
-    pub keywords: usize,
-    /// The similarity search of community detection (backend, pair limit,
-    /// progress).
-    pub search: SearchOptions<'a>,
-}
-
-/// Groups unit rows into topics, with keywords when `texts` are given.
-pub fn cluster(
-    embeddings: &Embeddings,
-    texts: Option<&[&str]>,
-    options: &ClusterOptions,
-) -> Result<Clustering> {
-    let n = embeddings.len();
-    let mut clustering = match options.method {
-        ClusterMethod::Agglomerative if n > MAX_ROWS => {
-            return Err(Error::Usage(format!(
-                "{n} statements: agglomerative clustering is limited to {MAX_ROWS} (it keeps \
-                 every pairwise distance in memory); use community detection"
-            )))
-        }
-        ClusterMethod::Community => community_detection_with(
-            embeddings,
-            options.threshold,
-            options.min_size,
-            &options.search,
-        ),
-        ClusterMethod::Agglomerative => {
-            agglomerative(embeddings, 1.0 - options.threshold, options.min_size)
-        }
-    }
-    .map_err(Error::from_internal)?;
-    if let Some(texts) = texts {
-        label_clusters(texts, &mut clustering, options.keywords);
-    }
-    Ok(clustering)
-}
-
-/// A topic of a [`ClusterDocument`].
-#[derive(Debug, serde::Serialize)]
-pub struct TopicEntry<'a> {
-    pub id: usize,
-    pub size: usize,
-    pub medoid: Label<'a>,
-    pub keywords: &'a [String],
-    pub members: Vec<&'a str>,
-}
-
-/// A statement as written in results: its id and, when known, its text.
-#[derive(Debug, serde::Serialize)]
-pub struct Label<'a> {
-    pub id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<&'a str>,
-}
-
-/// The JSON document of a clustering (`volte cluster`).
-#[derive(Debug, serde::Serialize)]
-pub struct ClusterDocument<'a> {
-    pub method: ClusterMethod,
-    pub threshold: f32,
-    pub min_size: usize,
-    pub statements: usize,
-    pub clusters: Vec<TopicEntry<'a>>,
-    pub unassigned: Vec<&'a str>,
-}
-
-impl<'a> ClusterDocument<'a> {
-    /// The document of `clustering` over rows named `ids` (with `texts`
-    /// when the input had statements).
-    pub fn new(
-        clustering: &'a Clustering,
-        ids: &'a [String],
-        texts: Option<&[&'a str]>,
-        options: &ClusterOptions,
-    ) -> Self {
-        let label = |i: usize| Label {
-            id: &ids[i],
-            text: texts.map(|t| t[i]),
-        };
-        Self {
-            method: options.method,
-            threshold: options.threshold,
-            min_size: options.min_size,
-            statements: ids.len(),
-            clusters: clustering
-                .clusters
-                .iter()
-                .enumerate()
-                .map(|(id, c)| TopicEntry {
-                    id,
-                    size: c.members.len(),
-                    medoid: label(c.medoid),
-                    keywords: &c.keywords,
-                    members: c.members.iter().map(|&i| ids[i].as_str()).collect(),
-                })
-                .collect(),
-            unassigned: clustering
-                .unassigned
-                .iter()
-                .map(|&i| ids[i].as_str())
-                .collect(),
-        }
     }
 }
 

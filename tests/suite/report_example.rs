@@ -4,7 +4,7 @@
 //! Expected (examples/ai-bailout/README.md): David Sacks and Sarah Friar
 //! change position, nobody else does.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
@@ -234,7 +234,7 @@ fn without_axes_theses_are_drafted_and_nobody_turns_falsely() {
 /// reported speech), and the turns of the two speakers rest on one
 /// statement each: not found (README, "How far to trust stance"). To check
 /// another stance model: `VOLTE_STANCE_MODEL=<dir> cargo test --release
-/// --test report_example -- --ignored`.
+/// --test main report_example:: -- --ignored`.
 #[test]
 #[ignore = "the drafted theses do not separate the Sacks and Friar turns"]
 fn without_axes_sacks_and_friar_shift() {

@@ -3,7 +3,7 @@
 //! and exit codes, and the evaluation on held-out Wahl-O-Mat elections
 //! (read from `../shared`, never copied into the repository).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -2,12 +2,10 @@
 //! the detected tier, a tier forced with `VOLTE_CPU` or `--cpu-tier`, and
 //! the errors for a tier this CPU cannot run.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use common::{success, volte};
+use crate::common::{success, volte};
 use volte::encoder::int8::Tier;
 
 fn text(b: &[u8]) -> String {

@@ -4,9 +4,7 @@
 //! implementations and must agree, for both position-id conventions and both
 //! pooling modes.
 
-mod common;
-
-use common::tiny_model::{write_model, POSITIONS};
+use crate::common::tiny_model::{write_model, POSITIONS};
 use volte::embeddings::cosine;
 use volte::encoder::{EncoderOptions, Precision, SentenceEncoder, TextEmbedder};
 use volte::model::{self, Origin, ResolvedModel};

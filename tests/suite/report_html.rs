@@ -8,7 +8,7 @@
 //!
 //! Needs `/usr/bin/chromium` (Debian package `chromium`).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;

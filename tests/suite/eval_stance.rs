@@ -2,7 +2,7 @@
 //! synthetic corpus (tests/data/shifts) and of the example corpus
 //! (examples/ai-bailout), through the real binary and the real model.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! `volte embed --resume`: a run killed part-way continues from its saved
 //! parts, and the output equals an uninterrupted run's byte for byte.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Output, Stdio};

@@ -2,13 +2,13 @@
 //! interrupted outputs, damaged models and bad options, run as a user would
 //! (the real binary, the real default model where text is embedded).
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::tiny_model::{write_model_with, VOCAB};
+use crate::common::tiny_model::{write_model_with, VOCAB};
 use serde_json::Value;
 use volte::embeddings::Embeddings;
 use volte::test_rng::unit_rows;

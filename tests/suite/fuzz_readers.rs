@@ -7,7 +7,7 @@
 //! header/continuation line.
 //!
 //! CI runs `VOLTE_FUZZ_CASES` cases per property (default 256); a longer
-//! run: `VOLTE_FUZZ_CASES=50000 cargo test --release --test fuzz_readers`.
+//! run: `VOLTE_FUZZ_CASES=50000 cargo test --release --test main fuzz_readers::`.
 
 use std::collections::HashSet;
 use std::path::Path;
