@@ -66,6 +66,8 @@ pub enum EvalCommand {
     /// next to the majority answer's, the AUC, the three-way accuracy and
     /// macro-F1, the confusion matrix, and the speed in pairs/s.
     StancePairs(PairsArgs),
+    /// Recall, precision, speaker and date accuracy of extracted statements.
+    Extract(super::extract::ExtractEvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +119,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         EvalCommand::Shifts(a) => shifts(a),
         EvalCommand::Stance(a) => stance(a),
         EvalCommand::StancePairs(a) => stance_pairs(a),
+        EvalCommand::Extract(a) => super::extract::run_eval(a),
     }
 }
 

@@ -3,8 +3,10 @@
 //! ([`stance`]). Both read the same gold file ([`gold`]). The stance model
 //! against labelled (thesis, statement) pairs: [`stance_pairs`]. The
 //! encoder against semantic-similarity benchmarks: [`sts`]. What they share:
-//! the rank statistics of [`stats`].
+//! the rank statistics of [`stats`]. Extracted statements against
+//! hand-made ones: [`extract`].
 
+pub mod extract;
 pub mod gold;
 pub mod shifts;
 pub mod stance;
@@ -12,6 +14,7 @@ pub mod stance_pairs;
 pub mod stats;
 pub mod sts;
 
+pub use extract::{evaluate_extraction, ExtractEvaluation};
 pub use gold::{read_gold, Gold, GoldShift, GoldSteady, StanceLabel};
 pub use shifts::{evaluate, matches_gold, Evaluation, ShiftsEvaluation};
 pub use stance::{evaluate_stance, GroupStance, Orientation, StanceEvaluation};
