@@ -329,6 +329,28 @@ pub fn is_vague(text: &str) -> bool {
     VAGUE.is_match(text)
 }
 
+/// The days a vague expression of `text` allows ("cette semaine": the
+/// reference day's week up to it; "en début de semaine": its Monday to
+/// Wednesday; "la semaine dernière": the week before; "récemment": the
+/// month before), or `None` when `text` has none. Without a reference
+/// day, any day is allowed.
+pub fn vague_span(text: &str, reference: Option<PartialDate>) -> Option<(NaiveDate, NaiveDate)> {
+    let m = VAGUE.find(text)?;
+    let (lo, hi) = (NaiveDate::MIN, NaiveDate::MAX);
+    let Some(r) = reference.and_then(PartialDate::day) else { return Some((lo, hi)) };
+    let monday = r - Duration::days(i64::from(r.weekday().num_days_from_monday()));
+    let w = m.as_str().to_lowercase();
+    Some(if w.contains("début") || w.contains("anfang") || w.contains("principios") || w.contains("earlier") {
+        (monday, (monday + Duration::days(2)).min(r))
+    } else if w.contains("dernière") || w.contains("last") || w.contains("letzte") || w.contains("pasada") {
+        (monday - Duration::days(7), monday - Duration::days(1))
+    } else if w.contains("semaine") || w.contains("week") || w.contains("woche") || w.contains("semana") {
+        (monday, r)
+    } else {
+        (r - Duration::days(31), r)
+    })
+}
+
 /// The date of an article from its first lines: `date: 2025-11-07`, a line
 /// that is a date ("mercredi 26 novembre 2025", "November 6, 2025"), or a
 /// line opening with one. Returns the date and the byte length of the
@@ -472,6 +494,12 @@ mod tests {
         assert!(is_vague("Cette semaine, Sarah Friar a déclaré"));
         assert!(is_vague("earlier this week"));
         assert!(!is_vague("a déclaré jeudi"));
+        let r = Some(day(2025, 11, 7));
+        let (from, to) = vague_span("en début de semaine", r).unwrap();
+        assert_eq!((from.to_string(), to.to_string()), ("2025-11-03".into(), "2025-11-05".into()));
+        let (from, to) = vague_span("Cette semaine, elle a dit", r).unwrap();
+        assert_eq!((from.to_string(), to.to_string()), ("2025-11-03".into(), "2025-11-07".into()));
+        assert_eq!(vague_span("jeudi", r), None);
         assert!(day_after("interviennent un jour après que le directeur").is_some());
     }
 }

@@ -33,7 +33,7 @@ pub use articles::read_articles;
 pub use dates::PartialDate;
 pub use lang::Lang;
 
-use dates::{article_date, day_after, find_dates, is_vague};
+use dates::{article_date, day_after, find_dates, vague_span};
 use quotes::is_opening;
 use reporting::{cues, Cue, CueKind};
 use sentences::{paragraphs, Paragraph};
@@ -121,9 +121,33 @@ const WEAK_DATES: &[&str] = &["date-carried", "date-article-month"];
 /// statement in another article of the batch (the only one, or the most
 /// similar in wording).
 pub fn extract(articles: &[Article], opts: &ExtractOptions) -> Vec<ExtractedStatement> {
-    let mut out: Vec<ExtractedStatement> = articles.iter().flat_map(|a| extract_article(a, opts)).collect();
-    date_from_corpus(&mut out);
+    // The year of the batch places "le 27 octobre" in an undated article.
+    let mut years: HashMap<i32, usize> = HashMap::new();
+    for a in articles {
+        if let Some(d) = a.date.or_else(|| article_date(&a.text).map(|h| h.0)) {
+            *years.entry(d.year()).or_default() += 1;
+        }
+    }
+    let batch_year = years.into_iter().max_by_key(|&(y, n)| (n, y)).map(|(y, _)| PartialDate::Year(y));
+    let mut out = Vec::new();
+    let mut evidence = Vec::new();
+    for a in articles {
+        let (s, e) = extract_article(a, opts, batch_year);
+        out.extend(s);
+        evidence.extend(e);
+    }
+    date_from_corpus(&mut out, &evidence);
     out
+}
+
+/// A dated mention of what a speaker wrote or said that is not itself a
+/// statement ("une lettre envoyée le 27 octobre par Chris Lehane").
+#[derive(Debug, Clone)]
+struct Evidence {
+    speaker: String,
+    date: String,
+    text: String,
+    source: String,
 }
 
 fn content_words(text: &str) -> HashSet<String> {
@@ -139,44 +163,74 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     if union == 0 { 0.0 } else { inter as f64 / union as f64 }
 }
 
-fn date_from_corpus(out: &mut [ExtractedStatement]) {
-    let mut by_speaker: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, s) in out.iter().enumerate() {
-        let strong = s.date.is_some() && !s.date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r) || r.starts_with("date-same") || r.starts_with("date-similar"));
-        if !s.speaker.is_empty() && strong {
-            by_speaker.entry(s.speaker.clone()).or_default().push(i);
+fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
+    // The dated evidence of each speaker: (speaker, date, words, source).
+    let mut pool: Vec<(String, String, HashSet<String>, String)> = Vec::new();
+    for s in out.iter() {
+        let strong = !s.date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r));
+        if let (false, Some(d), true) = (s.speaker.is_empty(), &s.date, strong) {
+            pool.push((s.speaker.clone(), d.clone(), content_words(&s.text), s.source.clone()));
         }
     }
-    let words: Vec<HashSet<String>> = out.iter().map(|s| content_words(&s.text)).collect();
+    for e in evidence {
+        pool.push((e.speaker.clone(), e.date.clone(), content_words(&e.text), e.source.clone()));
+    }
+    let mut by_speaker: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in pool.iter().enumerate() {
+        by_speaker.entry(p.0.as_str()).or_default().push(i);
+    }
     let mut updates = Vec::new();
     for (i, s) in out.iter().enumerate() {
         let weak = s.date.is_none() || s.date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r));
         if !weak || s.speaker.is_empty() {
             continue;
         }
-        let Some(cands) = by_speaker.get(&s.speaker) else { continue };
-        let others: Vec<usize> = cands.iter().copied().filter(|&j| out[j].source != s.source).collect();
+        let Some(cands) = by_speaker.get(s.speaker.as_str()) else { continue };
+        let others: Vec<usize> = cands.iter().copied().filter(|&j| pool[j].3 != s.source).collect();
         if others.is_empty() {
             continue;
         }
-        let distinct: HashSet<&str> = others.iter().filter_map(|&j| out[j].date.as_deref()).collect();
+        let distinct: HashSet<&str> = others.iter().map(|&j| pool[j].1.as_str()).collect();
+        let words = content_words(&s.text);
+        let similar = |j: usize| jaccard(&words, &pool[j].2);
+        // One date for the speaker everywhere: taken when two pieces of
+        // evidence agree on it, or the one there is reads alike.
+        if distinct.len() == 1 && (others.len() >= 2 || similar(others[0]) >= 0.12) {
+            updates.push((i, Some(pool[others[0]].1.clone()), "date-same-speaker-elsewhere"));
+            continue;
+        }
         if distinct.len() == 1 {
-            updates.push((i, out[others[0]].date.clone(), "date-same-speaker-elsewhere"));
             continue;
         }
         let best = others
             .iter()
-            .map(|&j| (jaccard(&words[i], &words[j]), j))
+            .map(|&j| (similar(j), j))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((score, j)) = best {
             if score >= 0.12 {
-                updates.push((i, out[j].date.clone(), "date-similar-statement"));
+                updates.push((i, Some(pool[j].1.clone()), "date-similar-statement"));
             }
         }
     }
     for (i, date, rule) in updates {
         out[i].date = date;
         out[i].date_rule = Some(rule.to_string());
+    }
+    // A statement still undated takes the date its speaker's previous
+    // statement in the same article now has.
+    for i in 1..out.len() {
+        let weak = out[i].date.is_none() || out[i].date_rule.as_deref() == Some("date-carried");
+        if !weak || out[i].speaker.is_empty() {
+            continue;
+        }
+        let prev = (0..i)
+            .rev()
+            .take_while(|&j| out[j].source == out[i].source)
+            .find(|&j| out[j].speaker == out[i].speaker && out[j].date.is_some() && !out[j].date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r)));
+        if let Some(j) = prev {
+            out[i].date = out[j].date.clone();
+            out[i].date_rule = Some("date-speaker-previous".to_string());
+        }
     }
 }
 
@@ -195,12 +249,12 @@ static PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(publié|publie|a publié|published|publishes|issued|veröffentlicht|veröffentlichte|publicó|publica|emitió)\b").expect("a valid built-in pattern")
 });
 
-fn is_heading(body: &str) -> bool {
+fn is_heading(body: &str, sentences: usize) -> bool {
     let words = body.split_whitespace().count();
     let letters: Vec<char> = body.chars().filter(|c| c.is_alphabetic()).collect();
     let caps = !letters.is_empty() && letters.iter().all(|c| c.is_uppercase());
     let terminal = body.trim_end().ends_with(['.', '!', '?', '…', '»', '"', '”', ':', ')']);
-    caps || (!terminal && words <= 30 && !body.contains(". "))
+    caps || (!terminal && words <= 30 && sentences <= 1)
 }
 
 /// What the extraction of one article keeps between sentences.
@@ -214,6 +268,11 @@ struct State<'a> {
     carried: Option<PartialDate>,
     drafts: Vec<Draft>,
     unattributed: bool,
+    /// Whether `reference` is the article's own date (not the batch's year).
+    dated: bool,
+    /// A quote without attribution that the next statement may open with.
+    pending_quote: Option<(usize, usize)>,
+    evidence: Vec<(usize, PartialDate, usize, usize)>,
 }
 
 struct Draft {
@@ -228,7 +287,7 @@ struct Draft {
     rule: &'static str,
 }
 
-fn extract_article(article: &Article, opts: &ExtractOptions) -> Vec<ExtractedStatement> {
+fn extract_article(article: &Article, opts: &ExtractOptions, batch_year: Option<PartialDate>) -> (Vec<ExtractedStatement>, Vec<Evidence>) {
     let text = article.text.as_str();
     let lang = opts.lang.or(article.lang).unwrap_or_else(|| lang::detect(text));
     let header = article_date(text);
@@ -242,7 +301,10 @@ fn extract_article(article: &Article, opts: &ExtractOptions) -> Vec<ExtractedSta
     let mut st = State {
         text,
         lang,
-        reference,
+        dated: reference.is_some(),
+        pending_quote: None,
+        evidence: Vec::new(),
+        reference: reference.or(batch_year),
         vocab: vocabulary(text),
         reg: Registry::default(),
         speaker_dates: HashMap::new(),
@@ -272,14 +334,14 @@ fn extract_article(article: &Article, opts: &ExtractOptions) -> Vec<ExtractedSta
             continue;
         }
         if let Some(b) = block.take() {
-            if is_heading(body) || (b.rule == "introduced-quote" && body.trim_end().ends_with(':')) {
+            if is_heading(body, p.sentences.len()) || (b.rule == "introduced-quote" && body.trim_end().ends_with(':')) {
                 block = Some(b);
                 continue;
             }
             emit_block(&mut st, p, pi, &b);
             continue;
         }
-        if is_heading(body) {
+        if is_heading(body, p.sentences.len()) {
             for n in names(body, &st.vocab) {
                 st.reg.resolve(&n);
             }
@@ -292,7 +354,12 @@ fn extract_article(article: &Article, opts: &ExtractOptions) -> Vec<ExtractedSta
             block = introduction(&mut st, body);
         }
     }
-    finish(article, lang, st)
+    let evidence = st
+        .evidence
+        .iter()
+        .map(|&(e, d, s, t)| Evidence { speaker: st.reg.entities[e].name.clone(), date: d.to_string(), text: text[s..t].to_string(), source: article.source.clone() })
+        .collect();
+    (finish(article, lang, st), evidence)
 }
 
 impl Registry {
@@ -334,6 +401,14 @@ fn introduction(st: &mut State, body: &str) -> Option<Block> {
     None
 }
 
+/// The article's month, as the least a statement's date can be.
+fn article_month(st: &State) -> (Option<PartialDate>, Option<&'static str>) {
+    match st.reference {
+        Some(r) if st.dated => (Some(r.month_only()), Some("date-article-month")),
+        _ => (None, None),
+    }
+}
+
 fn emit_block(st: &mut State, p: &Paragraph, pi: usize, b: &Block) {
     let body = &st.text[p.span.start..p.span.end];
     for n in names(body, &st.vocab) {
@@ -341,12 +416,9 @@ fn emit_block(st: &mut State, p: &Paragraph, pi: usize, b: &Block) {
     }
     let (date, date_rule) = match b.date {
         Some(d) => (Some(d), Some("date-post")),
-        None => match find_dates(body, st.reference).into_iter().find(|f| f.rule != "date-relative") {
-            Some(f) => (Some(f.date), Some(f.rule)),
-            None => match st.carried {
-                Some(d) => (Some(d), Some("date-carried")),
-                None => (st.reference.map(PartialDate::month_only), st.reference.map(|_| "date-article-month")),
-            },
+        None => match st.carried {
+            Some(d) => (Some(d), Some("date-carried")),
+            None => article_month(st),
         },
     };
     if let Some(d) = date {
@@ -380,7 +452,7 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
     let cue_text = &sent[cue.start..cue.end];
     if cue.kind == CueKind::Source {
         let after = &sent[cue.end..];
-        let stop = after.find([',', '.', ';', ':']).unwrap_or(after.len()).min(90);
+        let stop = after.find([',', ';', ':']).unwrap_or(after.len()).min(90);
         let stop = (0..=stop).rev().find(|&i| after.is_char_boundary(i)).unwrap_or(0);
         let seg = &after[..stop];
         if let Some((_, e)) = ns.iter().find(|(n, _)| n.start >= cue.end && n.start < cue.end + stop) {
@@ -406,7 +478,7 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
         let limit = cue.end + 70;
         if let Some((n, e)) = ns.iter().find(|(n, _)| n.start >= cue.end && n.start <= limit) {
             let between = &sent[cue.end..n.start];
-            if !between.contains([',', '.', ':']) && !between.to_lowercase().split_whitespace().any(|w| matches!(w, "que" | "qu'" | "that" | "dass" | "à" | "to")) {
+            if !between.contains([',', ':']) && !between.to_lowercase().split_whitespace().any(|w| matches!(w, "que" | "qu'" | "that" | "dass" | "à" | "to")) {
                 return Ok((*e, "speaker-after-verb"));
             }
         }
@@ -427,6 +499,13 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
     let seg = &sent[seg_start..cue.start];
     let in_seg: Vec<&(NameSpan, usize)> = ns.iter().filter(|(n, _)| n.start >= seg_start && n.end <= cue.start).collect();
     if let Some((_, e)) = in_seg.iter().find(|(_, e)| st.reg.entities[*e].kind == Kind::Person) {
+        return Ok((*e, "speaker-subject"));
+    }
+    // A subject before a quoted word ("X, …, a utilisé le terme "backstop"
+    // …, précisant"): a person named before any quote of the sentence.
+    if let Some((_, e)) = ns.iter().find(|(n, e)| {
+        n.end <= cue.start && !n.modifier && st.reg.entities[*e].kind == Kind::Person && !qs.iter().any(|q| q.0 < n.start && n.end < q.1)
+    }) {
         return Ok((*e, "speaker-subject"));
     }
     if let Some(e) = st.reg.by_role(seg) {
@@ -457,22 +536,30 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     if let Some(author) = st.reg.document_author(sent, &raw_names) {
         let d = found.iter().find(|f| f.rule == "date-explicit").map(|f| f.date);
         st.reg.learn_document(sent, author, d);
+        if let Some(d) = d {
+            st.evidence.push((author, d, start, end));
+            st.carried = Some(d);
+        }
     }
     let all = cues(sent, st.lang);
     if all.is_empty() {
         let continues = sent.starts_with(is_opening) && qs.first().is_none_or(|q| q.0 == 0);
         if continues {
-            if let Some(last) = st.drafts.last_mut() {
-                if last.paragraph == pi && last.end <= start {
+            match st.drafts.last_mut() {
+                Some(last) if last.paragraph == pi && last.end <= start => {
                     last.end = end;
                     last.rule = "quote-continued";
                 }
+                _ => st.pending_quote = Some((start, pi)),
             }
         }
         return;
     }
     // Sources first ("…, selon M. Altman"), then verbs, then weak verbs.
-    let mut order: Vec<&Cue> = all.iter().filter(|c| !qs.iter().any(|q| q.0 < c.start && c.end < q.1)).collect();
+    let mut order: Vec<&Cue> = all
+        .iter()
+        .filter(|c| !qs.iter().any(|q| q.0 < c.start && c.end < q.1) && !reporting::negated(sent, c, st.lang))
+        .collect();
     if order.is_empty() {
         return;
     }
@@ -519,27 +606,25 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
             date_rule = Some(f.rule);
         }
     }
-    let vague = is_vague(sent);
+    let vague = vague_span(sent, st.reference);
     if date.is_none() {
         if let Some(d) = st.reg.document_date(&sent[..cue.start]) {
             date = Some(d);
             date_rule = Some("date-document");
         }
     }
-    if date.is_none() && !vague {
-        if let Some(d) = speaker.and_then(|s| st.speaker_dates.get(&s).copied()) {
+    if date.is_none() {
+        let previous = speaker.and_then(|s| st.speaker_dates.get(&s).copied());
+        if let Some(d) = previous.filter(|d| vague.is_none_or(|(from, to)| d.day().is_some_and(|x| from <= x && x <= to))) {
             date = Some(d);
             date_rule = Some("date-speaker-previous");
-        } else if let Some(d) = st.carried {
+        } else if let (Some(d), None) = (st.carried, vague) {
             date = Some(d);
             date_rule = Some("date-carried");
         }
     }
     if date.is_none() {
-        if let Some(r) = st.reference {
-            date = Some(r.month_only());
-            date_rule = Some("date-article-month");
-        }
+        (date, date_rule) = article_month(st);
     }
     if let (Some(d), Some(r)) = (date, date_rule) {
         if r != "date-article-month" && r != "date-carried" {
@@ -553,6 +638,10 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         st.reg.spoke(s);
         st.reg.learn_document(sent, s, date.filter(|_| date_rule == Some("date-explicit")));
     }
+    let start = match st.pending_quote.take() {
+        Some((qs, qp)) if qp == pi => qs,
+        _ => start,
+    };
     st.drafts.push(Draft {
         start,
         end,

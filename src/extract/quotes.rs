@@ -57,7 +57,12 @@ pub fn quotes(text: &str) -> Vec<Quote> {
         match open {
             Some((start, o)) => {
                 let apostrophe = c == '’' && next.is_some_and(char::is_alphabetic);
-                if closes(o, c) && !apostrophe {
+                // A straight mark after a space and before a word opens a
+                // new quote: the one open before it was never closed.
+                let reopens = c == '"' && prev.is_some_and(char::is_whitespace) && next.is_some_and(char::is_alphanumeric);
+                if reopens {
+                    open = Some((i, c));
+                } else if closes(o, c) && !apostrophe {
                     out.push(Quote { start, end: i + c.len_utf8() });
                     open = None;
                 }

@@ -111,6 +111,24 @@ pub fn cues(sentence: &str, lang: Lang) -> Vec<Cue> {
     out
 }
 
+/// Whether a cue says that nothing was said ("n'a pas encore répondu",
+/// "did not say", "no dijo") or is no report at all ("se demande": wonders).
+pub fn negated(sentence: &str, cue: &Cue, lang: Lang) -> bool {
+    let before: Vec<String> = sentence[..cue.start]
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .map(|w| w.to_lowercase())
+        .collect();
+    let has = |ws: &[&str]| before.iter().any(|w| ws.contains(&w.as_str()));
+    match lang {
+        Lang::Fr => has(&["pas", "jamais", "rien"]) || before.first().is_some_and(|w| w == "se" || w == "s'"),
+        Lang::En => has(&["not", "never", "didn't", "hasn't", "haven't", "wouldn't", "won't"]),
+        Lang::De => sentence[cue.end..].split_whitespace().next().is_some_and(|w| w == "nicht" || w == "nie"),
+        Lang::Es => before.first().is_some_and(|w| w == "no" || w == "nunca" || w == "se"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +154,19 @@ mod tests {
         assert_eq!(kinds("Regierungsangaben zufolge", Lang::De)[0].1, CueKind::Verb);
         assert_eq!(kinds("afirmó el ministro", Lang::Es)[0].0, "afirmó");
         assert_eq!(kinds("según el Gobierno", Lang::Es)[0].1, CueKind::Source);
+    }
+
+    #[test]
+    fn negated_cues() {
+        let s = "Bien que l'administration n'ait pas encore répondu à la lettre";
+        let c = cues(s, Lang::Fr)[0];
+        assert!(negated(s, &c, Lang::Fr));
+        let s = "Gary Markus se demande quel est le lien";
+        assert!(negated(s, &cues(s, Lang::Fr)[0], Lang::Fr));
+        let s = "She did not say when";
+        assert!(negated(s, &cues(s, Lang::En)[0], Lang::En));
+        let s = "Sam Altman a déclaré jeudi";
+        assert!(!negated(s, &cues(s, Lang::Fr)[0], Lang::Fr));
     }
 
     #[test]

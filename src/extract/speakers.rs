@@ -47,6 +47,10 @@ const STARTERS: &[&str] = &[
 const ORG_WORDS: &[&str] = &[
     "journal", "house", "maison", "blanche", "bureau", "inc", "corp", "group", "groupe", "bank", "banque", "ministère", "ministry", "department", "département", "office", "agency", "agence", "times", "post", "news", "reuters", "services", "web", "street", "commission", "council", "conseil", "parliament", "parlement", "union", "party", "parti", "regierung", "ministerium", "gobierno", "ministerio", "university", "université", "universität", "universidad", "institute", "institut", "instituto", "fund", "fonds", "fondo", "act", "mission", "plan", "credit", "manufacturing", "investment", "états-unis", "united", "states", "unidos", "amérique", "america", "washington", "association", "court", "cour", "tribunal", "senate", "sénat", "congress", "congrès", "federal", "fédéral", "national", "nations", "ai", "ia", "openai", "google", "microsoft", "nvidia", "amazon", "meta", "apple", "chine", "china", "européenne", "european", "zeitung", "press", "presse", "agencia", "banco", "company", "compagnie", "club", "foundation", "fondation", "stiftung", "fundación",
 ];
+/// Capitalised words and acronyms that name no speaker.
+const NOT_NAMES: &[&str] = &["ia", "ai", "ki", "pib", "gdp", "bip", "gpu", "gpus", "cpu", "pdg", "ceo", "cfo", "coo", "cto", "dg", "ue", "eu", "utc", "gmt", "cet", "usd", "eur", "ok", "tv", "pib", "ong", "ngo", "etf"];
+/// Places: an organisation noun ("l'entreprise") never refers to them.
+const PLACES: &[&str] = &["états-unis", "usa", "us", "u.s", "amérique", "america", "chine", "china", "europe", "washington", "france", "paris", "allemagne", "germany", "deutschland", "berlin", "espagne", "spain", "españa", "madrid", "londres", "london", "bruxelles", "brussels", "brüssel", "russie", "russia", "russland", "ukraine", "japon", "japan", "inde", "india", "mexique", "mexico", "méxico", "canada", "royaume-uni", "uk", "pékin", "beijing", "moscou", "moscow", "wall street", "silicon valley", "californie", "california", "texas", "new york"];
 const PRONOUNS: &[&str] = &["il", "elle", "lui", "he", "she", "him", "her", "er", "ihm", "él", "ella", "ihr"];
 const GROUP_NOUNS: &[&str] = &["l'entreprise", "l’entreprise", "la société", "la firme", "la startup", "la start-up", "le groupe", "l'entreprise,", "the company", "the firm", "the group", "the startup", "das unternehmen", "der konzern", "die firma", "la empresa", "la compañía", "la firma", "el grupo"];
 /// Nouns for documents that speak for their author ("la lettre suggérait").
@@ -134,11 +138,15 @@ pub fn names(sentence: &str, vocabulary: &HashSet<String>) -> Vec<NameSpan> {
 }
 
 fn is_name_word(w: &str, vocabulary: &HashSet<String>, titled: bool) -> bool {
+    let w = w.trim_end_matches('.');
     let Some(first) = w.chars().next() else { return false };
     if !first.is_uppercase() || TITLES.contains(&w) {
         return false;
     }
     let lower = w.to_lowercase();
+    if w.chars().count() < 2 || NOT_NAMES.contains(&lower.as_str()) {
+        return false;
+    }
     if STARTERS.contains(&lower.as_str()) || super::dates::find_dates(&format!("1 {lower} 2000"), None).iter().any(|f| f.rule == "date-explicit") {
         return false;
     }
@@ -217,7 +225,8 @@ impl Registry {
     fn touch(&mut self, i: usize) -> usize {
         match self.entities[i].kind {
             Kind::Person => self.last_person = Some(i),
-            Kind::Org => self.last_org = Some(i),
+            Kind::Org if !PLACES.contains(&self.entities[i].name.to_lowercase().as_str()) => self.last_org = Some(i),
+            Kind::Org => {}
         }
         i
     }
@@ -305,7 +314,7 @@ impl Registry {
         let lower = segment.to_lowercase();
         let has_word = |w: &str| lower.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').any(|x| x == w || x.ends_with(&format!("'{w}")) || x.ends_with(&format!("’{w}")));
         if PRONOUNS.iter().any(|p| has_word(p)) {
-            if let Some(i) = self.last_speaker.or(self.last_person) {
+            if let Some(i) = self.last_person.or(self.last_speaker) {
                 return Some((i, "speaker-pronoun"));
             }
         }
