@@ -114,7 +114,7 @@ pub struct ExtractedStatement {
 }
 
 /// Date rules that a statement of the same speaker elsewhere may replace.
-const WEAK_DATES: &[&str] = &["date-carried", "date-article-month"];
+const WEAK_DATES: &[&str] = &["date-carried", "date-article"];
 
 /// Extracts the statements of every article, in order. Statements whose
 /// date the article does not give take the date of the same speaker's
@@ -230,6 +230,13 @@ fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
         if let Some(j) = prev {
             out[i].date = out[j].date.clone();
             out[i].date_rule = Some("date-speaker-previous".to_string());
+        }
+    }
+    // Then the date of the statement before it in the same article.
+    for i in 1..out.len() {
+        if out[i].date.is_none() && out[i - 1].source == out[i].source && out[i - 1].date.is_some() {
+            out[i].date = out[i - 1].date.clone();
+            out[i].date_rule = Some("date-carried".to_string());
         }
     }
 }
@@ -401,10 +408,10 @@ fn introduction(st: &mut State, body: &str) -> Option<Block> {
     None
 }
 
-/// The article's month, as the least a statement's date can be.
+/// The article's own date, for a statement it reports without dating it.
 fn article_month(st: &State) -> (Option<PartialDate>, Option<&'static str>) {
     match st.reference {
-        Some(r) if st.dated => (Some(r.month_only()), Some("date-article-month")),
+        Some(r) if st.dated => (Some(r), Some("date-article")),
         _ => (None, None),
     }
 }
@@ -422,7 +429,7 @@ fn emit_block(st: &mut State, p: &Paragraph, pi: usize, b: &Block) {
         },
     };
     if let Some(d) = date {
-        if date_rule != Some("date-article-month") {
+        if date_rule != Some("date-article") {
             st.carried = Some(d);
         }
         if let Some(s) = b.speaker {
@@ -475,8 +482,21 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
     }
     let inverted = before.ends_with([',', '»', '”', '"', '“']) || before.is_empty();
     if inverted {
+        // ", sagte er": a pronoun; ", aseveró." (no subject written): the
+        // speaker of the statement before.
+        let next_word: String = sent[cue.end..].trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
+        if speakers::is_pronoun(&next_word, st.lang) {
+            if let Some((e, r)) = st.reg.by_reference(&next_word) {
+                return Ok((e, r));
+            }
+        }
+        if sent[cue.end..].trim().trim_end_matches(['.', '!', '?', '…']).is_empty() {
+            if let Some(e) = st.reg.last_speaker() {
+                return Ok((e, "speaker-previous-statement"));
+            }
+        }
         let limit = cue.end + 70;
-        if let Some((n, e)) = ns.iter().find(|(n, _)| n.start >= cue.end && n.start <= limit) {
+        if let Some((n, e)) = ns.iter().find(|(n, _)| n.start >= cue.end && n.start <= limit && !n.modifier) {
             let between = &sent[cue.end..n.start];
             if !between.contains([',', ':']) && !between.to_lowercase().split_whitespace().any(|w| matches!(w, "que" | "qu'" | "that" | "dass" | "à" | "to")) {
                 return Ok((*e, "speaker-after-verb"));
@@ -498,7 +518,9 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
     }
     let seg = &sent[seg_start..cue.start];
     let in_seg: Vec<&(NameSpan, usize)> = ns.iter().filter(|(n, _)| n.start >= seg_start && n.end <= cue.start).collect();
-    if let Some((_, e)) = in_seg.iter().find(|(_, e)| st.reg.entities[*e].kind == Kind::Person) {
+    // The person nearest the verb is its subject ("In statements … in
+    // Crans Montana, Mr Christodoulides said").
+    if let Some((_, e)) = in_seg.iter().rev().find(|(n, e)| st.reg.entities[*e].kind == Kind::Person && !n.modifier) {
         return Ok((*e, "speaker-subject"));
     }
     // A subject before a quoted word ("X, …, a utilisé le terme "backstop"
@@ -627,7 +649,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         (date, date_rule) = article_month(st);
     }
     if let (Some(d), Some(r)) = (date, date_rule) {
-        if r != "date-article-month" && r != "date-carried" {
+        if r != "date-article" && r != "date-carried" {
             st.carried = Some(d);
             if let Some(s) = speaker {
                 st.speaker_dates.insert(s, d);

@@ -34,6 +34,19 @@ pub struct NameSpan {
     pub titled: bool,
     /// Preceded by "de", "d'", "of", "von", "del": a modifier of a noun.
     pub modifier: bool,
+    /// A capitalised title or role the run opened with ("Bundeskanzler",
+    /// "Prime Minister", "Siemens-Chef"), left out of the name.
+    pub role: Option<String>,
+}
+
+/// Capitalised role words that open a name run without being part of the
+/// name (German nouns, English titles).
+const ROLE_WORDS: &[&str] = &["government", "president", "minister", "prime", "chancellor", "senator", "governor", "secretary", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "judge", "mayor", "king", "queen", "prince", "pope", "premier", "ambassador", "general", "professor", "sir", "dame", "lord", "state", "kanzlerin", "bundeskanzlerin", "präsident", "présidente", "presidente", "ministro", "ministra", "canciller", "rey", "papa", "uk", "us", "eu"];
+const ROLE_SUFFIXES: &[&str] = &["chef", "chefin", "minister", "ministerin", "kanzler", "kanzlerin", "präsident", "präsidentin", "sprecher", "sprecherin", "vorsitzende", "vorsitzender", "leiter", "leiterin", "direktor", "direktorin", "experte", "expertin", "ökonom", "ökonomin", "analyst", "analystin", "abgeordnete", "botschafter", "gründer", "gründerin", "forscher", "forscherin", "sekretär", "sekretärin"];
+
+fn is_role_word(w: &str) -> bool {
+    let l = w.to_lowercase();
+    ROLE_WORDS.contains(&l.as_str()) || (l.chars().count() > 4 && ROLE_SUFFIXES.iter().any(|s| l.ends_with(s)))
 }
 
 const TITLES: &[&str] = &["M.", "Mme", "Mlle", "MM.", "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Dr.", "Dr", "Pr.", "Prof.", "Herr", "Frau", "Sr.", "Sra.", "Dña.", "Don", "Doña", "Me", "Sen.", "Gov.", "Rep."];
@@ -108,6 +121,12 @@ pub fn names(sentence: &str, vocabulary: &HashSet<String>) -> Vec<NameSpan> {
             k += 1;
             continue;
         }
+        let sentence_start = sentence[..ws0].chars().all(|c| !c.is_alphanumeric());
+        let single = k + 1 >= ws.len() || !is_name_word(ws[k + 1].2, vocabulary, false);
+        if sentence_start && single && !titled && !is_acronym(w) && !vocabulary.contains(&format!("^{}", w.trim_end_matches('.'))) {
+            k += 1;
+            continue;
+        }
         let before = sentence[..ws0].trim_end();
         let prev_word = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("").to_lowercase();
         let modifier = after_de || matches!(prev_word.as_str(), "de" | "du" | "des" | "of" | "von" | "vom" | "del" | "der");
@@ -130,8 +149,26 @@ pub fn names(sentence: &str, vocabulary: &HashSet<String>) -> Vec<NameSpan> {
                 break;
             }
         }
+        // Leading role words are the role, not the name.
+        let mut st = st;
+        let mut role_words = Vec::new();
+        loop {
+            let run = &sentence[st..end];
+            let first = run.split_whitespace().next().unwrap_or("");
+            if first.len() < run.len() && is_role_word(first) {
+                role_words.push(first.to_string());
+                st += first.len() + (run[first.len()..].len() - run[first.len()..].trim_start().len());
+            } else {
+                break;
+            }
+        }
+        if is_role_word(sentence[st..end].trim().trim_end_matches('.')) {
+            k = j;
+            continue;
+        }
         let text = sentence[st..end].trim_end_matches('.').to_string();
-        out.push(NameSpan { start: st, end, text, titled, modifier });
+        let role = (!role_words.is_empty()).then(|| role_words.join(" "));
+        out.push(NameSpan { start: st, end, text, titled, modifier, role });
         k = j;
     }
     out
@@ -160,13 +197,30 @@ fn is_weekday(w: &str) -> bool {
     matches!(w, "lundi" | "mardi" | "mercredi" | "jeudi" | "vendredi" | "samedi" | "dimanche" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday" | "montag" | "dienstag" | "mittwoch" | "donnerstag" | "freitag" | "samstag" | "sonntag" | "lunes" | "martes" | "miércoles" | "jueves" | "viernes" | "sábado" | "domingo")
 }
 
-/// The lower-case words of an article: a capitalised word that also
-/// appears in lower case is a common word, not a name.
+/// The lower-case words of an article (a capitalised word that also
+/// appears in lower case is a common word, not a name), and, marked with a
+/// leading `^`, the capitalised words it writes inside a sentence (a
+/// capitalised word seen only at the start of sentences is no name).
 pub fn vocabulary(text: &str) -> HashSet<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
-        .map(str::to_string)
-        .collect()
+    let mut out = HashSet::new();
+    let mut prev_end: Option<char> = None;
+    for w in text.split(|c: char| c.is_whitespace()) {
+        let (core, _) = elision_stripped(w.trim_start_matches(|c: char| !c.is_alphanumeric()));
+        for part in w.split(|c: char| !(c.is_alphanumeric() || c == '-')).filter(|p| !p.is_empty()) {
+            if part.chars().next().is_some_and(char::is_lowercase) {
+                out.insert(part.to_string());
+            }
+        }
+        let inside = prev_end.is_some_and(|c| c.is_alphanumeric() || matches!(c, ',' | ';' | '(' | ')' | '–' | '-' | '\''));
+        let core: String = core.chars().take_while(|c| c.is_alphanumeric() || *c == '-').collect();
+        if inside && core.chars().next().is_some_and(char::is_uppercase) {
+            out.insert(format!("^{core}"));
+        }
+        if !w.is_empty() {
+            prev_end = w.chars().last();
+        }
+    }
+    out
 }
 
 /// The speakers an article has introduced so far, and what later mentions
@@ -231,6 +285,11 @@ impl Registry {
         i
     }
 
+    /// Who spoke last.
+    pub fn last_speaker(&self) -> Option<usize> {
+        self.last_speaker
+    }
+
     /// Notes who spoke last (what "il", "elle", "he" refer to).
     pub fn spoke(&mut self, i: usize) {
         if self.entities[i].kind == Kind::Person {
@@ -246,9 +305,18 @@ impl Registry {
         if self.entities[entity].kind != Kind::Person || self.entities[entity].role.is_some() {
             return;
         }
+        if let Some(r) = &n.role {
+            self.entities[entity].role = Some(r.clone());
+            return;
+        }
         let after = &sentence[n.end..];
         if let Some(rest) = after.strip_prefix(", ") {
             let seg = rest.split([',', '.', ';', ':', '(']).next().unwrap_or("");
+            let closed = rest[seg.len()..].starts_with(',');
+            let reports = [Lang::Fr, Lang::En, Lang::De, Lang::Es].iter().any(|&l| !super::reporting::cues(seg, l).is_empty());
+            if !closed || reports {
+                return;
+            }
             let first = seg.split_whitespace().next().unwrap_or("");
             let wc = seg.split_whitespace().count();
             if (1..=12).contains(&wc) && first.chars().next().is_some_and(char::is_lowercase) && !is_verbish(first) {
@@ -418,6 +486,10 @@ mod tests {
     fn roles_before_the_name() {
         let (r, _) = reg_with("Der Finanzchef Hans Meier sagte, der Plan sei gut.");
         assert_eq!(r.entities[0].name, "Hans Meier");
+        assert_eq!(r.entities[0].kind, Kind::Person);
+        let (r, _) = reg_with("UK Prime Minister Boris Johnson will speak, Hands said.");
+        assert_eq!(r.entities[0].name, "Boris Johnson");
+        assert_eq!(r.entities[0].role.as_deref(), Some("UK Prime Minister"));
         assert_eq!(r.entities[0].role.as_deref(), Some("Finanzchef"));
         let (r, _) = reg_with("El presidente del banco, Luis García, dijo que no.");
         let g = r.entities.iter().find(|e| e.name == "Luis García").unwrap();
