@@ -503,6 +503,13 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
             }
         }
     }
+    // "… he said": a pronoun right before the verb is its subject.
+    let last_word = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    if speakers::is_pronoun(last_word, st.lang) {
+        if let Some((e, r)) = st.reg.by_reference(last_word) {
+            return Ok((e, r));
+        }
+    }
     // The subject: the clause before the cue, after any quote or colon.
     let mut seg_start = 0;
     for &(qs_, qe) in qs {
@@ -553,7 +560,11 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         .map(|q| (q.start - start, q.end - start))
         .collect();
     let raw_names = names(sent, &st.vocab);
+    // Pronouns refer to what came before this sentence's own names.
+    let recent = st.reg.recent();
     let ns: Vec<(NameSpan, usize)> = raw_names.iter().map(|n| (n.clone(), st.reg.resolve(n))).collect();
+    let after_names = st.reg.recent();
+    st.reg.set_recent(recent);
     let found = find_dates(sent, st.reference);
     if let Some(author) = st.reg.document_author(sent, &raw_names) {
         let d = found.iter().find(|f| f.rule == "date-explicit").map(|f| f.date);
@@ -565,6 +576,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     }
     let all = cues(sent, st.lang);
     if all.is_empty() {
+        st.reg.set_recent(after_names);
         let continues = sent.starts_with(is_opening) && qs.first().is_none_or(|q| q.0 == 0);
         if continues {
             match st.drafts.last_mut() {
@@ -583,6 +595,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         .filter(|c| !qs.iter().any(|q| q.0 < c.start && c.end < q.1) && !reporting::negated(sent, c, st.lang))
         .collect();
     if order.is_empty() {
+        st.reg.set_recent(after_names);
         return;
     }
     order.sort_by_key(|c| match c.kind {
@@ -601,6 +614,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
             break;
         }
     }
+    st.reg.set_recent(after_names);
     let Some((cue, who)) = chosen else { return };
     let (speaker, speaker_rule, reason) = match who {
         Ok((e, r)) => (Some(e), r, None),

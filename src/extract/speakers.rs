@@ -285,6 +285,22 @@ impl Registry {
         i
     }
 
+    /// Who was mentioned and who spoke last, to put back with
+    /// [`Registry::set_recent`].
+    pub fn recent(&self) -> (Option<usize>, Option<usize>, Option<usize>) {
+        (self.last_person, self.last_org, self.last_speaker)
+    }
+
+    /// Puts back what [`Registry::recent`] returned.
+    pub fn set_recent(&mut self, r: (Option<usize>, Option<usize>, Option<usize>)) {
+        (self.last_person, self.last_org, self.last_speaker) = r;
+    }
+
+    /// Notes a mention of entity `i`.
+    pub fn mentioned(&mut self, i: usize) {
+        self.touch(i);
+    }
+
     /// Who spoke last.
     pub fn last_speaker(&self) -> Option<usize> {
         self.last_speaker
@@ -314,12 +330,9 @@ impl Registry {
             let seg = rest.split([',', '.', ';', ':', '(']).next().unwrap_or("");
             let closed = rest[seg.len()..].starts_with(',');
             let reports = [Lang::Fr, Lang::En, Lang::De, Lang::Es].iter().any(|&l| !super::reporting::cues(seg, l).is_empty());
-            if !closed || reports {
-                return;
-            }
             let first = seg.split_whitespace().next().unwrap_or("");
             let wc = seg.split_whitespace().count();
-            if (1..=12).contains(&wc) && first.chars().next().is_some_and(char::is_lowercase) && !is_verbish(first) {
+            if closed && !reports && (1..=12).contains(&wc) && first.chars().next().is_some_and(char::is_lowercase) && !is_verbish(first) {
                 self.entities[entity].role = Some(seg.trim().to_string());
                 return;
             }
