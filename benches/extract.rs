@@ -42,7 +42,9 @@ fn throughput(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes as u64));
     let opts = ExtractOptions::default();
-    group.bench_function("articles", |b| b.iter(|| black_box(extract(black_box(&batch), &opts))));
+    group.bench_function("articles", |b| {
+        b.iter(|| black_box(extract(black_box(&batch), &opts)))
+    });
     group.finish();
 }
 

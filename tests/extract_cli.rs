@@ -21,7 +21,14 @@ fn volte(args: &[&str]) -> Output {
 }
 
 fn eval(gold: &Path, found: &Path) -> Value {
-    let o = volte(&["eval", "extract", gold.to_str().unwrap(), "--input", found.to_str().unwrap(), "--json"]);
+    let o = volte(&[
+        "eval",
+        "extract",
+        gold.to_str().unwrap(),
+        "--input",
+        found.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -39,7 +46,12 @@ fn the_seed_articles_give_the_hand_made_statements() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.jsonl");
-    let o = volte(&["extract", seeds.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = volte(&[
+        "extract",
+        seeds.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let e = eval(&root().join("examples/ai-bailout/statements.jsonl"), &out);
     assert!(figure(&e, "recall") >= 0.8, "{e}");
@@ -49,7 +61,10 @@ fn the_seed_articles_give_the_hand_made_statements() {
     // What `volte report` reads: every line a statement with its source.
     let read = read_statements(&out, &ReadOptions::default()).unwrap();
     assert!(read.rejects.is_empty());
-    assert!(read.statements.iter().all(|s| s.source.is_some() && !s.text.is_empty()));
+    assert!(read
+        .statements
+        .iter()
+        .all(|s| s.source.is_some() && !s.text.is_empty()));
 }
 
 #[test]
@@ -58,7 +73,14 @@ fn english_german_and_spanish_articles() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.jsonl");
     let mut args = vec!["extract".to_string()];
-    for f in ["en_politicians_2022-04-18.txt", "en_cyprus_2017-07-04.txt", "de_merkel_2020-03.txt", "de_made_for_germany_2025-07-21.txt", "es_salas_2022-06.txt", "es_santivanez_2024-06.txt"] {
+    for f in [
+        "en_politicians_2022-04-18.txt",
+        "en_cyprus_2017-07-04.txt",
+        "de_merkel_2020-03.txt",
+        "de_made_for_germany_2025-07-21.txt",
+        "es_salas_2022-06.txt",
+        "es_santivanez_2024-06.txt",
+    ] {
         args.push(data.join(f).display().to_string());
     }
     args.extend(["-o".to_string(), out.display().to_string()]);
@@ -75,8 +97,14 @@ fn english_german_and_spanish_articles() {
         let v: Value = serde_json::from_str(line).unwrap();
         let src = std::fs::read_to_string(data.join(v["source"].as_str().unwrap())).unwrap();
         let chars: Vec<char> = src.chars().collect();
-        let (a, b) = (v["span"][0].as_u64().unwrap() as usize, v["span"][1].as_u64().unwrap() as usize);
-        assert_eq!(chars[a..b].iter().collect::<String>(), v["text"].as_str().unwrap());
+        let (a, b) = (
+            v["span"][0].as_u64().unwrap() as usize,
+            v["span"][1].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            v["text"].as_str().unwrap()
+        );
         assert!(v["rule"].is_string() && v["speaker_rule"].is_string());
     }
 }
@@ -88,7 +116,11 @@ fn bad_input_is_refused_with_its_line() {
     std::fs::write(&bad, "{\"text\": \"Sam Altman a déclaré jeudi qu'il ne demandait rien.\", \"date\": \"2025-11-07\"}\n{\"title\": \"no text\"}\n").unwrap();
     let o = volte(&["extract", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("a.jsonl:2"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a.jsonl:2"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = volte(&["extract", "--lang", "it", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let o = volte(&["extract", dir.path().join("missing.txt").to_str().unwrap()]);

@@ -58,11 +58,16 @@ pub fn run(args: ExtractArgs) -> Result<()> {
         None => None,
         Some(code) => match Lang::from_code(code) {
             Some(l) => Some(l),
-            None => bail!(UsageError(format!("--lang {code:?}: expected fr, en, de or es"))),
+            None => bail!(UsageError(format!(
+                "--lang {code:?}: expected fr, en, de or es"
+            ))),
         },
     };
     let articles = read_articles(&args.articles)?;
-    let opts = ExtractOptions { lang, unattributed: !args.attributed_only };
+    let opts = ExtractOptions {
+        lang,
+        unattributed: !args.attributed_only,
+    };
     let statements = extract(&articles, &opts);
     let mut out = OutputFile::create(&args.output)?;
     for s in &statements {
@@ -117,8 +122,13 @@ fn read_items(path: &std::path::Path) -> Result<Vec<Item>> {
         if line.trim().is_empty() {
             continue;
         }
-        let bad = |reason: String| InputError { file: path.display().to_string(), line: i + 1, reason };
-        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let bad = |reason: String| InputError {
+            file: path.display().to_string(),
+            line: i + 1,
+            reason,
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
         let field = |k: &str| match v.get(k) {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Null) | None => String::new(),
@@ -132,7 +142,13 @@ fn read_items(path: &std::path::Path) -> Result<Vec<Item>> {
             s if s.is_empty() => format!("line {}", i + 1),
             s => s,
         };
-        out.push(Item { id, text, speaker: field("speaker"), date: field("date"), source: field("source") });
+        out.push(Item {
+            id,
+            text,
+            speaker: field("speaker"),
+            date: field("date"),
+            source: field("source"),
+        });
     }
     Ok(out)
 }
@@ -145,16 +161,30 @@ pub fn run_eval(args: ExtractEvalArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&e)?)?;
         return Ok(());
     }
-    outln!("{} gold statement(s), {} extracted, {} found", e.gold, e.extracted, e.found)?;
+    outln!(
+        "{} gold statement(s), {} extracted, {} found",
+        e.gold,
+        e.extracted,
+        e.found
+    )?;
     outln!("recall {:.3}, precision {:.3}", e.recall, e.precision)?;
-    outln!("speaker accuracy {:.3}, date accuracy {:.3} (of those found)", e.speaker_accuracy, e.date_accuracy)?;
+    outln!(
+        "speaker accuracy {:.3}, date accuracy {:.3} (of those found)",
+        e.speaker_accuracy,
+        e.date_accuracy
+    )?;
     if args.misses {
         for m in &e.matches {
             match &m.matched {
                 None => outln!("  {}: not found", m.id)?,
                 Some(id) if !(m.speaker_ok && m.date_ok) => outln!(
                     "  {} -> {}: speaker {:?} (gold {:?}), date {:?} (gold {:?})",
-                    m.id, id, m.found_speaker, m.gold_speaker, m.found_date, m.gold_date
+                    m.id,
+                    id,
+                    m.found_speaker,
+                    m.gold_speaker,
+                    m.found_date,
+                    m.gold_date
                 )?,
                 Some(_) => {}
             }

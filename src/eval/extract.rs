@@ -73,11 +73,18 @@ fn same_source(a: &str, b: &str) -> bool {
 }
 
 fn norm(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn ratio(n: usize, d: usize) -> f64 {
-    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
 }
 
 /// Matches extracted statements to gold ones.
@@ -130,7 +137,8 @@ pub fn evaluate_extraction(gold: &[Item], extracted: &[Item]) -> ExtractEvaluati
         .filter(|&ei| {
             used[ei]
                 || gold.iter().enumerate().any(|(gi, g)| {
-                    same_source(&g.source, &extracted[ei].source) && overlap(&gw[gi], &ew[ei]) >= MIN_OVERLAP
+                    same_source(&g.source, &extracted[ei].source)
+                        && overlap(&gw[gi], &ew[ei]) >= MIN_OVERLAP
                 })
         })
         .count();
@@ -152,19 +160,45 @@ mod tests {
     use super::*;
 
     fn item(id: &str, text: &str, speaker: &str, date: &str) -> Item {
-        Item { id: id.into(), text: text.into(), speaker: speaker.into(), date: date.into(), source: "a.txt".into() }
+        Item {
+            id: id.into(),
+            text: text.into(),
+            speaker: speaker.into(),
+            date: date.into(),
+            source: "a.txt".into(),
+        }
     }
 
     #[test]
     fn counts_against_a_hand_checked_case() {
         let gold = [
-            item("g1", "Il n'y aura pas de plan de sauvetage fédéral", "David Sacks", "2025-11-06"),
-            item("g2", "Nous ne pouvons pas nous permettre de reculer", "David Sacks", "2025-11-24"),
+            item(
+                "g1",
+                "Il n'y aura pas de plan de sauvetage fédéral",
+                "David Sacks",
+                "2025-11-06",
+            ),
+            item(
+                "g2",
+                "Nous ne pouvons pas nous permettre de reculer",
+                "David Sacks",
+                "2025-11-24",
+            ),
             item("g3", "Le marché s'en chargera", "Sam Altman", "2025-11-06"),
         ];
         let found = [
-            item("e1", "« Il n'y aura pas de plan de sauvetage fédéral pour l'IA », a écrit David Sacks.", "David Sacks", "2025-11-06"),
-            item("e2", "Nous ne pouvons pas nous permettre de reculer.", "Sacks", "2025-11"),
+            item(
+                "e1",
+                "« Il n'y aura pas de plan de sauvetage fédéral pour l'IA », a écrit David Sacks.",
+                "David Sacks",
+                "2025-11-06",
+            ),
+            item(
+                "e2",
+                "Nous ne pouvons pas nous permettre de reculer.",
+                "Sacks",
+                "2025-11",
+            ),
             item("e3", "Une phrase sans rapport avec la liste.", "X", ""),
         ];
         let e = evaluate_extraction(&gold, &found);

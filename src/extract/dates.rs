@@ -35,7 +35,8 @@ impl PartialDate {
             None => Some(PartialDate::Year(y)),
             Some(m) => {
                 let m: u32 = m.parse().ok()?;
-                ((1..=12).contains(&m) && parts.next().is_none()).then_some(PartialDate::Month(y, m))
+                ((1..=12).contains(&m) && parts.next().is_none())
+                    .then_some(PartialDate::Month(y, m))
             }
         }
     }
@@ -102,11 +103,17 @@ fn month_number(word: &str) -> Option<u32> {
         "septembre" | "sept" | "sep" | "september" | "septiembre" | "setiembre" => 9,
         "octobre" | "oct" | "october" | "oktober" | "okt" | "octubre" => 10,
         "novembre" | "nov" | "november" | "noviembre" => 11,
-        "décembre" | "decembre" | "déc" | "dec" | "december" | "dezember" | "dez"
-        | "diciembre" | "dic" => 12,
+        "décembre" | "decembre" | "déc" | "dec" | "december" | "dezember" | "dez" | "diciembre"
+        | "dic" => 12,
         _ => return None,
     };
     Some(m)
+}
+
+/// Whether `word` names a month (or abbreviates one) in one of the four
+/// languages.
+pub fn is_month(word: &str) -> bool {
+    month_number(word).is_some()
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
@@ -151,21 +158,30 @@ static IN_MONTH: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:en|in|im|au mois de|since|depuis)\s+({MONTHS})(?:\s+(?:de\s+)?(\d{{4}}))?\b"
     ))
 });
-static WEEKDAY: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i)\b(?:last\s+|dernier\s+)?({WEEKDAYS})\b(\s+dernier)?")));
+static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)\b(?:last\s+|dernier\s+)?({WEEKDAYS})\b(\s+dernier)?"
+    ))
+});
 /// Relative days, with their offset from the reference day.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(avant-hier|hier|aujourd'hui|aujourd’hui|the day before yesterday|yesterday|today|vorgestern|gestern|heute|anteayer|antier|ayer|hoy)\b")
+    re(
+        r"(?i)\b(avant-hier|hier|aujourd'hui|aujourd’hui|the day before yesterday|yesterday|today|vorgestern|gestern|heute|anteayer|antier|ayer|hoy)\b",
+    )
 });
 /// "un jour après que …", "the day after …": the clause is dated a day
 /// before its anchor.
 static DAY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(un jour après|au lendemain de|the day after|a day after|einen tag nach|un día después)")
+    re(
+        r"(?i)\b(un jour après|au lendemain de|the day after|a day after|einen tag nach|un día después)",
+    )
 });
 /// Expressions that place a statement in a span of days without naming
 /// one: they forbid carrying another statement's day over.
 static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(cette semaine|en début de semaine|la semaine dernière|récemment|plus tôt cette semaine|this week|earlier this week|last week|recently|diese woche|anfang der woche|letzte woche|kürzlich|esta semana|la semana pasada|recientemente|a principios de semana)\b")
+    re(
+        r"(?i)\b(cette semaine|en début de semaine|la semaine dernière|récemment|plus tôt cette semaine|this week|earlier this week|last week|recently|diese woche|anfang der woche|letzte woche|kürzlich|esta semana|la semana pasada|recientemente|a principios de semana)\b",
+    )
 });
 
 fn relative_offset(word: &str) -> i64 {
@@ -184,7 +200,11 @@ fn year_for(month: u32, day: u32, reference: Option<PartialDate>) -> Option<i32>
     match r {
         PartialDate::Day(rd) => {
             let candidate = NaiveDate::from_ymd_opt(y, month, day)?;
-            Some(if candidate > rd + Duration::days(31) { y - 1 } else { y })
+            Some(if candidate > rd + Duration::days(31) {
+                y - 1
+            } else {
+                y
+            })
         }
         PartialDate::Month(_, rm) => Some(if month > rm + 1 { y - 1 } else { y }),
         PartialDate::Year(_) => Some(y),
@@ -193,8 +213,7 @@ fn year_for(month: u32, day: u32, reference: Option<PartialDate>) -> Option<i32>
 
 /// The most recent `day` of the week on or before the reference day.
 pub fn last_weekday(reference: NaiveDate, day: Weekday) -> NaiveDate {
-    let back =
-        (reference.weekday().num_days_from_monday() + 7 - day.num_days_from_monday()) % 7;
+    let back = (reference.weekday().num_days_from_monday() + 7 - day.num_days_from_monday()) % 7;
     reference - Duration::days(i64::from(back))
 }
 
@@ -213,7 +232,12 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
         let m = c.get(0).expect("match");
         if let Some(d) = PartialDate::parse_iso(m.as_str()) {
             push(
-                FoundDate { date: d, start: m.start(), end: m.end(), rule: "date-explicit" },
+                FoundDate {
+                    date: d,
+                    start: m.start(),
+                    end: m.end(),
+                    rule: "date-explicit",
+                },
                 &mut out,
             );
         }
@@ -221,7 +245,9 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
     for c in DAY_MONTH.captures_iter(text) {
         let m = c.get(0).expect("match");
         let day: u32 = c[1].parse().unwrap_or(0);
-        let Some(month) = month_number(&c[2]) else { continue };
+        let Some(month) = month_number(&c[2]) else {
+            continue;
+        };
         let year = match c.get(3) {
             Some(y) => y.as_str().parse().ok(),
             None => year_for(month, day, reference),
@@ -240,7 +266,9 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
     }
     for c in MONTH_DAY.captures_iter(text) {
         let m = c.get(0).expect("match");
-        let Some(month) = month_number(&c[1]) else { continue };
+        let Some(month) = month_number(&c[1]) else {
+            continue;
+        };
         // "May 5" needs a capital: "may" is also a verb.
         if c[1].eq_ignore_ascii_case("may") && !c[1].starts_with('M') {
             continue;
@@ -264,7 +292,9 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
     }
     for c in IN_MONTH.captures_iter(text) {
         let m = c.get(0).expect("match");
-        let Some(month) = month_number(&c[1]) else { continue };
+        let Some(month) = month_number(&c[1]) else {
+            continue;
+        };
         let year = match c.get(2) {
             Some(y) => y.as_str().parse().ok(),
             None => year_for(month, 1, reference),
@@ -337,18 +367,34 @@ pub fn is_vague(text: &str) -> bool {
 pub fn vague_span(text: &str, reference: Option<PartialDate>) -> Option<(NaiveDate, NaiveDate)> {
     let m = VAGUE.find(text)?;
     let (lo, hi) = (NaiveDate::MIN, NaiveDate::MAX);
-    let Some(r) = reference.and_then(PartialDate::day) else { return Some((lo, hi)) };
+    let Some(r) = reference.and_then(PartialDate::day) else {
+        return Some((lo, hi));
+    };
     let monday = r - Duration::days(i64::from(r.weekday().num_days_from_monday()));
     let w = m.as_str().to_lowercase();
-    Some(if w.contains("début") || w.contains("anfang") || w.contains("principios") || w.contains("earlier") {
-        (monday, (monday + Duration::days(2)).min(r))
-    } else if w.contains("dernière") || w.contains("last") || w.contains("letzte") || w.contains("pasada") {
-        (monday - Duration::days(7), monday - Duration::days(1))
-    } else if w.contains("semaine") || w.contains("week") || w.contains("woche") || w.contains("semana") {
-        (monday, r)
-    } else {
-        (r - Duration::days(31), r)
-    })
+    Some(
+        if w.contains("début")
+            || w.contains("anfang")
+            || w.contains("principios")
+            || w.contains("earlier")
+        {
+            (monday, (monday + Duration::days(2)).min(r))
+        } else if w.contains("dernière")
+            || w.contains("last")
+            || w.contains("letzte")
+            || w.contains("pasada")
+        {
+            (monday - Duration::days(7), monday - Duration::days(1))
+        } else if w.contains("semaine")
+            || w.contains("week")
+            || w.contains("woche")
+            || w.contains("semana")
+        {
+            (monday, r)
+        } else {
+            (r - Duration::days(31), r)
+        },
+    )
 }
 
 /// The date of an article from its first lines: `date: 2025-11-07`, a line
@@ -358,7 +404,9 @@ pub fn vague_span(text: &str, reference: Option<PartialDate>) -> Option<(NaiveDa
 /// line of its own that is left out as a whole, see `header_lines`).
 pub fn article_date(text: &str) -> Option<(PartialDate, usize, usize)> {
     static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)^\s*(?:date|datum|fecha|published|publié le|publicado)\s*[:=]?\s*(\d{4}-\d{2}(?:-\d{2}(?:[T ][0-9:.+\-Z]+)?)?)\s*")
+        re(
+            r"(?i)^\s*(?:date|datum|fecha|published|publié le|publicado)\s*[:=]?\s*(\d{4}-\d{2}(?:-\d{2}(?:[T ][0-9:.+\-Z]+)?)?)\s*",
+        )
     });
     let mut offset = 0;
     for line in text.split_inclusive('\n').take(8) {
@@ -412,7 +460,10 @@ mod tests {
 
     #[test]
     fn precision_is_kept() {
-        assert_eq!(PartialDate::parse_iso("2025-09").unwrap().to_string(), "2025-09");
+        assert_eq!(
+            PartialDate::parse_iso("2025-09").unwrap().to_string(),
+            "2025-09"
+        );
         assert_eq!(PartialDate::parse_iso("2025").unwrap().to_string(), "2025");
         assert_eq!(
             PartialDate::parse_iso("2025-11-06T16:52:00Z").unwrap(),
@@ -424,12 +475,30 @@ mod tests {
     #[test]
     fn explicit_dates_in_four_languages() {
         let r = Some(day(2025, 11, 8));
-        assert_eq!(first("la lettre adressée le 27 octobre par", r).unwrap().0, "2025-10-27");
-        assert_eq!(first("16:52 UTC · 6 nov. 2025", None).unwrap().0, "2025-11-06");
-        assert_eq!(first("said on October 27, 2025 that", None).unwrap().0, "2025-10-27");
-        assert_eq!(first("am 27. Oktober 2025 erklärte", None).unwrap().0, "2025-10-27");
-        assert_eq!(first("el 27 de octubre de 2025", None).unwrap().0, "2025-10-27");
-        assert_eq!(first("an ISO 2025-10-27 date", None).unwrap().0, "2025-10-27");
+        assert_eq!(
+            first("la lettre adressée le 27 octobre par", r).unwrap().0,
+            "2025-10-27"
+        );
+        assert_eq!(
+            first("16:52 UTC · 6 nov. 2025", None).unwrap().0,
+            "2025-11-06"
+        );
+        assert_eq!(
+            first("said on October 27, 2025 that", None).unwrap().0,
+            "2025-10-27"
+        );
+        assert_eq!(
+            first("am 27. Oktober 2025 erklärte", None).unwrap().0,
+            "2025-10-27"
+        );
+        assert_eq!(
+            first("el 27 de octubre de 2025", None).unwrap().0,
+            "2025-10-27"
+        );
+        assert_eq!(
+            first("an ISO 2025-10-27 date", None).unwrap().0,
+            "2025-10-27"
+        );
         // Without a year and without a reference, a day cannot be placed.
         assert_eq!(first("le 27 octobre", None), None);
     }
@@ -448,18 +517,27 @@ mod tests {
             ("2025-09".to_string(), "date-month")
         );
         assert_eq!(first("in September 2024", None).unwrap().0, "2024-09");
-        assert_eq!(first("im März", Some(day(2025, 1, 15))).unwrap().0, "2024-03");
+        assert_eq!(
+            first("im März", Some(day(2025, 1, 15))).unwrap().0,
+            "2024-03"
+        );
     }
 
     #[test]
     fn weekdays_resolve_against_the_reference() {
         // 2025-11-07 is a Friday.
         let r = Some(day(2025, 11, 7));
-        assert_eq!(first("a déclaré jeudi", r).unwrap(), ("2025-11-06".into(), "date-weekday"));
+        assert_eq!(
+            first("a déclaré jeudi", r).unwrap(),
+            ("2025-11-06".into(), "date-weekday")
+        );
         assert_eq!(first("said last Friday", r).unwrap().0, "2025-10-31");
         assert_eq!(first("sagte am Dienstag", r).unwrap().0, "2025-11-04");
         assert_eq!(first("afirmó el martes", r).unwrap().0, "2025-11-04");
-        assert_eq!(first("ce vendredi", Some(day(2025, 11, 8))).unwrap().0, "2025-11-07");
+        assert_eq!(
+            first("ce vendredi", Some(day(2025, 11, 8))).unwrap().0,
+            "2025-11-07"
+        );
         // No reference day, no weekday.
         assert_eq!(first("jeudi", None), None);
     }
@@ -467,11 +545,17 @@ mod tests {
     #[test]
     fn relative_days() {
         let r = Some(day(2025, 11, 7));
-        assert_eq!(first("a-t-il dit hier", r).unwrap(), ("2025-11-06".into(), "date-relative"));
+        assert_eq!(
+            first("a-t-il dit hier", r).unwrap(),
+            ("2025-11-06".into(), "date-relative")
+        );
         assert_eq!(first("said yesterday", r).unwrap().0, "2025-11-06");
         assert_eq!(first("sagte gestern", r).unwrap().0, "2025-11-06");
         assert_eq!(first("dijo ayer", r).unwrap().0, "2025-11-06");
-        assert_eq!(first("le Wall Street Journal d'aujourd'hui", r).unwrap().0, "2025-11-07");
+        assert_eq!(
+            first("le Wall Street Journal d'aujourd'hui", r).unwrap().0,
+            "2025-11-07"
+        );
         assert_eq!(first("avant-hier", r).unwrap().0, "2025-11-05");
     }
 
@@ -479,7 +563,10 @@ mod tests {
     fn article_dates_from_headers() {
         let (d, _, end) = article_date(" date 2025-11-07 Selon M. Altman").unwrap();
         assert_eq!(d, day(2025, 11, 7));
-        assert_eq!(&" date 2025-11-07 Selon M. Altman"[end..], "Selon M. Altman");
+        assert_eq!(
+            &" date 2025-11-07 Selon M. Altman"[end..],
+            "Selon M. Altman"
+        );
         let (d, _, _) = article_date("mercredi 26 novembre 2025\n\nUSA. Un décret").unwrap();
         assert_eq!(d, day(2025, 11, 26));
         let (d, _, _) = article_date("Title\nNovember 6, 2025\nBody text here.").unwrap();
@@ -496,9 +583,15 @@ mod tests {
         assert!(!is_vague("a déclaré jeudi"));
         let r = Some(day(2025, 11, 7));
         let (from, to) = vague_span("en début de semaine", r).unwrap();
-        assert_eq!((from.to_string(), to.to_string()), ("2025-11-03".into(), "2025-11-05".into()));
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2025-11-03".into(), "2025-11-05".into())
+        );
         let (from, to) = vague_span("Cette semaine, elle a dit", r).unwrap();
-        assert_eq!((from.to_string(), to.to_string()), ("2025-11-03".into(), "2025-11-07".into()));
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2025-11-03".into(), "2025-11-07".into())
+        );
         assert_eq!(vague_span("jeudi", r), None);
         assert!(day_after("interviennent un jour après que le directeur").is_some());
     }

@@ -3,9 +3,38 @@
 //! references decoded; and the publication date its metadata gives.
 
 /// Elements whose content is never article text.
-const SKIPPED: &[&str] = &["script", "style", "noscript", "head", "nav", "footer", "svg", "form", "iframe", "template", "aside"];
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "head", "nav", "footer", "svg", "form", "iframe", "template",
+    "aside",
+];
 /// Elements that end a paragraph.
-const BLOCKS: &[&str] = &["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article", "header", "tr", "table", "figure", "figcaption", "time", "hr", "pre", "dd", "dt"];
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "tr",
+    "table",
+    "figure",
+    "figcaption",
+    "time",
+    "hr",
+    "pre",
+    "dd",
+    "dt",
+];
 
 /// The article text of an HTML document, one paragraph a line.
 pub fn text(html: &str) -> String {
@@ -41,14 +70,22 @@ pub fn text(html: &str) -> String {
             }
             continue;
         }
-        if skip_depth.is_empty() && BLOCKS.contains(&name.as_str()) && !out.ends_with('\n') && !out.is_empty() {
+        if skip_depth.is_empty()
+            && BLOCKS.contains(&name.as_str())
+            && !out.ends_with('\n')
+            && !out.is_empty()
+        {
             out.push('\n');
         }
     }
     if skip_depth.is_empty() {
         push_text(&mut out, rest);
     }
-    out.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
+    out.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn push_text(out: &mut String, raw: &str) {
@@ -150,7 +187,13 @@ fn named(name: &str) -> Option<char> {
 /// `date` meta element.
 pub fn published(html: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
-    for key in ["article:published_time", "\"datepublished\"", "name=\"date\"", "itemprop=\"datepublished\"", "<time"] {
+    for key in [
+        "article:published_time",
+        "\"datepublished\"",
+        "name=\"date\"",
+        "itemprop=\"datepublished\"",
+        "<time",
+    ] {
         let Some(at) = lower.find(key) else { continue };
         let window_start = lower[..at].rfind('<').unwrap_or(at);
         let window = &html[window_start..html.len().min(at + 300)];
@@ -174,12 +217,18 @@ mod tests {
     #[test]
     fn body_text_without_scripts() {
         let html = "<html><head><title>T</title><meta property=\"article:published_time\" content=\"2025-11-06T10:00:00Z\"></head><body><nav>Menu</nav><h1>Titre</h1><p>« Nous ne reculerons pas », a d&eacute;clar&eacute; <b>M. Sacks</b>.</p><script>var x = '<p>';</script><p>Fin&nbsp;&#8230;</p></body></html>";
-        assert_eq!(text(html), "Titre\n« Nous ne reculerons pas », a déclaré M. Sacks.\nFin …");
+        assert_eq!(
+            text(html),
+            "Titre\n« Nous ne reculerons pas », a déclaré M. Sacks.\nFin …"
+        );
         assert_eq!(published(html).as_deref(), Some("2025-11-06T10:00:00Z"));
     }
 
     #[test]
     fn references() {
-        assert_eq!(decode("a &amp; b &#x201C;c&#x201D; &unknown; &"), "a & b “c” &unknown; &");
+        assert_eq!(
+            decode("a &amp; b &#x201C;c&#x201D; &unknown; &"),
+            "a & b “c” &unknown; &"
+        );
     }
 }

@@ -37,10 +37,22 @@ impl Lang {
     }
 }
 
-const FR: &[&str] = &["le", "la", "les", "des", "et", "est", "une", "dans", "que", "qui", "pour", "pas", "sur", "du", "au", "a"];
-const EN: &[&str] = &["the", "and", "of", "to", "is", "that", "in", "for", "was", "with", "on", "said", "it", "he", "she", "by"];
-const DE: &[&str] = &["der", "die", "das", "und", "ist", "nicht", "mit", "den", "von", "sich", "auf", "für", "ein", "eine", "dass", "sagte"];
-const ES: &[&str] = &["el", "los", "las", "del", "y", "que", "en", "por", "una", "con", "para", "es", "se", "su", "dijo", "según"];
+const FR: &[&str] = &[
+    "le", "la", "les", "des", "et", "est", "une", "dans", "que", "qui", "pour", "pas", "sur", "du",
+    "au", "a",
+];
+const EN: &[&str] = &[
+    "the", "and", "of", "to", "is", "that", "in", "for", "was", "with", "on", "said", "it", "he",
+    "she", "by",
+];
+const DE: &[&str] = &[
+    "der", "die", "das", "und", "ist", "nicht", "mit", "den", "von", "sich", "auf", "für", "ein",
+    "eine", "dass", "sagte",
+];
+const ES: &[&str] = &[
+    "el", "los", "las", "del", "y", "que", "en", "por", "una", "con", "para", "es", "se", "su",
+    "dijo", "según",
+];
 
 /// The language whose function words are the most frequent among the first
 /// few thousand words of `text`; French when none is found.
@@ -68,10 +80,22 @@ mod tests {
 
     #[test]
     fn tells_the_four_languages_apart() {
-        assert_eq!(detect("Le directeur a déclaré que la société est prête pour les tests."), Lang::Fr);
-        assert_eq!(detect("The minister said that the plan was ready for the vote."), Lang::En);
-        assert_eq!(detect("Der Minister sagte, dass die Regierung nicht mit der Opposition spricht."), Lang::De);
-        assert_eq!(detect("El ministro dijo que los planes de la empresa son para el país."), Lang::Es);
+        assert_eq!(
+            detect("Le directeur a déclaré que la société est prête pour les tests."),
+            Lang::Fr
+        );
+        assert_eq!(
+            detect("The minister said that the plan was ready for the vote."),
+            Lang::En
+        );
+        assert_eq!(
+            detect("Der Minister sagte, dass die Regierung nicht mit der Opposition spricht."),
+            Lang::De
+        );
+        assert_eq!(
+            detect("El ministro dijo que los planes de la empresa son para el país."),
+            Lang::Es
+        );
         assert_eq!(Lang::from_code("en-US"), Some(Lang::En));
         assert_eq!(Lang::from_code("it"), None);
     }

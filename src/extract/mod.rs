@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use chrono::Duration;
+use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +57,13 @@ pub struct Article {
 impl Article {
     /// An article with nothing but its source and text.
     pub fn new(source: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { source: source.into(), text: text.into(), date: None, url: None, lang: None }
+        Self {
+            source: source.into(),
+            text: text.into(),
+            date: None,
+            url: None,
+            lang: None,
+        }
     }
 }
 
@@ -72,7 +79,10 @@ pub struct ExtractOptions {
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        Self { lang: None, unattributed: true }
+        Self {
+            lang: None,
+            unattributed: true,
+        }
     }
 }
 
@@ -128,11 +138,17 @@ pub fn extract(articles: &[Article], opts: &ExtractOptions) -> Vec<ExtractedStat
             *years.entry(d.year()).or_default() += 1;
         }
     }
-    let batch_year = years.into_iter().max_by_key(|&(y, n)| (n, y)).map(|(y, _)| PartialDate::Year(y));
+    let batch_year = years
+        .into_iter()
+        .max_by_key(|&(y, n)| (n, y))
+        .map(|(y, _)| PartialDate::Year(y));
+    let per_article: Vec<_> = articles
+        .par_iter()
+        .map(|a| extract_article(a, opts, batch_year))
+        .collect();
     let mut out = Vec::new();
     let mut evidence = Vec::new();
-    for a in articles {
-        let (s, e) = extract_article(a, opts, batch_year);
+    for (s, e) in per_article {
         out.extend(s);
         evidence.extend(e);
     }
@@ -160,20 +176,37 @@ fn content_words(text: &str) -> HashSet<String> {
 fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     let inter = a.intersection(b).count();
     let union = a.len() + b.len() - inter;
-    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
     // The dated evidence of each speaker: (speaker, date, words, source).
     let mut pool: Vec<(String, String, HashSet<String>, String)> = Vec::new();
     for s in out.iter() {
-        let strong = !s.date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r));
+        let strong = !s
+            .date_rule
+            .as_deref()
+            .is_some_and(|r| WEAK_DATES.contains(&r));
         if let (false, Some(d), true) = (s.speaker.is_empty(), &s.date, strong) {
-            pool.push((s.speaker.clone(), d.clone(), content_words(&s.text), s.source.clone()));
+            pool.push((
+                s.speaker.clone(),
+                d.clone(),
+                content_words(&s.text),
+                s.source.clone(),
+            ));
         }
     }
     for e in evidence {
-        pool.push((e.speaker.clone(), e.date.clone(), content_words(&e.text), e.source.clone()));
+        pool.push((
+            e.speaker.clone(),
+            e.date.clone(),
+            content_words(&e.text),
+            e.source.clone(),
+        ));
     }
     let mut by_speaker: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in pool.iter().enumerate() {
@@ -181,12 +214,21 @@ fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
     }
     let mut updates = Vec::new();
     for (i, s) in out.iter().enumerate() {
-        let weak = s.date.is_none() || s.date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r));
+        let weak = s.date.is_none()
+            || s.date_rule
+                .as_deref()
+                .is_some_and(|r| WEAK_DATES.contains(&r));
         if !weak || s.speaker.is_empty() {
             continue;
         }
-        let Some(cands) = by_speaker.get(s.speaker.as_str()) else { continue };
-        let others: Vec<usize> = cands.iter().copied().filter(|&j| pool[j].3 != s.source).collect();
+        let Some(cands) = by_speaker.get(s.speaker.as_str()) else {
+            continue;
+        };
+        let others: Vec<usize> = cands
+            .iter()
+            .copied()
+            .filter(|&j| pool[j].3 != s.source)
+            .collect();
         if others.is_empty() {
             continue;
         }
@@ -196,7 +238,11 @@ fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
         // One date for the speaker everywhere: taken when two pieces of
         // evidence agree on it, or the one there is reads alike.
         if distinct.len() == 1 && (others.len() >= 2 || similar(others[0]) >= 0.12) {
-            updates.push((i, Some(pool[others[0]].1.clone()), "date-same-speaker-elsewhere"));
+            updates.push((
+                i,
+                Some(pool[others[0]].1.clone()),
+                "date-same-speaker-elsewhere",
+            ));
             continue;
         }
         if distinct.len() == 1 {
@@ -226,7 +272,14 @@ fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
         let prev = (0..i)
             .rev()
             .take_while(|&j| out[j].source == out[i].source)
-            .find(|&j| out[j].speaker == out[i].speaker && out[j].date.is_some() && !out[j].date_rule.as_deref().is_some_and(|r| WEAK_DATES.contains(&r)));
+            .find(|&j| {
+                out[j].speaker == out[i].speaker
+                    && out[j].date.is_some()
+                    && !out[j]
+                        .date_rule
+                        .as_deref()
+                        .is_some_and(|r| WEAK_DATES.contains(&r))
+            });
         if let Some(j) = prev {
             out[i].date = out[j].date.clone();
             out[i].date_rule = Some("date-speaker-previous".to_string());
@@ -234,7 +287,8 @@ fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
     }
     // Then the date of the statement before it in the same article.
     for i in 1..out.len() {
-        if out[i].date.is_none() && out[i - 1].source == out[i].source && out[i - 1].date.is_some() {
+        if out[i].date.is_none() && out[i - 1].source == out[i].source && out[i - 1].date.is_some()
+        {
             out[i].date = out[i - 1].date.clone();
             out[i].date_rule = Some("date-carried".to_string());
         }
@@ -251,7 +305,9 @@ struct Block {
     rule: &'static str,
 }
 
-static HANDLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.{2,80}?)\s*@[A-Za-z0-9_]{1,30}\b(.*)$").expect("a valid built-in pattern"));
+static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.{2,80}?)\s*@[A-Za-z0-9_]{1,30}\b(.*)$").expect("a valid built-in pattern")
+});
 static PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(publié|publie|a publié|published|publishes|issued|veröffentlicht|veröffentlichte|publicó|publica|emitió)\b").expect("a valid built-in pattern")
 });
@@ -260,7 +316,9 @@ fn is_heading(body: &str, sentences: usize) -> bool {
     let words = body.split_whitespace().count();
     let letters: Vec<char> = body.chars().filter(|c| c.is_alphabetic()).collect();
     let caps = !letters.is_empty() && letters.iter().all(|c| c.is_uppercase());
-    let terminal = body.trim_end().ends_with(['.', '!', '?', '…', '»', '"', '”', ':', ')']);
+    let terminal = body
+        .trim_end()
+        .ends_with(['.', '!', '?', '…', '»', '"', '”', ':', ')']);
     caps || (!terminal && words <= 30 && sentences <= 1)
 }
 
@@ -294,9 +352,16 @@ struct Draft {
     rule: &'static str,
 }
 
-fn extract_article(article: &Article, opts: &ExtractOptions, batch_year: Option<PartialDate>) -> (Vec<ExtractedStatement>, Vec<Evidence>) {
+fn extract_article(
+    article: &Article,
+    opts: &ExtractOptions,
+    batch_year: Option<PartialDate>,
+) -> (Vec<ExtractedStatement>, Vec<Evidence>) {
     let text = article.text.as_str();
-    let lang = opts.lang.or(article.lang).unwrap_or_else(|| lang::detect(text));
+    let lang = opts
+        .lang
+        .or(article.lang)
+        .unwrap_or_else(|| lang::detect(text));
     let header = article_date(text);
     let first_line_start = text.len() - text.trim_start().len();
     let (reference, from) = match header {
@@ -341,7 +406,9 @@ fn extract_article(article: &Article, opts: &ExtractOptions, batch_year: Option<
             continue;
         }
         if let Some(b) = block.take() {
-            if is_heading(body, p.sentences.len()) || (b.rule == "introduced-quote" && body.trim_end().ends_with(':')) {
+            if is_heading(body, p.sentences.len())
+                || (b.rule == "introduced-quote" && body.trim_end().ends_with(':'))
+            {
                 block = Some(b);
                 continue;
             }
@@ -364,7 +431,12 @@ fn extract_article(article: &Article, opts: &ExtractOptions, batch_year: Option<
     let evidence = st
         .evidence
         .iter()
-        .map(|&(e, d, s, t)| Evidence { speaker: st.reg.entities[e].name.clone(), date: d.to_string(), text: text[s..t].to_string(), source: article.source.clone() })
+        .map(|&(e, d, s, t)| Evidence {
+            speaker: st.reg.entities[e].name.clone(),
+            date: d.to_string(),
+            text: text[s..t].to_string(),
+            source: article.source.clone(),
+        })
         .collect();
     (finish(article, lang, st), evidence)
 }
@@ -387,8 +459,15 @@ fn post_header(st: &mut State, body: &str) -> Option<Block> {
     let ns = names(name_part, &st.vocab);
     let n = ns.first()?;
     let speaker = st.reg.resolve(n);
-    let date = find_dates(&c[2], st.reference).into_iter().find(|f| f.rule == "date-explicit").map(|f| f.date);
-    Some(Block { speaker: Some(speaker), date, rule: "post" })
+    let date = find_dates(&c[2], st.reference)
+        .into_iter()
+        .find(|f| f.rule == "date-explicit")
+        .map(|f| f.date);
+    Some(Block {
+        speaker: Some(speaker),
+        date,
+        rule: "post",
+    })
 }
 
 fn introduction(st: &mut State, body: &str) -> Option<Block> {
@@ -397,13 +476,21 @@ fn introduction(st: &mut State, body: &str) -> Option<Block> {
     let ns = names(body, &st.vocab);
     if has_doc {
         if let Some(a) = st.reg.document_author(body, &ns) {
-            return Some(Block { speaker: Some(a), date: None, rule: "introduced-quote" });
+            return Some(Block {
+                speaker: Some(a),
+                date: None,
+                rule: "introduced-quote",
+            });
         }
     }
     if has_doc && PUBLISHED.is_match(body) {
         let n = ns.iter().find(|n| !n.modifier)?.clone();
         let a = st.reg.resolve(&n);
-        return Some(Block { speaker: Some(a), date: None, rule: "introduced-quote" });
+        return Some(Block {
+            speaker: Some(a),
+            date: None,
+            rule: "introduced-quote",
+        });
     }
     None
 }
@@ -444,7 +531,11 @@ fn emit_block(st: &mut State, p: &Paragraph, pi: usize, b: &Block) {
         end: p.span.end,
         paragraph: pi,
         speaker: b.speaker,
-        speaker_rule: if b.rule == "post" { "post-header" } else { "speaker-document" },
+        speaker_rule: if b.rule == "post" {
+            "post-header"
+        } else {
+            "speaker-document"
+        },
         reason: None,
         date,
         date_rule,
@@ -452,23 +543,41 @@ fn emit_block(st: &mut State, p: &Paragraph, pi: usize, b: &Block) {
     });
 }
 
-const AUXILIARIES: &[&str] = &["a", "avait", "ont", "avaient", "aurait", "a-t-il", "a-t-elle", "has", "had", "have", "hat", "hatte", "ha", "había", "habría", "se"];
+const AUXILIARIES: &[&str] = &[
+    "a", "avait", "ont", "avaient", "aurait", "a-t-il", "a-t-elle", "has", "had", "have", "hat",
+    "hatte", "ha", "había", "habría", "se",
+];
 
 /// The speaker of a cue: the entity, how it was found, or why none is named.
-fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan, usize)], cue: &Cue) -> Result<(usize, &'static str), String> {
+fn attribute(
+    st: &mut State,
+    sent: &str,
+    qs: &[(usize, usize)],
+    ns: &[(NameSpan, usize)],
+    cue: &Cue,
+) -> Result<(usize, &'static str), String> {
     let cue_text = &sent[cue.start..cue.end];
     if cue.kind == CueKind::Source {
         let after = &sent[cue.end..];
         let stop = after.find([',', ';', ':']).unwrap_or(after.len()).min(90);
-        let stop = (0..=stop).rev().find(|&i| after.is_char_boundary(i)).unwrap_or(0);
+        let stop = (0..=stop)
+            .rev()
+            .find(|&i| after.is_char_boundary(i))
+            .unwrap_or(0);
         let seg = &after[..stop];
-        if let Some((_, e)) = ns.iter().find(|(n, _)| n.start >= cue.end && n.start < cue.end + stop) {
+        if let Some((_, e)) = ns
+            .iter()
+            .find(|(n, _)| n.start >= cue.end && n.start < cue.end + stop)
+        {
             return Ok((*e, "speaker-source"));
         }
         if let Some((e, r)) = st.reg.by_reference(seg) {
             return Ok((e, r));
         }
-        return Err(format!("unnamed source: {:?}", format!("{cue_text}{seg}").trim()));
+        return Err(format!(
+            "unnamed source: {:?}",
+            format!("{cue_text}{seg}").trim()
+        ));
     }
     // An attribution after what it reports: ", a déclaré M. Altman".
     let mut before = sent[..cue.start].trim_end();
@@ -484,21 +593,37 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
     if inverted {
         // ", sagte er": a pronoun; ", aseveró." (no subject written): the
         // speaker of the statement before.
-        let next_word: String = sent[cue.end..].trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
+        let next_word: String = sent[cue.end..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphabetic())
+            .collect();
         if speakers::is_pronoun(&next_word, st.lang) {
             if let Some((e, r)) = st.reg.by_reference(&next_word) {
                 return Ok((e, r));
             }
         }
-        if sent[cue.end..].trim().trim_end_matches(['.', '!', '?', '…']).is_empty() {
+        if sent[cue.end..]
+            .trim()
+            .trim_end_matches(['.', '!', '?', '…'])
+            .is_empty()
+        {
             if let Some(e) = st.reg.last_speaker() {
                 return Ok((e, "speaker-previous-statement"));
             }
         }
         let limit = cue.end + 70;
-        if let Some((n, e)) = ns.iter().find(|(n, _)| n.start >= cue.end && n.start <= limit && !n.modifier) {
+        if let Some((n, e)) = ns
+            .iter()
+            .find(|(n, _)| n.start >= cue.end && n.start <= limit && !n.modifier)
+        {
             let between = &sent[cue.end..n.start];
-            if !between.contains([',', ':']) && !between.to_lowercase().split_whitespace().any(|w| matches!(w, "que" | "qu'" | "that" | "dass" | "à" | "to")) {
+            if !between.contains([',', ':'])
+                && !between
+                    .to_lowercase()
+                    .split_whitespace()
+                    .any(|w| matches!(w, "que" | "qu'" | "that" | "dass" | "à" | "to"))
+            {
                 return Ok((*e, "speaker-after-verb"));
             }
         }
@@ -524,16 +649,26 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
         seg_start = seg_start.max(c + 1);
     }
     let seg = &sent[seg_start..cue.start];
-    let in_seg: Vec<&(NameSpan, usize)> = ns.iter().filter(|(n, _)| n.start >= seg_start && n.end <= cue.start).collect();
+    let in_seg: Vec<&(NameSpan, usize)> = ns
+        .iter()
+        .filter(|(n, _)| n.start >= seg_start && n.end <= cue.start)
+        .collect();
     // The person nearest the verb is its subject ("In statements … in
     // Crans Montana, Mr Christodoulides said").
-    if let Some((_, e)) = in_seg.iter().rev().find(|(n, e)| st.reg.entities[*e].kind == Kind::Person && !n.modifier) {
+    if let Some((_, e)) = in_seg
+        .iter()
+        .rev()
+        .find(|(n, e)| st.reg.entities[*e].kind == Kind::Person && !n.modifier)
+    {
         return Ok((*e, "speaker-subject"));
     }
     // A subject before a quoted word ("X, …, a utilisé le terme "backstop"
     // …, précisant"): a person named before any quote of the sentence.
     if let Some((_, e)) = ns.iter().find(|(n, e)| {
-        n.end <= cue.start && !n.modifier && st.reg.entities[*e].kind == Kind::Person && !qs.iter().any(|q| q.0 < n.start && n.end < q.1)
+        n.end <= cue.start
+            && !n.modifier
+            && st.reg.entities[*e].kind == Kind::Person
+            && !qs.iter().any(|q| q.0 < n.start && n.end < q.1)
     }) {
         return Ok((*e, "speaker-subject"));
     }
@@ -547,7 +682,11 @@ fn attribute(st: &mut State, sent: &str, qs: &[(usize, usize)], ns: &[(NameSpan,
         return Ok((e, r));
     }
     let seg = seg.trim();
-    Err(if seg.is_empty() { format!("no named speaker for {cue_text:?}") } else { format!("unnamed speaker: {:?}", format!("{seg} {cue_text}")) })
+    Err(if seg.is_empty() {
+        format!("no named speaker for {cue_text:?}")
+    } else {
+        format!("unnamed speaker: {:?}", format!("{seg} {cue_text}"))
+    })
 }
 
 fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) {
@@ -562,12 +701,18 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     let raw_names = names(sent, &st.vocab);
     // Pronouns refer to what came before this sentence's own names.
     let recent = st.reg.recent();
-    let ns: Vec<(NameSpan, usize)> = raw_names.iter().map(|n| (n.clone(), st.reg.resolve(n))).collect();
+    let ns: Vec<(NameSpan, usize)> = raw_names
+        .iter()
+        .map(|n| (n.clone(), st.reg.resolve(n)))
+        .collect();
     let after_names = st.reg.recent();
     st.reg.set_recent(recent);
     let found = find_dates(sent, st.reference);
     if let Some(author) = st.reg.document_author(sent, &raw_names) {
-        let d = found.iter().find(|f| f.rule == "date-explicit").map(|f| f.date);
+        let d = found
+            .iter()
+            .find(|f| f.rule == "date-explicit")
+            .map(|f| f.date);
         st.reg.learn_document(sent, author, d);
         if let Some(d) = d {
             st.evidence.push((author, d, start, end));
@@ -592,7 +737,10 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     // Sources first ("…, selon M. Altman"), then verbs, then weak verbs.
     let mut order: Vec<&Cue> = all
         .iter()
-        .filter(|c| !qs.iter().any(|q| q.0 < c.start && c.end < q.1) && !reporting::negated(sent, c, st.lang))
+        .filter(|c| {
+            !qs.iter().any(|q| q.0 < c.start && c.end < q.1)
+                && !reporting::negated(sent, c, st.lang)
+        })
         .collect();
     if order.is_empty() {
         st.reg.set_recent(after_names);
@@ -627,10 +775,17 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     };
     // The date: said in the sentence, then the document's, then the
     // speaker's last, then the last statement's, then the article's month.
-    let outside: Vec<_> = found.iter().filter(|f| !qs.iter().any(|q| q.0 < f.start && f.end < q.1)).collect();
+    let outside: Vec<_> = found
+        .iter()
+        .filter(|f| !qs.iter().any(|q| q.0 < f.start && f.end < q.1))
+        .collect();
     let (mut date, mut date_rule): (Option<PartialDate>, Option<&'static str>) = (None, None);
     if let Some(pos) = day_after(sent) {
-        let anchor = outside.iter().find(|f| f.start < pos).map(|f| f.date).or(st.carried);
+        let anchor = outside
+            .iter()
+            .find(|f| f.start < pos)
+            .map(|f| f.date)
+            .or(st.carried);
         if let Some(PartialDate::Day(d)) = anchor {
             date = Some(PartialDate::Day(d - Duration::days(1)));
             date_rule = Some("date-day-before");
@@ -651,7 +806,9 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     }
     if date.is_none() {
         let previous = speaker.and_then(|s| st.speaker_dates.get(&s).copied());
-        if let Some(d) = previous.filter(|d| vague.is_none_or(|(from, to)| d.day().is_some_and(|x| from <= x && x <= to))) {
+        if let Some(d) = previous.filter(|d| {
+            vague.is_none_or(|(from, to)| d.day().is_some_and(|x| from <= x && x <= to))
+        }) {
             date = Some(d);
             date_rule = Some("date-speaker-previous");
         } else if let (Some(d), None) = (st.carried, vague) {
@@ -672,7 +829,8 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     }
     if let Some(s) = speaker {
         st.reg.spoke(s);
-        st.reg.learn_document(sent, s, date.filter(|_| date_rule == Some("date-explicit")));
+        st.reg
+            .learn_document(sent, s, date.filter(|_| date_rule == Some("date-explicit")));
     }
     let start = match st.pending_quote.take() {
         Some((qs, qp)) if qp == pi => qs,
@@ -687,7 +845,11 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         reason,
         date,
         date_rule,
-        rule: if cue.kind == CueKind::Source { "source-phrase" } else { "reported-speech" },
+        rule: if cue.kind == CueKind::Source {
+            "source-phrase"
+        } else {
+            "reported-speech"
+        },
     });
 }
 

@@ -59,11 +59,16 @@ pub fn quotes(text: &str) -> Vec<Quote> {
                 let apostrophe = c == '’' && next.is_some_and(char::is_alphabetic);
                 // A straight mark after a space and before a word opens a
                 // new quote: the one open before it was never closed.
-                let reopens = c == '"' && prev.is_some_and(char::is_whitespace) && next.is_some_and(char::is_alphanumeric);
+                let reopens = c == '"'
+                    && prev.is_some_and(char::is_whitespace)
+                    && next.is_some_and(char::is_alphanumeric);
                 if reopens {
                     open = Some((i, c));
                 } else if closes(o, c) && !apostrophe {
-                    out.push(Quote { start, end: i + c.len_utf8() });
+                    out.push(Quote {
+                        start,
+                        end: i + c.len_utf8(),
+                    });
                     open = None;
                 }
             }
@@ -89,10 +94,19 @@ mod tests {
 
     #[test]
     fn the_marks_of_four_languages() {
-        assert_eq!(inner("« Une chaîne robuste », a déclaré M. Altman."), ["« Une chaîne robuste »"]);
+        assert_eq!(
+            inner("« Une chaîne robuste », a déclaré M. Altman."),
+            ["« Une chaîne robuste »"]
+        );
         assert_eq!(inner("He said “we will win” today."), ["“we will win”"]);
-        assert_eq!(inner("Er sagte: „Wir schaffen das“."), ["„Wir schaffen das“"]);
-        assert_eq!(inner("dijo \"no habrá rescate\" ayer"), ["\"no habrá rescate\""]);
+        assert_eq!(
+            inner("Er sagte: „Wir schaffen das“."),
+            ["„Wir schaffen das“"]
+        );
+        assert_eq!(
+            inner("dijo \"no habrá rescate\" ayer"),
+            ["\"no habrá rescate\""]
+        );
     }
 
     #[test]

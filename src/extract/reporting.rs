@@ -54,10 +54,16 @@ struct Patterns {
 
 fn compile(strong: &str, weak: &str, source: &str) -> Patterns {
     let word = |alts: &str| {
-        Regex::new(&format!(r"(?i)(?:^|[^\p{{L}}\p{{N}}])({alts})(?:$|[^\p{{L}}\p{{N}}'’-])"))
-            .expect("a valid built-in pattern")
+        Regex::new(&format!(
+            r"(?i)(?:^|[^\p{{L}}\p{{N}}])({alts})(?:$|[^\p{{L}}\p{{N}}'’-])"
+        ))
+        .expect("a valid built-in pattern")
     };
-    Patterns { strong: word(strong), weak: word(weak), source: word(source) }
+    Patterns {
+        strong: word(strong),
+        weak: word(weak),
+        source: word(source),
+    }
 }
 
 static FR: LazyLock<Patterns> = LazyLock::new(|| compile(FR_STRONG, FR_WEAK, FR_SOURCE));
@@ -84,8 +90,10 @@ fn false_source(after: &str, cue: &str) -> bool {
         .collect::<String>()
         .to_lowercase();
     let cue = cue.to_lowercase();
-    matches!(next.as_str(), "lequel" | "laquelle" | "lesquels" | "lesquelles" | "which" | "whom")
-        || (cue == "so" && !after.trim_start().starts_with(char::is_uppercase))
+    matches!(
+        next.as_str(),
+        "lequel" | "laquelle" | "lesquels" | "lesquelles" | "which" | "whom"
+    ) || (cue == "so" && !after.trim_start().starts_with(char::is_uppercase))
         || (cue == "per" && !after.trim_start().starts_with(char::is_uppercase))
         || (cue == "zufolge")
 }
@@ -95,16 +103,28 @@ fn false_source(after: &str, cue: &str) -> bool {
 pub fn cues(sentence: &str, lang: Lang) -> Vec<Cue> {
     let p = patterns(lang);
     let mut out = Vec::new();
-    for (re, kind) in [(&p.strong, CueKind::Verb), (&p.weak, CueKind::WeakVerb), (&p.source, CueKind::Source)] {
+    for (re, kind) in [
+        (&p.strong, CueKind::Verb),
+        (&p.weak, CueKind::WeakVerb),
+        (&p.source, CueKind::Source),
+    ] {
         for c in re.captures_iter(sentence) {
             let m = c.get(1).expect("group");
             if kind == CueKind::Source && false_source(&sentence[m.end()..], m.as_str()) {
                 if m.as_str().eq_ignore_ascii_case("zufolge") {
-                    out.push(Cue { start: m.start(), end: m.end(), kind: CueKind::Verb });
+                    out.push(Cue {
+                        start: m.start(),
+                        end: m.end(),
+                        kind: CueKind::Verb,
+                    });
                 }
                 continue;
             }
-            out.push(Cue { start: m.start(), end: m.end(), kind });
+            out.push(Cue {
+                start: m.start(),
+                end: m.end(),
+                kind,
+            });
         }
     }
     out.sort_by_key(|c| c.start);
@@ -122,10 +142,20 @@ pub fn negated(sentence: &str, cue: &Cue, lang: Lang) -> bool {
         .collect();
     let has = |ws: &[&str]| before.iter().any(|w| ws.contains(&w.as_str()));
     match lang {
-        Lang::Fr => has(&["pas", "jamais", "rien"]) || before.first().is_some_and(|w| w == "se" || w == "s'"),
-        Lang::En => has(&["not", "never", "didn't", "hasn't", "haven't", "wouldn't", "won't"]),
-        Lang::De => sentence[cue.end..].split_whitespace().next().is_some_and(|w| w == "nicht" || w == "nie"),
-        Lang::Es => before.first().is_some_and(|w| w == "no" || w == "nunca" || w == "se"),
+        Lang::Fr => {
+            has(&["pas", "jamais", "rien"])
+                || before.first().is_some_and(|w| w == "se" || w == "s'")
+        }
+        Lang::En => has(&[
+            "not", "never", "didn't", "hasn't", "haven't", "wouldn't", "won't",
+        ]),
+        Lang::De => sentence[cue.end..]
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w == "nicht" || w == "nie"),
+        Lang::Es => before
+            .first()
+            .is_some_and(|w| w == "no" || w == "nunca" || w == "se"),
     }
 }
 
@@ -134,24 +164,42 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str, lang: Lang) -> Vec<(String, CueKind)> {
-        cues(s, lang).iter().map(|c| (s[c.start..c.end].to_string(), c.kind)).collect()
+        cues(s, lang)
+            .iter()
+            .map(|c| (s[c.start..c.end].to_string(), c.kind))
+            .collect()
     }
 
     #[test]
     fn french_cues() {
-        assert_eq!(kinds("a déclaré M. Altman.", Lang::Fr), [("déclaré".to_string(), CueKind::Verb)]);
-        assert_eq!(kinds("Selon Amazon, la phase", Lang::Fr)[0].1, CueKind::Source);
+        assert_eq!(
+            kinds("a déclaré M. Altman.", Lang::Fr),
+            [("déclaré".to_string(), CueKind::Verb)]
+        );
+        assert_eq!(
+            kinds("Selon Amazon, la phase", Lang::Fr)[0].1,
+            CueKind::Source
+        );
         assert!(kinds("des critiques selon lesquelles OpenAI", Lang::Fr).is_empty());
-        assert_eq!(kinds("Lehane estime qu'un crédit", Lang::Fr)[0].1, CueKind::WeakVerb);
+        assert_eq!(
+            kinds("Lehane estime qu'un crédit", Lang::Fr)[0].1,
+            CueKind::WeakVerb
+        );
     }
 
     #[test]
     fn english_german_spanish_cues() {
         assert_eq!(kinds("the company said on Friday", Lang::En)[0].0, "said");
-        assert_eq!(kinds("according to the report", Lang::En)[0].1, CueKind::Source);
+        assert_eq!(
+            kinds("according to the report", Lang::En)[0].1,
+            CueKind::Source
+        );
         assert_eq!(kinds("sagte Scholz am Dienstag", Lang::De)[0].0, "sagte");
         assert_eq!(kinds("Laut Regierung ist", Lang::De)[0].1, CueKind::Source);
-        assert_eq!(kinds("Regierungsangaben zufolge", Lang::De)[0].1, CueKind::Verb);
+        assert_eq!(
+            kinds("Regierungsangaben zufolge", Lang::De)[0].1,
+            CueKind::Verb
+        );
         assert_eq!(kinds("afirmó el ministro", Lang::Es)[0].0, "afirmó");
         assert_eq!(kinds("según el Gobierno", Lang::Es)[0].1, CueKind::Source);
     }

@@ -21,11 +21,26 @@ pub struct Paragraph {
     pub quotes: Vec<Quote>,
 }
 
-const COMMON: &[&str] = &["m", "mm", "mme", "mmes", "mlle", "dr", "pr", "prof", "st", "ste", "no", "vol", "cf", "etc", "ca", "vs", "approx", "fig", "jr", "sr", "inc", "ltd", "corp", "co"];
-const FR: &[&str] = &["me", "mgr", "av", "apr", "env", "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc", "p", "art", "chap"];
-const EN: &[&str] = &["mr", "mrs", "ms", "gov", "sen", "rep", "gen", "col", "lt", "sgt", "capt", "u.s", "e.g", "i.e", "jan", "feb", "mar", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "no"];
-const DE: &[&str] = &["hr", "fr", "dipl", "ing", "bzw", "ca", "evtl", "ggf", "inkl", "nr", "s", "usw", "vgl", "z.b", "u.a", "d.h", "bzw", "jan", "feb", "okt", "dez", "mio", "mrd", "abs", "str"];
-const ES: &[&str] = &["sra", "srta", "dra", "lic", "ing", "ud", "uds", "pág", "núm", "ene", "abr", "ago", "dic", "aprox", "ee.uu", "eeuu", "etc"];
+const COMMON: &[&str] = &[
+    "m", "mm", "mme", "mmes", "mlle", "dr", "pr", "prof", "st", "ste", "no", "vol", "cf", "etc",
+    "ca", "vs", "approx", "fig", "jr", "sr", "inc", "ltd", "corp", "co",
+];
+const FR: &[&str] = &[
+    "me", "mgr", "av", "apr", "env", "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
+    "p", "art", "chap",
+];
+const EN: &[&str] = &[
+    "mr", "mrs", "ms", "gov", "sen", "rep", "gen", "col", "lt", "sgt", "capt", "u.s", "e.g", "i.e",
+    "jan", "feb", "mar", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "no",
+];
+const DE: &[&str] = &[
+    "hr", "fr", "dipl", "ing", "bzw", "ca", "evtl", "ggf", "inkl", "nr", "s", "usw", "vgl", "z.b",
+    "u.a", "d.h", "bzw", "jan", "feb", "okt", "dez", "mio", "mrd", "abs", "str",
+];
+const ES: &[&str] = &[
+    "sra", "srta", "dra", "lic", "ing", "ud", "uds", "pág", "núm", "ene", "abr", "ago", "dic",
+    "aprox", "ee.uu", "eeuu", "etc",
+];
 
 fn is_abbreviation(word: &str, lang: Lang) -> bool {
     let w = word.to_lowercase();
@@ -54,14 +69,24 @@ pub fn paragraphs(text: &str, from: usize, lang: Lang) -> Vec<Paragraph> {
         if trimmed_end <= trimmed_start {
             continue;
         }
-        let span = Span { start: trimmed_start, end: trimmed_end };
+        let span = Span {
+            start: trimmed_start,
+            end: trimmed_end,
+        };
         let body = &text[span.start..span.end];
         let qs: Vec<Quote> = quotes(body)
             .into_iter()
-            .map(|q| Quote { start: q.start + span.start, end: q.end + span.start })
+            .map(|q| Quote {
+                start: q.start + span.start,
+                end: q.end + span.start,
+            })
             .collect();
         let sentences = split(text, span, &qs, lang);
-        out.push(Paragraph { span, sentences, quotes: qs });
+        out.push(Paragraph {
+            span,
+            sentences,
+            quotes: qs,
+        });
     }
     out
 }
@@ -81,10 +106,19 @@ fn split(text: &str, para: Span, qs: &[Quote], lang: Lang) -> Vec<Span> {
         }
         // Take the run of terminal marks and closing quotes or brackets.
         let mut j = k + 1;
-        while j < chars.len() && matches!(chars[j].1, '.' | '!' | '?' | '…' | '»' | '”' | '"' | '“' | ')' | '’') {
+        while j < chars.len()
+            && matches!(
+                chars[j].1,
+                '.' | '!' | '?' | '…' | '»' | '”' | '"' | '“' | ')' | '’'
+            )
+        {
             j += 1;
         }
-        let end = if j < chars.len() { chars[j].0 } else { body.len() };
+        let end = if j < chars.len() {
+            chars[j].0
+        } else {
+            body.len()
+        };
         // Whitespace, then the next sentence's first character.
         let mut n = j;
         while n < chars.len() && chars[n].1.is_whitespace() {
@@ -95,19 +129,36 @@ fn split(text: &str, para: Span, qs: &[Quote], lang: Lang) -> Vec<Span> {
             continue;
         }
         let next = chars[n].1;
-        let opens = next.is_uppercase() || next.is_ascii_digit() || is_opening(next) || next == '¿' || next == '¡' || next == '-' || next == '–';
+        let opens = next.is_uppercase()
+            || next.is_ascii_digit()
+            || is_opening(next)
+            || next == '¿'
+            || next == '¡'
+            || next == '-'
+            || next == '–';
         let absolute = para.start + i;
-        let inside_quote = qs.iter().any(|q| q.contains(absolute) && q.end > para.start + end);
-        if !opens || inside_quote || (c == '.' && j == k + 1 && no_break_before(body, i, &body[chars[n].0..], lang)) {
+        let inside_quote = qs
+            .iter()
+            .any(|q| q.contains(absolute) && q.end > para.start + end);
+        if !opens
+            || inside_quote
+            || (c == '.' && j == k + 1 && no_break_before(body, i, &body[chars[n].0..], lang))
+        {
             k = j;
             continue;
         }
-        out.push(Span { start: para.start + start, end: para.start + end });
+        out.push(Span {
+            start: para.start + start,
+            end: para.start + end,
+        });
         start = chars[n].0;
         k = n;
     }
     if start < body.len() {
-        out.push(Span { start: para.start + start, end: para.end });
+        out.push(Span {
+            start: para.start + start,
+            end: para.end,
+        });
     }
     out
 }
@@ -117,7 +168,9 @@ fn split(text: &str, para: Span, qs: &[Quote], lang: Lang) -> Vec<Span> {
 fn no_break_before(body: &str, dot: usize, rest: &str, lang: Lang) -> bool {
     let word_start = body[..dot]
         .rfind(|c: char| c.is_whitespace() || c == '(' || c == '\'' || c == '’')
-        .map_or(0, |p| p + body[p..].chars().next().map_or(1, char::len_utf8));
+        .map_or(0, |p| {
+            p + body[p..].chars().next().map_or(1, char::len_utf8)
+        });
     let word = &body[word_start..dot];
     if word.is_empty() {
         return false;
@@ -129,7 +182,7 @@ fn no_break_before(body: &str, dot: usize, rest: &str, lang: Lang) -> bool {
     // An ordinal or a day before a month: "6. November".
     if word.chars().all(|c| c.is_ascii_digit()) {
         let next_word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
-        return lang == Lang::De || super::dates::find_dates(&format!("1 {next_word} 2000"), None).first().is_some_and(|f| f.rule == "date-explicit");
+        return lang == Lang::De || super::dates::is_month(&next_word);
     }
     is_abbreviation(word, lang)
 }
@@ -148,33 +201,64 @@ mod tests {
     #[test]
     fn french_titles_and_initials() {
         let t = "M. Altman a parlé. David O. Sacks a répondu. Mme Friar aussi.";
-        assert_eq!(sentences(t, Lang::Fr), ["M. Altman a parlé.", "David O. Sacks a répondu.", "Mme Friar aussi."]);
+        assert_eq!(
+            sentences(t, Lang::Fr),
+            [
+                "M. Altman a parlé.",
+                "David O. Sacks a répondu.",
+                "Mme Friar aussi."
+            ]
+        );
     }
 
     #[test]
     fn english_abbreviations() {
         let t = "Mr. Smith met Dr. Jones in the U.S. capital. They agreed.";
-        assert_eq!(sentences(t, Lang::En), ["Mr. Smith met Dr. Jones in the U.S. capital.", "They agreed."]);
+        assert_eq!(
+            sentences(t, Lang::En),
+            [
+                "Mr. Smith met Dr. Jones in the U.S. capital.",
+                "They agreed."
+            ]
+        );
     }
 
     #[test]
     fn german_ordinals_and_abbreviations() {
         let t = "Am 6. November sprach er, z.B. über Zölle. Dann ging er.";
-        assert_eq!(sentences(t, Lang::De), ["Am 6. November sprach er, z.B. über Zölle.", "Dann ging er."]);
+        assert_eq!(
+            sentences(t, Lang::De),
+            [
+                "Am 6. November sprach er, z.B. über Zölle.",
+                "Dann ging er."
+            ]
+        );
     }
 
     #[test]
     fn spanish_questions_and_titles() {
         let t = "La Sra. García habló. ¿Habrá rescate? No.";
-        assert_eq!(sentences(t, Lang::Es), ["La Sra. García habló.", "¿Habrá rescate?", "No."]);
+        assert_eq!(
+            sentences(t, Lang::Es),
+            ["La Sra. García habló.", "¿Habrá rescate?", "No."]
+        );
     }
 
     #[test]
     fn a_quote_of_several_sentences_stays_whole() {
         let t = "« Nous ne reculerons pas. Jamais. », a-t-il dit. Puis il est parti.";
-        assert_eq!(sentences(t, Lang::Fr), ["« Nous ne reculerons pas. Jamais. », a-t-il dit.", "Puis il est parti."]);
+        assert_eq!(
+            sentences(t, Lang::Fr),
+            [
+                "« Nous ne reculerons pas. Jamais. », a-t-il dit.",
+                "Puis il est parti."
+            ]
+        );
         let t = "“We will not go back. Never,” she said. Then she left.";
-        assert_eq!(sentences(t, Lang::En), ["“We will not go back. Never,” she said.", "Then she left."]);
+        assert_eq!(
+            sentences(t, Lang::En),
+            ["“We will not go back. Never,” she said.", "Then she left."]
+        );
     }
 
     #[test]
