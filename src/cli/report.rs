@@ -66,8 +66,9 @@ use volte::ReportRequest;
 /// 20,000: each other statement joins the sample's topic whose statements
 /// are on average the most similar to it when that passes the cut, as
 /// average linkage would attach it, and otherwise stays alone. The HTML page
-/// then shows the 200 largest topics and 100 statements per list; the JSON
-/// report has everything.
+/// then shows the 200 largest topics and 300 statements per list (and every
+/// statement a shift cites), with filters, search and sort; the JSON report
+/// has everything.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.

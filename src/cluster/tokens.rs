@@ -1,37 +1,40 @@
 //! Keyword tokens: Unicode word boundaries (UAX #29), lower-cased, split at
 //! apostrophes (elisions such as `l'homme`, `dell'anno`), without stop words
-//! (en, fr, de, es, it, nl, pt, pl, ru, zh), numbers or one-letter words.
+//! (the `stop-words` crate's lists for en, fr, de, es, it, nl, pt, pl, ru,
+//! zh), reporting verbs (`said`, `a déclaré`, `sagte`, …), numbers or
+//! one-letter words.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-/// Stop-word lists, one whitespace-separated file per language.
-const STOP_WORDS: [&str; 10] = [
-    include_str!("stopwords/en.txt"),
-    include_str!("stopwords/fr.txt"),
-    include_str!("stopwords/de.txt"),
-    include_str!("stopwords/es.txt"),
-    include_str!("stopwords/it.txt"),
-    include_str!("stopwords/nl.txt"),
-    include_str!("stopwords/pt.txt"),
-    include_str!("stopwords/pl.txt"),
-    include_str!("stopwords/ru.txt"),
-    include_str!("stopwords/zh.txt"),
-];
+/// The languages whose stop words are removed from every text (statements
+/// mix languages, and a word that is a stop word in one of them names no
+/// topic in another).
+pub const STOP_WORD_LANGUAGES: [&str; 10] =
+    ["en", "fr", "de", "es", "it", "nl", "pt", "pl", "ru", "zh"];
+
+/// Words that attribute a statement rather than say what it is about.
+const REPORTING_VERBS: &str = include_str!("reporting_verbs.txt");
 
 fn stop_words() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
-        STOP_WORDS
+        let lists = STOP_WORD_LANGUAGES
             .iter()
-            .flat_map(|l| l.split_whitespace())
-            .collect()
+            .filter_map(|l| stop_words::lookup(l))
+            .flat_map(|words| words.iter().copied());
+        let verbs = REPORTING_VERBS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace);
+        lists.chain(verbs).collect()
     })
 }
 
-/// Whether `word` (lower-case) is a stop word in one of the languages.
+/// Whether `word` (lower-case) is a stop word in one of the languages or a
+/// reporting verb.
 pub fn is_stop_word(word: &str) -> bool {
     stop_words().contains(word)
 }
@@ -87,6 +90,29 @@ mod tests {
         assert_eq!(tokens("Der Hund und die Katze"), vec!["hund", "katze"]);
         assert_eq!(tokens("Собака и кошка"), vec!["собака", "кошка"]);
         assert_eq!(tokens("Pies i kot są tu"), vec!["pies", "kot"]);
+    }
+
+    #[test]
+    fn every_language_has_a_list() {
+        for l in STOP_WORD_LANGUAGES {
+            assert!(stop_words::lookup(l).is_some_and(|w| w.len() > 50), "{l}");
+        }
+    }
+
+    #[test]
+    fn reporting_verbs_are_dropped() {
+        assert_eq!(
+            tokens("Lehane a déclaré que le crédit d'impôt, selon OpenAI"),
+            vec!["lehane", "crédit", "impôt", "openai"]
+        );
+        assert_eq!(
+            tokens("She said taxes rise, according to him"),
+            vec!["taxes", "rise"]
+        );
+        assert_eq!(
+            tokens("Er sagte, die Steuer steigt"),
+            vec!["steuer", "steigt"]
+        );
     }
 
     #[test]

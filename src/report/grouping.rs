@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::matching::Assigned;
 use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
 use crate::cluster::assemble::{assemble, order_by_centrality};
-use crate::cluster::keywords::label_clusters;
+use crate::cluster::keywords::label_clusters_excluding;
 use crate::cluster::{Cluster, Clustering};
 use crate::embeddings::Embeddings;
 use crate::input::Statement;
@@ -178,7 +178,8 @@ pub fn topics(
 }
 
 /// Distinctive words of each topic, most distinctive first (c-TF-IDF
-/// against the other topics and the unassigned statements).
+/// against the other topics and the unassigned statements), without the
+/// words of speaker names.
 pub fn keywords(
     statements: &[Statement],
     groups: &[TopicGroup],
@@ -197,7 +198,10 @@ pub fn keywords(
             .collect(),
         unassigned: unassigned.to_vec(),
     };
-    label_clusters(&texts, &mut clustering, top_n);
+    let speakers: std::collections::BTreeSet<&str> =
+        statements.iter().filter_map(|s| s.speaker_name()).collect();
+    let names: Vec<&str> = speakers.into_iter().collect();
+    label_clusters_excluding(&texts, &mut clustering, top_n, &names);
     clustering
         .clusters
         .into_iter()

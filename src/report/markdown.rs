@@ -1,9 +1,11 @@
-//! Markdown rendering.
+//! Markdown rendering. Text from the input is escaped: its HTML (`<script>`,
+//! `<img onerror=…>`) shows as text, and Markdown's own syntax in it (links,
+//! emphasis, table bars) does nothing.
 
 use std::fmt::Write;
 
 use super::model::{Report, Shift};
-use super::view::{coverage_lines, kind_words, settings_line, signed, ReportView};
+use super::view::{coverage_lines, kind_words, quoted, settings_line, signed, ReportView};
 
 /// Renders the report as Markdown.
 pub fn render(report: &Report) -> String {
@@ -14,16 +16,16 @@ pub fn render(report: &Report) -> String {
         out,
         "{} statement(s) from {}; {} topic(s), {} timeline(s), **{} shift(s)**.\n",
         report.coverage.statements,
-        report.inputs.join(", "),
+        text(&report.inputs.join(", ")),
         report.topics.len(),
         report.timelines.len(),
         report.shifts.len()
     );
     let _ = writeln!(
         out,
-        "{} (model `{}`).\n",
-        settings_line(report),
-        report.model
+        "{} (model {}).\n",
+        text(&settings_line(report)),
+        text(&report.model)
     );
 
     let _ = writeln!(out, "## Shifts\n");
@@ -41,21 +43,21 @@ pub fn render(report: &Report) -> String {
             out,
             "- statements: {}; languages: {}; speakers: {}",
             topic.members.len(),
-            or_dash(&topic.languages.join(", ")),
-            or_dash(&topic.speakers.join(", "))
+            or_dash(&text(&topic.languages.join(", "))),
+            or_dash(&text(&topic.speakers.join(", ")))
         );
         let _ = writeln!(
             out,
             "- central statement ({}): {}",
-            topic.medoid,
+            text(&topic.medoid),
             quote(&topic.medoid_text)
         );
         if !topic.keywords.is_empty() {
-            let _ = writeln!(out, "- keywords: {}", topic.keywords.join(", "));
+            let _ = writeln!(out, "- keywords: {}", text(&topic.keywords.join(", ")));
         }
         match (&topic.axis, &topic.axis_pro, &topic.axis_con) {
             (Some(axis), Some(pro), Some(con)) => {
-                let _ = writeln!(out, "- axis: `{axis}`");
+                let _ = writeln!(out, "- axis: {}", text(axis.as_str()));
                 if let Some(thesis) = &topic.axis_thesis {
                     let _ = writeln!(
                         out,
@@ -76,10 +78,17 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "| speaker | stance over time (date: score) |");
             let _ = writeln!(out, "|---|---|");
             for t in timelines {
-                let series: Vec<String> = t
-                    .points
+                // One entry per date: a day's statements side by side.
+                let mut series: Vec<(String, Vec<String>)> = Vec::new();
+                for p in &t.points {
+                    match series.last_mut() {
+                        Some((d, v)) if *d == p.date => v.push(signed(p.stance)),
+                        _ => series.push((p.date.clone(), vec![signed(p.stance)])),
+                    }
+                }
+                let series: Vec<String> = series
                     .iter()
-                    .map(|p| format!("{}: {}", p.date, signed(p.stance)))
+                    .map(|(d, v)| format!("{}: {}", text(d), v.join(", ")))
                     .collect();
                 let _ = writeln!(out, "| {} | {} |", cell(&t.speaker), series.join(" · "));
             }
@@ -91,7 +100,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "## In no topic\n");
         for id in &report.unassigned {
             if let Some(s) = view.statement(id) {
-                let _ = writeln!(out, "- {}: {}", s.id, quote(&s.text));
+                let _ = writeln!(out, "- {}: {}", text(&s.id), quote(&s.text));
             }
         }
         let _ = writeln!(out);
@@ -99,7 +108,7 @@ pub fn render(report: &Report) -> String {
 
     let _ = writeln!(out, "## Coverage\n");
     for line in coverage_lines(report) {
-        let _ = writeln!(out, "- {line}");
+        let _ = writeln!(out, "- {}", text(&line));
     }
     out
 }
@@ -111,12 +120,13 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
         "### {} — {} ({} → {})\n",
         cell(&shift.speaker),
         cell(&shift.topic_label),
-        shift.from_date,
-        shift.to_date
+        text(&shift.from_date),
+        text(&shift.to_date)
     );
     let _ = writeln!(
         out,
-        "Stance on `{axis}` {} → {}; magnitude {:.2}, confidence {:.2}; {}.\n",
+        "Stance on {} {} → {}; magnitude {:.2}, confidence {:.2}; {}.\n",
+        text(axis),
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
@@ -131,8 +141,8 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
                 let _ = writeln!(
                     out,
                     "| {side} | {} | {} | {} | {} | {} |",
-                    s.id,
-                    s.date.as_deref().unwrap_or("–"),
+                    text(&s.id),
+                    text(s.date.as_deref().unwrap_or("–")),
                     s.stance.map(signed).unwrap_or_default(),
                     cell(&s.text),
                     cell(s.source.as_deref().unwrap_or("–"))
@@ -143,13 +153,36 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
     let _ = writeln!(out);
 }
 
-/// Text safe inside a table cell or heading.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+/// Input text safe anywhere in the document, a table cell or heading
+/// included: on one line, HTML escaped, Markdown syntax characters
+/// backslash-escaped, control characters dropped.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
-fn quote(text: &str) -> String {
-    format!("“{}”", cell(text.trim()))
+/// The cell of a table or a heading.
+fn cell(s: &str) -> String {
+    text(s)
+}
+
+/// Input text in quotation marks (its own, when it opens with them).
+fn quote(s: &str) -> String {
+    text(&quoted(s))
 }
 
 fn or_dash(s: &str) -> &str {
@@ -168,6 +201,15 @@ mod tests {
     fn cells_are_escaped() {
         assert_eq!(cell("a|b\nc"), "a\\|b c");
         assert_eq!(quote(" x "), "“x”");
+        assert_eq!(quote("\"x\" y"), "\"x\" y");
+        assert_eq!(
+            text("<script>alert(1)</script><img src=x onerror=alert(1)>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(
+            text("[a](javascript:x) *b* \u{1b}[31m"),
+            "\\[a\\](javascript:x) \\*b\\* \\[31m"
+        );
         assert_eq!(or_dash(""), "–");
     }
 }

@@ -1,8 +1,10 @@
-//! Plain-text rendering for the terminal.
+//! Plain-text rendering for the terminal. Text from the input cannot drive
+//! the terminal: control characters (ESC, OSC, BEL, …) and bidirectional
+//! overrides are shown as `\u{1b}` escapes.
 
 use std::fmt::Write;
 
-use super::model::{Report, Shift, Timeline};
+use super::model::{Report, Shift, StancePoint, Timeline};
 use super::view::{clip, coverage_lines, kind_words, settings_line, signed, ReportView};
 
 const TEXT_WIDTH: usize = 150;
@@ -48,7 +50,7 @@ pub fn render(report: &Report) -> String {
             out,
             "    central: [{}] {}",
             topic.medoid,
-            clip(&topic.medoid_text, TEXT_WIDTH)
+            line(&topic.medoid_text, TEXT_WIDTH)
         );
         if !topic.keywords.is_empty() {
             let _ = writeln!(out, "    keywords: {}", topic.keywords.join(", "));
@@ -61,11 +63,11 @@ pub fn render(report: &Report) -> String {
                     let _ = writeln!(
                         out,
                         "      thesis (+1 agrees, -1 disagrees): {}",
-                        clip(thesis, TEXT_WIDTH)
+                        line(thesis, TEXT_WIDTH)
                     );
                 }
-                let _ = writeln!(out, "      +1 like: {}", clip(pro, TEXT_WIDTH));
-                let _ = writeln!(out, "      -1 like: {}", clip(con, TEXT_WIDTH));
+                let _ = writeln!(out, "      +1 like: {}", line(pro, TEXT_WIDTH));
+                let _ = writeln!(out, "      -1 like: {}", line(con, TEXT_WIDTH));
             }
             _ => {
                 let _ = writeln!(out, "    axis: none (no stance scores in this topic)");
@@ -80,16 +82,7 @@ pub fn render(report: &Report) -> String {
                 .max()
                 .unwrap_or(0);
             for t in timelines {
-                let _ = writeln!(
-                    out,
-                    "      {:width$}  {}  {} → {}  ({} … {})",
-                    t.speaker,
-                    sparkline(t),
-                    signed(t.points[0].stance),
-                    signed(t.points[t.points.len() - 1].stance),
-                    t.points[0].date,
-                    t.points[t.points.len() - 1].date,
-                );
+                let _ = writeln!(out, "      {:width$}  {}", t.speaker, timeline_line(t));
             }
         }
     }
@@ -98,7 +91,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "\nIN NO TOPIC");
         for id in &report.unassigned {
             if let Some(s) = view.statement(id) {
-                let _ = writeln!(out, "  [{}] {}", s.id, clip(&s.text, TEXT_WIDTH));
+                let _ = writeln!(out, "  [{}] {}", s.id, line(&s.text, TEXT_WIDTH));
             }
         }
     }
@@ -107,7 +100,92 @@ pub fn render(report: &Report) -> String {
     for line in coverage_lines(report) {
         let _ = writeln!(out, "  {line}");
     }
+    terminal_safe(&out)
+}
+
+/// `text` with every control character but the line break, and every
+/// bidirectional override, written as a visible `\u{..}` escape.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n') || bidi {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
     out
+}
+
+/// Input text on one line, cut to `max` characters.
+fn line(text: &str, max: usize) -> String {
+    clip(&text.replace(['\n', '\r', '\t'], " "), max)
+}
+
+/// The statements of a timeline grouped by date as written, in order: a
+/// day's statements are one point (two statements of one day are no turn).
+fn by_date(t: &Timeline) -> Vec<(&str, Vec<&StancePoint>)> {
+    let mut out: Vec<(&str, Vec<&StancePoint>)> = Vec::new();
+    for p in &t.points {
+        match out.iter_mut().find(|(d, _)| *d == p.date) {
+            Some((_, v)) => v.push(p),
+            None => out.push((p.date.as_str(), vec![p])),
+        }
+    }
+    out
+}
+
+fn mean(points: &[&StancePoint]) -> f32 {
+    points.iter().map(|p| p.stance).sum::<f32>() / points.len().max(1) as f32
+}
+
+/// One timeline: the dates with their mean stance (and count), and a
+/// sparkline of the dates when there are several.
+fn timeline_line(t: &Timeline) -> String {
+    let dates = by_date(t);
+    let series: Vec<String> = dates
+        .iter()
+        .map(|(d, v)| {
+            if v.len() > 1 {
+                format!("{d} {} (×{})", signed(mean(v)), v.len())
+            } else {
+                format!("{d} {}", signed(v[0].stance))
+            }
+        })
+        .collect();
+    if t.points.len() == 1 {
+        return format!(
+            "one statement, {}: {}",
+            t.points[0].date,
+            signed(t.points[0].stance)
+        );
+    }
+    if dates.len() == 1 {
+        let (lo, hi) = dates[0].1.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| {
+            (lo.min(p.stance), hi.max(p.stance))
+        });
+        let range = if dates[0].1.len() > 1 {
+            format!(", from {} to {}", signed(lo), signed(hi))
+        } else {
+            String::new()
+        };
+        return format!(
+            "one date only: {} statement(s) on {}, mean {}{range}",
+            dates[0].1.len(),
+            dates[0].0,
+            signed(mean(&dates[0].1))
+        );
+    }
+    let means: Vec<f32> = dates.iter().map(|(_, v)| mean(v)).collect();
+    format!(
+        "{}  {} → {} over {} dates: {}",
+        sparkline(&means),
+        signed(means[0]),
+        signed(means[means.len() - 1]),
+        dates.len(),
+        clip(&series.join(" · "), TEXT_WIDTH)
+    )
 }
 
 fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
@@ -138,7 +216,7 @@ fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
                     s.id,
                     s.date.as_deref().unwrap_or("undated"),
                     s.stance.map(signed).unwrap_or_default(),
-                    clip(&s.text, TEXT_WIDTH),
+                    line(&s.text, TEXT_WIDTH),
                     s.source
                         .as_deref()
                         .map(|src| format!("  ({src})"))
@@ -149,13 +227,13 @@ fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
     }
 }
 
-/// One block character per statement, low for −1 and high for +1.
-fn sparkline(t: &Timeline) -> String {
+/// One block character per value, low for −1 and high for +1.
+fn sparkline(values: &[f32]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    t.points
+    values
         .iter()
-        .map(|p| {
-            let level = (((p.stance.clamp(-1.0, 1.0) + 1.0) / 2.0) * 7.0).round() as usize;
+        .map(|v| {
+            let level = (((v.clamp(-1.0, 1.0) + 1.0) / 2.0) * 7.0).round() as usize;
             BARS[level.min(7)]
         })
         .collect()
@@ -166,20 +244,56 @@ mod tests {
     use super::*;
     use crate::report::model::StancePoint;
 
-    #[test]
-    fn sparkline_spans_the_range() {
-        let t = Timeline {
+    fn timeline(points: &[(&str, f32)]) -> Timeline {
+        Timeline {
             speaker: "A".into(),
             topic: 0,
-            points: [-1.0, 0.0, 1.0]
+            points: points
                 .iter()
-                .map(|&s| StancePoint {
+                .map(|&(date, stance)| StancePoint {
                     id: "x".into(),
-                    date: "2024".into(),
-                    stance: s,
+                    date: date.into(),
+                    stance,
                 })
                 .collect(),
-        };
-        assert_eq!(sparkline(&t), "▁▅█");
+        }
+    }
+
+    #[test]
+    fn sparkline_spans_the_range() {
+        assert_eq!(sparkline(&[-1.0, 0.0, 1.0]), "▁▅█");
+    }
+
+    #[test]
+    fn one_day_is_not_a_reversal() {
+        let line = timeline_line(&timeline(&[("2025-10-27", 0.8), ("2025-10-27", -0.78)]));
+        assert_eq!(
+            line,
+            "one date only: 2 statement(s) on 2025-10-27, mean +0.01, from -0.78 to +0.80"
+        );
+        let line = timeline_line(&timeline(&[
+            ("2025-09", 0.5),
+            ("2025-10-27", 0.8),
+            ("2025-10-27", 0.6),
+            ("2025-11-02", -0.5),
+        ]));
+        assert_eq!(
+            timeline_line(&timeline(&[("2025-09", 0.5)])),
+            "one statement, 2025-09: +0.50"
+        );
+        assert!(
+            line.starts_with("▆▇▃  +0.50 → -0.50 over 3 dates: "),
+            "{line}"
+        );
+        assert!(line.ends_with("2025-09 +0.50 · 2025-10-27 +0.70 (×2) · 2025-11-02 -0.50"));
+    }
+
+    #[test]
+    fn control_sequences_are_shown_not_sent() {
+        assert_eq!(
+            terminal_safe("a\u{1b}]8;;http://x\u{7}b\u{1b}[31mc\u{202e}d\ne"),
+            "a\\u{1b}]8;;http://x\\u{7}b\\u{1b}[31mc\\u{202e}d\ne"
+        );
+        assert_eq!(line("a\nb\tc", 10), "a b c");
     }
 }

@@ -69,6 +69,18 @@ pub fn clip(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// `text` in quotation marks, unless it opens with its own (`"Nous…" a-t-il
+/// dit`, `« Wir … »`): quotes are not doubled.
+pub fn quoted(text: &str) -> String {
+    const OPEN: [char; 7] = ['"', '“', '”', '„', '«', '»', '\''];
+    let text = text.trim();
+    if text.starts_with(OPEN) {
+        text.to_string()
+    } else {
+        format!("“{text}”")
+    }
+}
+
 /// The lines summarizing where the statements went.
 pub fn coverage_lines(r: &Report) -> Vec<String> {
     let c = &r.coverage;
@@ -136,6 +148,10 @@ mod tests {
         assert_eq!(signed(-0.126), "-0.13");
         assert_eq!(clip("  abc  ", 5), "abc");
         assert_eq!(clip("abcdefgh", 5), "abcd…");
+        assert_eq!(quoted(" a "), "“a”");
+        assert_eq!(quoted("\"Nous partons.\""), "\"Nous partons.\"");
+        assert_eq!(quoted("« Wir »"), "« Wir »");
+        assert_eq!(quoted("\"Nous\" dit-il"), "\"Nous\" dit-il");
         assert!(kind_words(TurnKind::SignChange).starts_with("reversal"));
         assert!(kind_words(TurnKind::ChangePoint).starts_with("retreat"));
     }
