@@ -548,6 +548,9 @@ const AUXILIARIES: &[&str] = &[
     "hatte", "ha", "había", "habría", "se",
 ];
 
+/// A speaker and the rule that found it, or why none is named.
+type Attribution = Result<(usize, &'static str), String>;
+
 /// The speaker of a cue: the entity, how it was found, or why none is named.
 fn attribute(
     st: &mut State,
@@ -555,7 +558,7 @@ fn attribute(
     qs: &[(usize, usize)],
     ns: &[(NameSpan, usize)],
     cue: &Cue,
-) -> Result<(usize, &'static str), String> {
+) -> Attribution {
     let cue_text = &sent[cue.start..cue.end];
     if cue.kind == CueKind::Source {
         let after = &sent[cue.end..];
@@ -751,7 +754,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         CueKind::Verb => 1,
         CueKind::WeakVerb => 2,
     });
-    let mut chosen: Option<(&Cue, Result<(usize, &'static str), String>)> = None;
+    let mut chosen: Option<(&Cue, Attribution)> = None;
     for c in &order {
         let r = attribute(st, sent, &qs, &ns, c);
         let ok = r.is_ok();

@@ -540,7 +540,7 @@ fn words(s: &str) -> Vec<(usize, usize, &str)> {
                 let t = w.trim_start_matches(|c: char| !c.is_alphanumeric());
                 let keep_dot = t.ends_with('.') && t.trim_end_matches('.').chars().count() <= 4;
                 let t2 =
-                    t.trim_end_matches(|c: char| !c.is_alphanumeric() && !(keep_dot && c == '.'));
+                    t.trim_end_matches(|c: char| !(c.is_alphanumeric() || keep_dot && c == '.'));
                 if !t2.is_empty() {
                     out.push((st + lead, st + lead + t2.len(), t2));
                 }
