@@ -36,6 +36,7 @@ pub mod encoder;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod extract;
 pub mod input;
 pub mod model;
 pub mod output;

@@ -24,6 +24,8 @@ mod suite {
     mod eval_shifts;
     #[cfg(feature = "cli")]
     mod eval_stance;
+    #[cfg(feature = "cli")]
+    mod extract_cli;
     mod fuzz_readers;
     mod minilm_reference;
     mod model_reference;

@@ -81,6 +81,8 @@ pub enum EvalCommand {
     /// probability. --fit-temperature also fits the temperature that makes
     /// these pairs' probabilities most likely (stance.json's "temperature").
     StancePairs(PairsArgs),
+    /// Recall, precision, speaker and date accuracy of extracted statements.
+    Extract(super::extract::ExtractEvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +139,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         EvalCommand::Shifts(a) => shifts(a),
         EvalCommand::Stance(a) => stance(a),
         EvalCommand::StancePairs(a) => stance_pairs(a),
+        EvalCommand::Extract(a) => super::extract::run_eval(a),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod documents;
 pub mod embed;
 pub mod eval;
+pub mod extract;
 pub mod input_args;
 pub mod load;
 pub mod logging;
@@ -62,6 +63,7 @@ pub enum Command {
     Stance(stance::StanceArgs),
     Report(report::ReportArgs),
     Eval(eval::EvalArgs),
+    Extract(extract::ExtractArgs),
     /// Show what volte will run on this machine: CPU features, int8 kernel
     /// tier, `--dtype auto` choice, model cache, GPU backends.
     Doctor(doctor::DoctorArgs),
@@ -81,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stance(a) => stance::run(a),
         Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Extract(a) => extract::run(a),
         Command::Doctor(a) => doctor::run(a),
     }
 }

@@ -5,8 +5,10 @@
 //! encoder against semantic-similarity benchmarks: [`sts`]. What they share:
 //! the rank statistics of [`stats`]. How well the stance model's
 //! probabilities are calibrated, and fitting its temperature: [`calibration`].
+//! Extracted statements against hand-made ones: [`extract`].
 
 pub mod calibration;
+pub mod extract;
 pub mod gold;
 pub mod shifts;
 pub mod stance;
@@ -14,6 +16,7 @@ pub mod stance_pairs;
 pub mod stats;
 pub mod sts;
 
+pub use extract::{evaluate_extraction, ExtractEvaluation};
 pub use gold::{read_gold, Gold, GoldShift, GoldSteady, StanceLabel};
 pub use shifts::{evaluate, matches_gold, Evaluation, ShiftsEvaluation};
 pub use stance::{evaluate_stance, GroupStance, Orientation, StanceEvaluation};
