@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use super::output_file::OutputFile;
-use volte::errors::UsageError;
+use volte::error::UsageError;
 use volte::eval::extract::{evaluate_extraction, Item};
 use volte::extract::{extract, read_articles, ExtractOptions, Lang};
 use volte::input::InputError;

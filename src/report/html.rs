@@ -7,9 +7,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
+use super::model::TurnStatus;
 use super::model::{Report, Shift, StatementEntry, Timeline, Topic};
 use super::svg::{self, escape, Chart, ChartPoint, ChartSeries, Palette, Span, Turn};
-use super::view::{clip, coverage_lines, kind_words, quoted, settings_line, signed, ReportView};
+use super::view::{
+    clip, coverage_lines, kind_words, quoted, settings_line, signed, status_words, turn_counts,
+    ReportView,
+};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#111827;background:#fff}
@@ -22,6 +26,7 @@ nav#contents ol{margin:.2rem 0;padding-left:1.4rem}nav#contents li{margin:.1rem 
 #controls input[type=search]{min-width:16rem}#controls select{max-width:16rem}
 #f-count{color:#374151}
 .shift{border:1px solid #f59e0b;border-left:6px solid #f59e0b;border-radius:6px;padding:.8rem 1rem;margin:1rem 0;background:#fffbeb}
+.shift.possible{border-color:#9ca3af;border-left-color:#9ca3af;background:#f9fafb}
 .topic{border:1px solid #e5e7eb;border-radius:6px;padding:.8rem 1rem;margin:1rem 0}
 .stats{font-size:.95rem;margin:.3rem 0 .6rem}
 .evidence{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
@@ -248,12 +253,13 @@ pub fn render(report: &Report) -> String {
 fn header(out: &mut String, report: &Report) {
     let _ = write!(
         out,
-        "<header><h1>Stance report</h1><p class=\"summary\">{} statement(s) from {}: {} topic(s), {} timeline(s), <strong>{} shift(s)</strong>.</p><p class=\"meta\">{}<br>model: {} · {}</p></header>",
+        "<header><h1>Stance report</h1><p class=\"summary\">{} statement(s) from {}: {} topic(s), {} timeline(s), <strong>{} turn(s)</strong>, {} possible turn(s).</p><p class=\"meta\">{}<br>model: {} · {}</p></header>",
         report.coverage.statements,
         escape(&report.inputs.join(", ")),
         report.topics.len(),
         report.timelines.len(),
-        report.shifts.len(),
+        turn_counts(report).0,
+        turn_counts(report).1,
         escape(&settings_line(report)),
         escape(&report.model),
         escape(&report.generator)
@@ -378,11 +384,16 @@ fn controls(out: &mut String, page: &Page) {
 fn shift_card(out: &mut String, page: &Page, n: usize, shift: &Shift) {
     let _ = write!(
         out,
-        "<article class=\"shift\" data-speaker=\"{}\" data-topic=\"{}\" id=\"shift-{n}\" data-kind=\"{}\" data-axis=\"{}\" data-date=\"{}\" data-score=\"{}\" data-order=\"{}\">",
+        "<article class=\"shift{}\" data-speaker=\"{}\" data-topic=\"{}\" id=\"shift-{n}\" data-kind=\"{}\" data-axis=\"{}\" data-date=\"{}\" data-score=\"{}\" data-order=\"{}\">",
+        if shift.status == TurnStatus::Possible {
+            " possible"
+        } else {
+            ""
+        },
         escape(&shift.speaker),
         shift.topic,
         shift.kind.as_str(),
-        escape(page.view.axis_name(shift.topic)),
+        escape(page.view.shift_axis(shift)),
         escape(&shift.to_date),
         shift.confidence,
         n
@@ -407,24 +418,20 @@ fn shift_heading(out: &mut String, n: usize, shift: &Shift) {
 fn shift_figures(out: &mut String, page: &Page, shift: &Shift) {
     let _ = write!(
         out,
-        "<p class=\"stats\">{} → {} · stance on <code>{}</code> <span class=\"score\">{} → {}</span> · magnitude {:.2} · confidence {:.2} · {}</p>",
+        "<p class=\"stats\"><strong>{}</strong> · {} → {} · stance on <code>{}</code> <span class=\"score\">{} → {}</span> · magnitude {:.2} · {}</p>",
+        escape(&status_words(shift)),
         escape(&shift.from_date),
         escape(&shift.to_date),
-        escape(page.view.axis_name(shift.topic)),
+        escape(page.view.shift_axis(shift)),
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
-        shift.confidence,
         kind_words(shift.kind)
     );
 }
 
 fn shift_chart(out: &mut String, page: &Page, shift: &Shift) {
-    if let Some(t) = page
-        .view
-        .timelines_of(shift.topic)
-        .find(|t| t.speaker == shift.speaker)
-    {
+    if let Some(t) = page.view.shift_timeline(shift) {
         out.push_str(&svg::render(&Chart {
             title: format!("{} on {}", shift.speaker, shift.topic_label),
             series: vec![series(page, t)],

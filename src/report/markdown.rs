@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use super::model::{Report, Shift};
-use super::view::{coverage_lines, kind_words, quoted, settings_line, signed, ReportView};
+use super::view::{
+    coverage_lines, kind_words, quoted, settings_line, signed, status_words, ReportView,
+};
 
 /// Renders the report as Markdown.
 pub fn render(report: &Report) -> String {
@@ -114,7 +116,7 @@ pub fn render(report: &Report) -> String {
 }
 
 fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
-    let axis = view.axis_name(shift.topic);
+    let axis = view.shift_axis(shift);
     let _ = writeln!(
         out,
         "### {} — {} ({} → {})\n",
@@ -125,12 +127,12 @@ fn write_shift(out: &mut String, view: &ReportView, shift: &Shift) {
     );
     let _ = writeln!(
         out,
-        "Stance on {} {} → {}; magnitude {:.2}, confidence {:.2}; {}.\n",
+        "{}. Stance on {} {} → {}; magnitude {:.2}; {}.\n",
+        text(&status_words(shift)),
         text(axis),
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
-        shift.confidence,
         kind_words(shift.kind)
     );
     let _ = writeln!(out, "| | id | date | stance | statement | source |");
@@ -198,7 +200,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_are_escaped() {
+    fn l4_markdown_cells_are_escaped() {
         assert_eq!(cell("a|b\nc"), "a\\|b c");
         assert_eq!(quote(" x "), "“x”");
         assert_eq!(quote("\"x\" y"), "\"x\" y");

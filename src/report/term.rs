@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use super::model::{Report, Shift, StancePoint, Timeline};
-use super::view::{clip, coverage_lines, kind_words, settings_line, signed, ReportView};
+use super::view::{
+    clip, coverage_lines, kind_words, settings_line, signed, status_words, ReportView,
+};
 
 const TEXT_WIDTH: usize = 150;
 
@@ -189,21 +191,23 @@ fn timeline_line(t: &Timeline) -> String {
 }
 
 fn write_shift(out: &mut String, view: &ReportView, n: usize, shift: &Shift) {
-    let axis = view.axis_name(shift.topic);
+    let axis = view.shift_axis(shift);
     let _ = writeln!(
         out,
-        "\n{n}. {} on [{}] {} (axis {axis})",
-        shift.speaker, shift.topic, shift.topic_label
+        "\n{n}. {} on [{}] {} (axis {axis}): {}",
+        shift.speaker,
+        shift.topic,
+        shift.topic_label,
+        status_words(shift)
     );
     let _ = writeln!(
         out,
-        "   {} → {}: stance {} → {}, magnitude {:.2}, confidence {:.2}, {}",
+        "   {} → {}: stance {} → {}, magnitude {:.2}, {}",
         shift.from_date,
         shift.to_date,
         signed(shift.stance_before),
         signed(shift.stance_after),
         shift.magnitude,
-        shift.confidence,
         kind_words(shift.kind)
     );
     for (title, ids) in [("before", &shift.before), ("after", &shift.after)] {
@@ -294,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn control_sequences_are_shown_not_sent() {
+    fn l4_term_control_sequences_are_shown_not_sent() {
         assert_eq!(
             terminal_safe("a\u{1b}]8;;http://x\u{7}b\u{1b}[31mc\u{202e}d\ne"),
             "a\\u{1b}]8;;http://x\\u{7}b\\u{1b}[31mc\\u{202e}d\ne"

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::model::{AxisSource, Report, StanceMode, StatementEntry, Timeline, Topic, TurnKind};
+use super::model::{
+    AxisSource, Report, Shift, StanceMode, StatementEntry, Timeline, Topic, TurnKind, TurnStatus,
+};
 
 /// A report with its statements indexed by id.
 pub struct ReportView<'a> {
@@ -44,6 +46,46 @@ impl<'a> ReportView<'a> {
             .and_then(|t| t.axis.as_ref())
             .map_or("", AxisSource::as_str)
     }
+
+    /// The axis a shift was measured on: its thesis's name, else its
+    /// topic's axis.
+    pub fn shift_axis(&self, shift: &'a Shift) -> &'a str {
+        shift
+            .axis
+            .as_deref()
+            .unwrap_or_else(|| self.axis_name(shift.topic))
+    }
+
+    /// The timeline a shift was found on (same speaker, topic and axis).
+    pub fn shift_timeline(&self, shift: &Shift) -> Option<&'a Timeline> {
+        self.timelines_of(shift.topic)
+            .find(|t| t.speaker == shift.speaker && t.axis == shift.axis)
+    }
+}
+
+/// Human wording of a shift's status and of its `confidence`: on a thesis
+/// the probability that the position changed; on an axis of examples the
+/// step test's confidence, which is not a probability.
+pub fn status_words(shift: &Shift) -> String {
+    let what = match shift.status {
+        TurnStatus::Turn => "turn",
+        TurnStatus::Possible => "possible turn",
+    };
+    if shift.axis.is_some() {
+        format!("{what}, probability of a change {:.2}", shift.confidence)
+    } else {
+        format!("{what}, step-test confidence {:.2}", shift.confidence)
+    }
+}
+
+/// How many shifts are turns and how many only possible turns.
+pub fn turn_counts(report: &Report) -> (usize, usize) {
+    let turns = report
+        .shifts
+        .iter()
+        .filter(|s| s.status == TurnStatus::Turn)
+        .count();
+    (turns, report.shifts.len() - turns)
 }
 
 /// A stance value with its sign (`+0.42`, `-0.10`).
