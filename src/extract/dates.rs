@@ -217,6 +217,28 @@ pub fn last_weekday(reference: NaiveDate, day: Weekday) -> NaiveDate {
     reference - Duration::days(i64::from(back))
 }
 
+/// A day and month found at `m`, dated in the year written after them or,
+/// without one, in the year the reference date implies.
+fn explicit_day(
+    m: regex::Match,
+    day: u32,
+    month: u32,
+    year: Option<regex::Match>,
+    reference: Option<PartialDate>,
+) -> Option<FoundDate> {
+    let year = match year {
+        Some(y) => y.as_str().parse().ok(),
+        None => year_for(month, day, reference),
+    }?;
+    let d = NaiveDate::from_ymd_opt(year, month, day)?;
+    Some(FoundDate {
+        date: PartialDate::Day(d),
+        start: m.start(),
+        end: m.end(),
+        rule: "date-explicit",
+    })
+}
+
 /// Every date expression in `text`, resolved against `reference` (the
 /// article's day or the day of the post the text belongs to), in order.
 /// Relative expressions need a reference day and are skipped without one;
@@ -248,20 +270,8 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
         let Some(month) = month_number(&c[2]) else {
             continue;
         };
-        let year = match c.get(3) {
-            Some(y) => y.as_str().parse().ok(),
-            None => year_for(month, day, reference),
-        };
-        if let Some(d) = year.and_then(|y| NaiveDate::from_ymd_opt(y, month, day)) {
-            push(
-                FoundDate {
-                    date: PartialDate::Day(d),
-                    start: m.start(),
-                    end: m.end(),
-                    rule: "date-explicit",
-                },
-                &mut out,
-            );
+        if let Some(found) = explicit_day(m, day, month, c.get(3), reference) {
+            push(found, &mut out);
         }
     }
     for c in MONTH_DAY.captures_iter(text) {
@@ -274,20 +284,8 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
             continue;
         }
         let day: u32 = c[2].parse().unwrap_or(0);
-        let year = match c.get(3) {
-            Some(y) => y.as_str().parse().ok(),
-            None => year_for(month, day, reference),
-        };
-        if let Some(d) = year.and_then(|y| NaiveDate::from_ymd_opt(y, month, day)) {
-            push(
-                FoundDate {
-                    date: PartialDate::Day(d),
-                    start: m.start(),
-                    end: m.end(),
-                    rule: "date-explicit",
-                },
-                &mut out,
-            );
+        if let Some(found) = explicit_day(m, day, month, c.get(3), reference) {
+            push(found, &mut out);
         }
     }
     for c in IN_MONTH.captures_iter(text) {
