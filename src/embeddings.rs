@@ -24,6 +24,18 @@ impl Embeddings {
         Ok(Self { dim, data })
     }
 
+    /// Embeddings a caller hands over (a NumPy array): every value must be
+    /// finite, or it is a usage error naming the first bad row (0-based).
+    pub fn from_caller(dim: usize, data: Vec<f32>) -> crate::error::Result<Self> {
+        let e = Self::new(dim, data).map_err(|e| crate::error::Error::usage(e.to_string()))?;
+        match first_non_finite_row(&e) {
+            Some(row) => Err(crate::error::Error::usage(format!(
+                "embeddings: row {row} has a NaN or infinite value"
+            ))),
+            None => Ok(e),
+        }
+    }
+
     /// An empty matrix with `dim` columns.
     pub fn empty(dim: usize) -> Self {
         Self {

@@ -244,6 +244,7 @@ impl Engine {
         embeddings: Embeddings,
         request: ReportRequest,
     ) -> Result<Report> {
+        request.options.validate()?;
         if embeddings.len() != statements.len() {
             return Err(Error::usage(format!(
                 "{} embeddings for {} statements",
@@ -306,6 +307,50 @@ pub struct Axes {
 }
 
 impl Axes {
+    /// One axis per thesis, named `thesis` when there is one (as the
+    /// command line's `--thesis`), else `thesis-1`, `thesis-2`, …
+    pub fn from_theses(theses: &[&str]) -> Result<Self> {
+        if theses.is_empty() {
+            return Err(Error::usage("axes: no thesis"));
+        }
+        let specs = theses
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                crate::values::named("thesis", crate::values::non_blank(t))?;
+                Ok(AxisSpec {
+                    name: if theses.len() == 1 {
+                        "thesis".to_string()
+                    } else {
+                        format!("thesis-{}", i + 1)
+                    },
+                    description: String::new(),
+                    thesis: Some(t.trim().to_string()),
+                    pro: Vec::new(),
+                    con: Vec::new(),
+                    automatic: false,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            specs,
+            name: "theses".to_string(),
+        })
+    }
+
+    /// Axes given as a JSON array of objects with the fields of an axes
+    /// file's `[[axis]]` tables (`name`, `thesis`, `pro`, `con`,
+    /// `description`), checked as a file's are.
+    pub fn from_json(name: &str, json: &str) -> Result<Self> {
+        let bad = |e: String| Error::usage(format!("axes: {e}"));
+        let specs: Vec<AxisSpec> = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+        let specs = crate::stance::axes::check_axes(specs).map_err(|e| bad(format!("{e:#}")))?;
+        Ok(Self {
+            specs,
+            name: name.to_string(),
+        })
+    }
+
     /// Whether some axis has a thesis (and so needs the stance model).
     pub fn need_stance_model(&self) -> bool {
         self.specs.iter().any(|a| a.thesis.is_some())

@@ -46,6 +46,7 @@ pub mod report;
 pub mod settings;
 pub mod similarity;
 pub mod stance;
+pub mod values;
 #[doc(hidden)]
 pub mod test_rng;
 

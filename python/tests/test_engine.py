@@ -57,6 +57,12 @@ def test_top_k_equals_the_float64_brute_force():
         assert np.allclose(score, exact[rows, want], rtol=0, atol=1e-6)
 
 
+def same_clusters(a, b):
+    """Two results of volte.cluster are equal (labels are an array)."""
+    rest = lambda r: {k: v for k, v in r.items() if k != "labels"}
+    return np.array_equal(a["labels"], b["labels"]) and rest(a) == rest(b)
+
+
 def test_pairs_and_clusters_equal_the_command_line(tmp_path):
     rng = np.random.default_rng(9)
     centres = rng.standard_normal((30, 32))
@@ -76,7 +82,7 @@ def test_pairs_and_clusters_equal_the_command_line(tmp_path):
     assert [ids[i] for i in got["unassigned"]] == cli["unassigned"]
     # Communities from pairs found elsewhere are the same.
     found = volte.pairs(emb, None, 0.9)
-    assert volte.cluster(emb, threshold=0.9, min_size=3, pairs=found) == got
+    assert same_clusters(volte.cluster(emb, threshold=0.9, min_size=3, pairs=found), got)
     # Pairs between two parts are those of the whole that cross.
     whole = {tuple(p) for p in found.tolist()}
     cross = {(a, b + 250) for a, b in volte.pairs(emb[:250], emb[250:], 0.9).tolist()}
@@ -85,7 +91,9 @@ def test_pairs_and_clusters_equal_the_command_line(tmp_path):
     # topics; with fewer, a subset of the pairs.
     every = volte.pairs(emb, None, 0.9, index="ivf", lists=8, probes=8)
     assert {tuple(p) for p in every.tolist()} == whole
-    assert volte.cluster(emb, threshold=0.9, min_size=3, index="ivf", lists=8, probes=8) == got
+    assert same_clusters(
+        volte.cluster(emb, threshold=0.9, min_size=3, index="ivf", lists=8, probes=8), got
+    )
     few = volte.pairs(emb, None, 0.9, index="ivf", lists=30, probes=2)
     assert {tuple(p) for p in few.tolist()} <= whole
     with pytest.raises(ValueError):
@@ -108,7 +116,7 @@ def test_report_equals_the_command_line_report():
 
 
 def test_bad_records_and_options_raise_value_errors():
-    with pytest.raises(ValueError, match="records\\[1\\] has no 'text'"):
+    with pytest.raises(ValueError, match='records:2: missing "text" field'):
         volte.report([{"text": "a"}, {"speaker": "x"}])
     with pytest.raises(ValueError, match="records:2: bad date"):
         volte.report([{"text": "a", "date": "2025-01-01"}, {"text": "b", "date": "yesterday"}])

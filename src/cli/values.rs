@@ -1,6 +1,7 @@
 //! Option values checked when the command line is parsed, so a bad number
 //! is a usage error (exit code 2) before any work: every float must be
-//! finite, and ranges are enforced where an option has one.
+//! finite, and the ranges are the library's (`volte::values`), the same
+//! for the Python package.
 
 fn number(s: &str) -> Result<f32, String> {
     let v: f32 = s
@@ -14,39 +15,24 @@ fn number(s: &str) -> Result<f32, String> {
     }
 }
 
-/// A finite number in `[lo, hi]`.
-fn within(s: &str, lo: f32, hi: f32, what: &str) -> Result<f32, String> {
-    let v = number(s)?;
-    if (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} is not {what} in [{lo}, {hi}]"))
-    }
-}
-
 /// A cosine similarity: a finite number in [-1, 1].
 pub fn cosine(s: &str) -> Result<f32, String> {
-    within(s, -1.0, 1.0, "a cosine similarity")
+    number(s).and_then(volte::values::cosine)
 }
 
 /// A cosine distance: a finite number in [0, 2].
 pub fn distance(s: &str) -> Result<f32, String> {
-    within(s, 0.0, 2.0, "a cosine distance")
+    number(s).and_then(volte::values::distance)
 }
 
 /// A probability-like number in [0, 1].
 pub fn unit(s: &str) -> Result<f32, String> {
-    within(s, 0.0, 1.0, "a number")
+    number(s).and_then(volte::values::unit)
 }
 
 /// A finite number that is not negative.
 pub fn non_negative(s: &str) -> Result<f32, String> {
-    let v = number(s)?;
-    if v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(format!("{v} is negative"))
-    }
+    number(s).and_then(volte::values::non_negative)
 }
 
 /// A count of at least one.
@@ -55,20 +41,12 @@ pub fn at_least_one(s: &str) -> Result<usize, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{s:?} is not a whole number"))?;
-    if v >= 1 {
-        Ok(v)
-    } else {
-        Err("must be at least 1".to_string())
-    }
+    volte::values::at_least_one(v)
 }
 
 /// Text that is not empty or only white space.
 pub fn non_blank(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() {
-        Err("must not be empty or blank".to_string())
-    } else {
-        Ok(s.to_string())
-    }
+    volte::values::non_blank(s).map(str::to_string)
 }
 
 #[cfg(test)]

@@ -66,12 +66,24 @@ pub struct ClusterOptions<'a> {
     pub search: SearchOptions<'a>,
 }
 
+impl ClusterOptions<'_> {
+    /// Checks the threshold (a cosine similarity, for both methods) and the
+    /// smallest topic size; a usage error names the option.
+    pub fn validate(&self) -> Result<()> {
+        use crate::values::{at_least_one, cosine, named};
+        named("threshold", cosine(self.threshold))?;
+        named("min_size", at_least_one(self.min_size))?;
+        Ok(())
+    }
+}
+
 /// Groups unit rows into topics, with keywords when `texts` are given.
 pub fn cluster(
     embeddings: &Embeddings,
     texts: Option<&[&str]>,
     options: &ClusterOptions,
 ) -> Result<Clustering> {
+    options.validate()?;
     let n = embeddings.len();
     let mut clustering = match options.method {
         ClusterMethod::Agglomerative if n > MAX_ROWS => {

@@ -48,6 +48,21 @@ pub struct Clustering {
 }
 
 impl Clustering {
+    /// One topic per row of `n`, BERTopic's convention: the cluster's
+    /// position in [`Clustering::clusters`], or -1 for a row no cluster
+    /// holds.
+    pub fn topic_of_rows(&self, n: usize) -> Vec<i64> {
+        let mut labels = vec![-1i64; n];
+        for (c, cluster) in self.clusters.iter().enumerate() {
+            for &m in &cluster.members {
+                if let Some(l) = labels.get_mut(m) {
+                    *l = c as i64;
+                }
+            }
+        }
+        labels
+    }
+
     /// One label per row of `n`: the cluster's position, and a fresh label
     /// for each unassigned row (a singleton), as partition metrics expect.
     pub fn labels(&self, n: usize) -> Vec<usize> {
@@ -80,5 +95,6 @@ mod tests {
             unassigned: vec![1, 3],
         };
         assert_eq!(c.labels(4), vec![0, 1, 0, 2]);
+        assert_eq!(c.topic_of_rows(4), vec![0, -1, 0, -1]);
     }
 }

@@ -75,6 +75,41 @@ impl Default for FieldMap {
     }
 }
 
+impl FieldMap {
+    /// Checks that the fields this map reads are among `columns` (the keys
+    /// of in-memory records or a table's columns): the text field always,
+    /// the others when they were renamed from their defaults, so that a
+    /// renamed column that is not there is a usage error naming it rather
+    /// than statements without speakers or dates.
+    pub fn check_columns(&self, columns: &[&str]) -> Result<(), crate::error::UsageError> {
+        let defaults = FieldMap::default();
+        let fields = [
+            ("text", &self.text, true),
+            ("id", &self.id, self.id != defaults.id),
+            ("speaker", &self.speaker, self.speaker != defaults.speaker),
+            ("date", &self.date, self.date != defaults.date),
+            ("source", &self.source, self.source != defaults.source),
+            ("lang", &self.lang, self.lang != defaults.lang),
+        ];
+        for (role, name, required) in fields {
+            if required && !columns.contains(&name.as_str()) {
+                let mut known: Vec<&str> = columns.to_vec();
+                known.sort_unstable();
+                known.dedup();
+                return Err(crate::error::UsageError::new(format!(
+                    "the {role} column {name:?} is not in the data (its columns: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// How to read an input.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -801,5 +836,29 @@ mod tests {
         csv.resize(csv.len() + MAX_RECORD_BYTES + 1, b'c');
         let e = read("big.csv", &csv, OnError::Fail).unwrap_err();
         assert!(e.to_string().starts_with("big.csv:3: record of "), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::FieldMap;
+
+    #[test]
+    fn a_renamed_column_that_is_missing_is_named() {
+        let defaults = FieldMap::default();
+        assert!(defaults.check_columns(&["text"]).is_ok());
+        let e = defaults.check_columns(&["body", "who"]).unwrap_err();
+        assert!(e.to_string().contains("text column \"text\""), "{e}");
+        let renamed = FieldMap {
+            speaker: "who".into(),
+            date: "when".into(),
+            ..FieldMap::default()
+        };
+        assert!(renamed.check_columns(&["text", "who", "when"]).is_ok());
+        let e = renamed.check_columns(&["text", "speaker", "date"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the speaker column \"who\" is not in the data (its columns: date, speaker, text)"
+        );
     }
 }

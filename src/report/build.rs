@@ -62,6 +62,25 @@ pub struct ReportOptions {
     pub keywords: usize,
 }
 
+impl ReportOptions {
+    /// Checks every setting against its range (the command line's and the
+    /// Python package's, named as the Python keyword): a usage error names
+    /// the first one out of range.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        use crate::values::{cosine, distance, named, non_negative, unit};
+        named("cluster_threshold", distance(self.cluster_threshold))?;
+        named("axis_min_similarity", cosine(self.axis_min_similarity))?;
+        named("axis_min_relevance", unit(self.axis_min_relevance))?;
+        named("thesis_min_similarity", cosine(self.thesis_min_similarity))?;
+        named("shift_min_change", non_negative(self.shift.min_change))?;
+        named("shift_min_confidence", unit(self.shift.min_confidence))?;
+        named("shift_possible_confidence", unit(self.shift.possible_confidence))?;
+        named("shift_change_prior", unit(self.shift.change_prior))?;
+        named("shift_error_rate", unit(self.shift.error_rate))?;
+        Ok(())
+    }
+}
+
 impl Default for ReportOptions {
     fn default() -> Self {
         Self {

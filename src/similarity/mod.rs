@@ -274,11 +274,12 @@ pub fn top_k(
     check_rows(queries)?;
     check_rows(corpus)?;
     if queries.dim() != corpus.dim() {
-        bail!(
+        return Err(crate::error::UsageError::new(format!(
             "queries have dimension {} but the corpus has {}",
             queries.dim(),
             corpus.dim()
-        );
+        ))
+        .into());
     }
     if k == 0 || corpus.is_empty() {
         return Ok(vec![Vec::new(); queries.len()]);
@@ -336,11 +337,12 @@ pub fn pair_indices_between(
     check_rows(left)?;
     check_rows(right)?;
     if left.dim() != right.dim() {
-        bail!(
+        return Err(crate::error::UsageError::new(format!(
             "the two sides have dimensions {} and {}",
             left.dim(),
             right.dim()
-        );
+        ))
+        .into());
     }
     if threshold.is_nan() {
         bail!("the similarity threshold is not a number");

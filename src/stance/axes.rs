@@ -109,8 +109,17 @@ pub fn parse_axes(text: &str) -> Result<Vec<AxisSpec>> {
     if file.axis.is_empty() {
         bail!("no [[axis]] tables");
     }
+    check_axes(file.axis)
+}
+
+/// Checks axes given as values (the tables of an axes file): names unique
+/// and not empty, a thesis or examples of both poles; white space trimmed.
+pub fn check_axes(axes: Vec<AxisSpec>) -> Result<Vec<AxisSpec>> {
+    if axes.is_empty() {
+        bail!("no axis");
+    }
     let mut names = BTreeSet::new();
-    for (i, a) in file.axis.iter().enumerate() {
+    for (i, a) in axes.iter().enumerate() {
         let name = a.name.trim();
         if name.is_empty() {
             bail!("axis #{} has an empty name", i + 1);
@@ -132,8 +141,7 @@ pub fn parse_axes(text: &str) -> Result<Vec<AxisSpec>> {
             (_, false, true) => bail!("axis {name:?} has `pro` examples but no `con` example"),
         }
     }
-    Ok(file
-        .axis
+    Ok(axes
         .into_iter()
         .map(|a| AxisSpec {
             name: a.name.trim().to_string(),
