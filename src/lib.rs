@@ -46,9 +46,9 @@ pub mod report;
 pub mod settings;
 pub mod similarity;
 pub mod stance;
-pub mod values;
 #[doc(hidden)]
 pub mod test_rng;
+pub mod values;
 
 pub use embeddings::Embeddings;
 pub use engine::{Engine, EngineOptions, ModelSpec, ReportRequest};

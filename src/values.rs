@@ -85,6 +85,9 @@ mod tests {
         assert!(non_blank(" ").is_err());
         let e = named("threshold", cosine(2.0)).unwrap_err();
         assert!(e.is_user_error());
-        assert_eq!(e.to_string(), "threshold: 2 is not a cosine similarity in [-1, 1]");
+        assert_eq!(
+            e.to_string(),
+            "threshold: 2 is not a cosine similarity in [-1, 1]"
+        );
     }
 }

@@ -101,17 +101,17 @@ pub fn extract<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let lang = match lang {
         None => None,
-        Some(code) => Some(Lang::from_code(code).ok_or_else(|| {
-            py_err(Error::usage(format!("lang {code:?}: fr, en, de or es")))
-        })?),
+        Some(code) => Some(
+            Lang::from_code(code)
+                .ok_or_else(|| py_err(Error::usage(format!("lang {code:?}: fr, en, de or es"))))?,
+        ),
     };
-    let items: Vec<Bound<'py, PyAny>> = if articles.is_instance_of::<pyo3::types::PyString>()
-        || articles.hasattr("__fspath__")?
-    {
-        vec![articles]
-    } else {
-        articles.try_iter()?.collect::<PyResult<_>>()?
-    };
+    let items: Vec<Bound<'py, PyAny>> =
+        if articles.is_instance_of::<pyo3::types::PyString>() || articles.hasattr("__fspath__")? {
+            vec![articles]
+        } else {
+            articles.try_iter()?.collect::<PyResult<_>>()?
+        };
     let mut paths = Vec::new();
     let mut texts = Vec::new();
     for (i, item) in items.iter().enumerate() {

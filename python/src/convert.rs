@@ -62,7 +62,10 @@ pub fn texts_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Vec<String>, bo
     for (i, t) in iter.enumerate() {
         let t = t?;
         let text = t.extract::<String>().map_err(|_| {
-            PyValueError::new_err(format!("{what}[{i}] is not a str ({})", t.repr().map_or_else(|_| "?".to_string(), |r| r.to_string())))
+            PyValueError::new_err(format!(
+                "{what}[{i}] is not a str ({})",
+                t.repr().map_or_else(|_| "?".to_string(), |r| r.to_string())
+            ))
         })?;
         texts.push(text);
     }
@@ -79,7 +82,9 @@ pub fn embeddings_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Embeddings>
             let numpy = obj.py().import("numpy")?;
             let converted = numpy
                 .call_method1("asarray", (obj, "float32"))
-                .map_err(|e| PyValueError::new_err(format!("{what}: not an array of numbers ({e})")))?;
+                .map_err(|e| {
+                    PyValueError::new_err(format!("{what}: not an array of numbers ({e})"))
+                })?;
             let ndim: usize = converted.getattr("ndim")?.extract()?;
             if ndim != 2 {
                 return Err(PyValueError::new_err(format!(
@@ -93,10 +98,16 @@ pub fn embeddings_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Embeddings>
     let view = array.as_array();
     let data: Vec<f32> = view.iter().copied().collect();
     if dim == 0 && rows > 0 {
-        return Err(PyValueError::new_err(format!("{what}: rows of dimension 0")));
+        return Err(PyValueError::new_err(format!(
+            "{what}: rows of dimension 0"
+        )));
     }
-    let mut e = Embeddings::from_caller(dim.max(1), data)
-        .map_err(|e| py_err(Error::usage(format!("{what}: {}", e.to_string().trim_start_matches("embeddings: ")))))?;
+    let mut e = Embeddings::from_caller(dim.max(1), data).map_err(|e| {
+        py_err(Error::usage(format!(
+            "{what}: {}",
+            e.to_string().trim_start_matches("embeddings: ")
+        )))
+    })?;
     e.normalize();
     Ok(e)
 }

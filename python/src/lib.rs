@@ -168,17 +168,16 @@ impl PyEngine {
         let axes = axes_of(axes_path, theses, axes_json)?;
         let defaults = ReportOptions::default();
         let shift = ShiftParams::default();
-        let cluster_threshold = match (threshold, cluster_threshold) {
-            (Some(_), Some(_)) => {
-                return Err(py_err(Error::usage(
+        let cluster_threshold =
+            match (threshold, cluster_threshold) {
+                (Some(_), Some(_)) => return Err(py_err(Error::usage(
                     "threshold (a cosine similarity) and cluster_threshold (a cosine distance) \
                      say the same thing: give one",
-                )))
-            }
-            (Some(t), None) => 1.0 - named("threshold", cosine(t)).map_err(py_err)?,
-            (None, Some(d)) => d,
-            (None, None) => defaults.cluster_threshold,
-        };
+                ))),
+                (Some(t), None) => 1.0 - named("threshold", cosine(t)).map_err(py_err)?,
+                (None, Some(d)) => d,
+                (None, None) => defaults.cluster_threshold,
+            };
         let options = ReportOptions {
             cluster_threshold,
             min_topic_size: min_topic_size.unwrap_or(defaults.min_topic_size).max(1),
@@ -188,8 +187,7 @@ impl PyEngine {
             shift: ShiftParams {
                 min_change: shift_min_change.unwrap_or(shift.min_change),
                 min_confidence: shift_min_confidence.unwrap_or(shift.min_confidence),
-                possible_confidence: shift_possible_confidence
-                    .unwrap_or(shift.possible_confidence),
+                possible_confidence: shift_possible_confidence.unwrap_or(shift.possible_confidence),
                 ..shift
             },
             // The stance model is loaded here only for axes with a thesis

@@ -137,7 +137,10 @@ fn pair_list(p: &PyReadonlyArray2<'_, u32>, rows: usize) -> PyResult<Vec<[u32; 2
         return Err(PyValueError::new_err("pairs: an array of shape (n, 2)"));
     }
     let list: Vec<[u32; 2]> = view.rows().into_iter().map(|r| [r[0], r[1]]).collect();
-    if let Some(bad) = list.iter().find(|p| p[0] as usize >= rows || p[1] as usize >= rows) {
+    if let Some(bad) = list
+        .iter()
+        .find(|p| p[0] as usize >= rows || p[1] as usize >= rows)
+    {
         return Err(PyValueError::new_err(format!(
             "pairs: pair {bad:?} names a row beyond the {rows} rows"
         )));
@@ -198,7 +201,10 @@ pub fn cluster<'py>(
         },
     };
     options.validate().map_err(py_err)?;
-    let pairs = pairs.as_ref().map(|p| pair_list(p, emb.len())).transpose()?;
+    let pairs = pairs
+        .as_ref()
+        .map(|p| pair_list(p, emb.len()))
+        .transpose()?;
     if pairs.is_some() && method != ClusterMethod::Community {
         return Err(PyValueError::new_err(
             "pairs are for community detection only",

@@ -855,7 +855,9 @@ mod column_tests {
             ..FieldMap::default()
         };
         assert!(renamed.check_columns(&["text", "who", "when"]).is_ok());
-        let e = renamed.check_columns(&["text", "speaker", "date"]).unwrap_err();
+        let e = renamed
+            .check_columns(&["text", "speaker", "date"])
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "the speaker column \"who\" is not in the data (its columns: date, speaker, text)"

@@ -74,7 +74,10 @@ impl ReportOptions {
         named("thesis_min_similarity", cosine(self.thesis_min_similarity))?;
         named("shift_min_change", non_negative(self.shift.min_change))?;
         named("shift_min_confidence", unit(self.shift.min_confidence))?;
-        named("shift_possible_confidence", unit(self.shift.possible_confidence))?;
+        named(
+            "shift_possible_confidence",
+            unit(self.shift.possible_confidence),
+        )?;
         named("shift_change_prior", unit(self.shift.change_prior))?;
         named("shift_error_rate", unit(self.shift.error_rate))?;
         Ok(())
