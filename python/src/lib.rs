@@ -114,14 +114,12 @@ impl PyEngine {
         batch_tokens: usize,
     ) -> PyResult<Self> {
         let options = EngineOptions {
-            encoder: EncoderOptions {
-                device: parse(device)?,
-                dtype: parse(dtype)?,
-                prompt_name,
-                prompt,
-                token_budget: batch_tokens.max(1),
-                ..EncoderOptions::default()
-            },
+            encoder: EncoderOptions::default()
+                .with_device(parse(device)?)
+                .with_dtype(parse(dtype)?)
+                .with_prompt_name(prompt_name)
+                .with_prompt(prompt)
+                .with_token_budget(batch_tokens),
             embedding_cache: cache,
             symmetric_prompt,
         };

@@ -7,6 +7,8 @@ pub mod embedder;
 pub mod int8;
 pub mod oom;
 pub mod pooling;
+pub mod precision;
+pub mod runtime;
 pub mod sentence;
 pub mod tokenize;
 pub mod transformer;
@@ -14,5 +16,7 @@ pub mod unigram;
 
 pub use device::DeviceChoice;
 pub use embedder::TextEmbedder;
-pub use sentence::{EncodeStats, EncoderOptions, Precision, SentenceEncoder};
+pub use precision::Precision;
+pub use runtime::RuntimeOptions;
+pub use sentence::{EncodeStats, EncoderOptions, SentenceEncoder};
 pub use tokenize::LongText;

@@ -1,6 +1,7 @@
 //! Reading statements from JSONL, CSV/TSV and plain text.
 
 mod delimited;
+pub mod format;
 pub mod reader;
 pub mod record;
 mod sniff;

@@ -25,11 +25,11 @@ pub mod brute;
 mod candidates;
 pub mod condensed;
 mod cpu;
-mod device;
+mod device_search;
 mod exact;
-pub mod gemm_tile;
 pub mod ivf;
 mod scan;
+pub mod score_tile;
 mod tiles;
 
 use anyhow::{bail, Result};
@@ -260,7 +260,7 @@ pub fn top_k_self(
     let plan = Plan::new(options, emb, emb);
     match &options.backend {
         Backend::Cpu => Ok(cpu::top_k_self(emb, k, &plan)),
-        Backend::Device(d) => device::top_k(emb, emb, k, true, d, &plan),
+        Backend::Device(d) => device_search::top_k(emb, emb, k, true, d, &plan),
     }
 }
 
@@ -286,7 +286,7 @@ pub fn top_k(
     let plan = Plan::new(options, queries, corpus);
     match &options.backend {
         Backend::Cpu => Ok(cpu::top_k(queries, corpus, k, &plan)),
-        Backend::Device(d) => device::top_k(queries, corpus, k, false, d, &plan),
+        Backend::Device(d) => device_search::top_k(queries, corpus, k, false, d, &plan),
     }
 }
 
@@ -385,7 +385,9 @@ fn pairs_where<T: Send>(
             &plan,
             keep,
         ),
-        (Backend::Device(d), _) => device::pairs_where(emb, threshold, max_pairs, d, &plan, keep),
+        (Backend::Device(d), _) => {
+            device_search::pairs_where(emb, threshold, max_pairs, d, &plan, keep)
+        }
     }
 }
 

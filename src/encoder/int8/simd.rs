@@ -39,7 +39,7 @@ impl Level {
             && self
                 .required_features()
                 .iter()
-                .all(|f| super::tier::has_feature(f))
+                .all(|f| super::cpu_features::has_feature(f))
     }
 }
 
