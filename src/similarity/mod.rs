@@ -21,9 +21,10 @@
 //! Memory: the candidate buffers (O(n·k)) plus one tile per thread; pairs
 //! take 12 bytes each.
 
-pub mod brute;
+#[cfg(test)]
+mod brute;
 mod candidates;
-pub mod condensed;
+pub(crate) mod condensed;
 mod cpu;
 mod device_search;
 mod exact;

@@ -13,14 +13,14 @@
 
 pub mod axes;
 pub mod bundled;
-pub mod camps;
+pub(crate) mod camps;
 pub mod cross_encoder;
-pub mod dates;
+pub(crate) mod dates;
 mod loader;
-pub mod score_shifts;
+pub(crate) mod score_shifts;
 pub mod shifts;
-pub mod shipped_weights;
-pub mod space;
-pub mod unsupervised;
+pub(crate) mod shipped_weights;
+pub(crate) mod space;
+pub(crate) mod unsupervised;
 
 pub use loader::open_stance_model;
