@@ -41,14 +41,14 @@ pub struct ResolvedModel {
 /// Resolves `--model`: an existing directory, an offline model name, or a Hub
 /// repository id. When the Hub cannot serve a repository that the offline
 /// source also provides, the offline source is used with a one-line notice.
-pub fn resolve(spec: &str) -> Result<ResolvedModel> {
-    resolve_with(spec, &|m| offline::provision(m))
+pub fn resolve(spec: &str) -> crate::Result<ResolvedModel> {
+    Ok(resolve_with(spec, &|m| offline::provision(m))?)
 }
 
 /// `volte models pull`: resolves `spec` like [`resolve`], but an offline
 /// model has its files verified against their checksums and is converted
 /// again when it is missing, damaged or unverified, or when `force` is set.
-pub fn pull(spec: &str, force: bool) -> Result<ResolvedModel> {
+pub fn pull(spec: &str, force: bool) -> crate::Result<ResolvedModel> {
     let r = resolve_with(spec, &|m| offline::pull(m, force))?;
     if force && r.origin != Origin::Offline {
         tracing::warn!(
