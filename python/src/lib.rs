@@ -69,14 +69,14 @@ impl PyEngine {
         batch_tokens: usize,
     ) -> PyResult<Self> {
         let options = EngineOptions {
-            encoder: EncoderOptions {
-                device: parse(device)?,
-                dtype: parse(dtype)?,
-                prompt_name,
-                prompt,
-                token_budget: named("batch_tokens", at_least_one(batch_tokens)).map_err(py_err)?,
-                ..EncoderOptions::default()
-            },
+            encoder: EncoderOptions::default()
+                .with_device(parse(device)?)
+                .with_dtype(parse(dtype)?)
+                .with_prompt_name(prompt_name)
+                .with_prompt(prompt)
+                .with_token_budget(
+                    named("batch_tokens", at_least_one(batch_tokens)).map_err(py_err)?,
+                ),
             embedding_cache: cache,
             symmetric_prompt,
         };

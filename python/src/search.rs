@@ -17,7 +17,7 @@ use volte::similarity::{
 use volte::values::{cosine, named};
 use volte::{Embeddings, Error};
 
-use crate::convert::{embeddings_of, internal, parse, py_err, texts_of, to_array, usage};
+use crate::convert::{embeddings_of, parse, py_err, texts_of, to_array, usage};
 
 /// Neighbour indices and scores, each of shape (rows, width).
 type NeighbourArrays<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f32>>);
@@ -63,7 +63,7 @@ pub fn top_k<'py>(
             Some(q) => top_k_of(q, &corpus, k, &SearchOptions::default()),
             None => top_k_self(&corpus, k, &SearchOptions::default()),
         })
-        .map_err(internal)?;
+        .map_err(py_err)?;
     neighbour_arrays(py, lists)
 }
 
@@ -124,7 +124,7 @@ pub fn pairs<'py>(
             Some(r) => pair_indices_between(&left, r, threshold, &SearchOptions::default()),
             None => pair_indices_above(&left, threshold, &search),
         })
-        .map_err(internal)?;
+        .map_err(py_err)?;
     let n = found.len();
     let flat: Vec<u32> = found.into_iter().flatten().collect();
     flat.into_pyarray(py).reshape([n, 2])
