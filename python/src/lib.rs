@@ -379,8 +379,7 @@ fn cluster<'py>(
     }
     let clustering = py
         .detach(|| match pairs {
-            Some(p) => community_detection_from_pairs(&emb, threshold, min_size, p)
-                .map_err(Error::from_internal),
+            Some(p) => community_detection_from_pairs(&emb, threshold, min_size, p),
             None => cluster_rows(
                 &emb,
                 None,
