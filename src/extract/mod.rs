@@ -16,6 +16,7 @@
 pub mod articles;
 mod corpus;
 pub mod dates;
+mod from_paths;
 pub mod html;
 pub mod lang;
 pub mod quotes;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use articles::read_articles;
 pub use dates::PartialDate;
+pub use from_paths::{extract_paths, Extraction};
 pub use lang::Lang;
 
 use corpus::{date_from_corpus, Evidence};
