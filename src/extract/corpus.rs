@@ -258,6 +258,83 @@ pub(crate) fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evide
             out[i].date_rule = Some("date-carried".to_string());
         }
     }
+    date_after_corrected(out);
+}
+
+/// Date rules read in the statement's own words.
+const OWN_DATES: &[&str] = &[
+    "date-explicit",
+    "date-weekday",
+    "date-relative",
+    "date-month",
+    "date-post",
+    "date-day-before",
+];
+
+/// Verbs of denial: a statement that denies what the speaker of the
+/// statement before it said, naming that speaker, answers it.
+const DENIALS: &[&str] = &[
+    "démenti",
+    "dément",
+    "démentant",
+    "nié",
+    "niant",
+    "denied",
+    "denies",
+    "denying",
+    "dementiert",
+    "dementierte",
+    "bestritt",
+    "desmintió",
+    "desmiente",
+    "negó",
+];
+
+/// Whether `c` answers `w`: the correction of the words `w` reports, or a
+/// denial by someone else that names `w`'s speaker ("OpenAI a rapidement
+/// démenti …, affirmant que Sarah Friar se trompait").
+fn answers(c: &ExtractedStatement, w: &ExtractedStatement) -> bool {
+    if c.rule == "correction" {
+        return w.rule == "corrected-words";
+    }
+    let lower = c.text.to_lowercase();
+    let denies = lower
+        .split(|ch: char| !ch.is_alphanumeric())
+        .any(|x| DENIALS.contains(&x));
+    let surname = w.speaker.split_whitespace().last().unwrap_or("");
+    denies && !surname.is_empty() && w.speaker != c.speaker && c.text.contains(surname)
+}
+
+/// A correction or denial that its words do not date comes after the
+/// words it answers (the statement before it): it takes the earliest later
+/// day that its article gives a statement, when there is one.
+fn date_after_corrected(out: &mut [ExtractedStatement]) {
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    for i in 1..out.len() {
+        let (c, w) = (&out[i], &out[i - 1]);
+        if w.source != c.source
+            || c.date_rule
+                .as_deref()
+                .is_some_and(|r| OWN_DATES.contains(&r))
+            || !answers(c, w)
+        {
+            continue;
+        }
+        let Some(said) = w.date.as_deref().and_then(day) else {
+            continue;
+        };
+        let later = out
+            .iter()
+            .filter(|s| s.source == c.source)
+            .filter_map(|s| s.date.as_deref().and_then(day))
+            .filter(|&d| d > said)
+            .min();
+        if let Some(d) = later {
+            let c = &mut out[i];
+            c.date = Some(d.format("%Y-%m-%d").to_string());
+            c.date_rule = Some("date-after-corrected".to_string());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@
 
 pub mod articles;
 mod corpus;
+pub mod corrections;
 pub mod dates;
+pub mod frames;
 mod from_paths;
 pub mod html;
 pub mod lang;
@@ -410,6 +412,10 @@ const AUXILIARIES: &[&str] = &[
     "hatte", "ha", "había", "habría", "se",
 ];
 
+/// Why a statement has no speaker when its subject is written but names
+/// no one ("L'administration a été catégorique : elle …").
+const UNNAMED_SUBJECT: &str = "unnamed subject";
+
 /// A speaker and the rule that found it, or why none is named.
 type Attribution = Result<(usize, &'static str), String>;
 
@@ -493,9 +499,30 @@ fn attribute(
             }
         }
     }
-    // "… he said": a pronoun right before the verb is its subject.
+    // "… he said": a pronoun right before the verb (or its "ne") is its
+    // subject.
+    let before = match before.rsplit_once(char::is_whitespace) {
+        Some((b, "ne")) => b.trim_end(),
+        _ => before,
+    };
     let last_word = before.rsplit(char::is_whitespace).next().unwrap_or("");
     if speakers::is_pronoun(last_word, st.lang) {
+        // "L'administration a été catégorique : elle ne soutient …": after
+        // a colon, the pronoun takes up the subject of the clause before it.
+        let head = before[..before.len() - last_word.len()].trim_end();
+        if let Some(clause) = head.strip_suffix([':', ';']) {
+            let from = clause.rfind([':', ';']).map_or(0, |i| i + 1);
+            let named = ns
+                .iter()
+                .find(|(n, _)| n.start >= from && n.end <= clause.len() && !n.modifier);
+            if let Some((_, e)) = named {
+                return Ok((*e, "speaker-subject"));
+            }
+            let clause = clause[from..].trim();
+            if !clause.is_empty() {
+                return Err(format!("{UNNAMED_SUBJECT}: {clause:?}"));
+            }
+        }
         if let Some((e, r)) = st.reg.by_reference(last_word) {
             return Ok((e, r));
         }
@@ -632,7 +659,9 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     let (speaker, speaker_rule, reason) = match who {
         Ok((e, r)) => (Some(e), r, None),
         Err(why) => {
-            if cue.kind == CueKind::WeakVerb || !st.unattributed {
+            // A weak verb reports only with a subject, named or not.
+            let subject = why.starts_with(UNNAMED_SUBJECT);
+            if cue.kind == CueKind::WeakVerb && !subject || !st.unattributed {
                 return;
             }
             (None, "none", Some(why))
@@ -697,10 +726,37 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         st.reg
             .learn_document(sent, s, date.filter(|_| date_rule == Some("date-explicit")));
     }
-    let start = match st.pending_quote.take() {
+    let mut start = match st.pending_quote.take() {
         Some((qs, qp)) if qp == pi => qs,
         _ => start,
     };
+    // A correction of earlier words: those words first, as a statement of
+    // their own that the rest of the batch dates, then the correction.
+    let sentence_start = end - sent.len();
+    let mut rule = if cue.kind == CueKind::Source {
+        "source-phrase"
+    } else {
+        "reported-speech"
+    };
+    if start == sentence_start {
+        start += frames::frame_end(sent, st.reference);
+    }
+    if let (Some(_), Some((a, b, c))) = (speaker, corrections::correction(sent)) {
+        let own = outside.iter().find(|f| f.start >= a && f.end <= b);
+        st.drafts.push(Draft {
+            start: sentence_start + a,
+            end: sentence_start + b,
+            paragraph: pi,
+            speaker,
+            speaker_rule,
+            reason: None,
+            date: own.map(|f| f.date),
+            date_rule: own.map(|f| f.rule),
+            rule: "corrected-words",
+        });
+        start = sentence_start + c;
+        rule = "correction";
+    }
     st.drafts.push(Draft {
         start,
         end,
@@ -710,11 +766,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         reason,
         date,
         date_rule,
-        rule: if cue.kind == CueKind::Source {
-            "source-phrase"
-        } else {
-            "reported-speech"
-        },
+        rule,
     });
 }
 
