@@ -93,7 +93,7 @@ impl Engine {
     /// Resolves (provisioning it when needed) and loads a model.
     pub fn open(spec: impl Into<ModelSpec>, options: EngineOptions) -> Result<Self> {
         let spec = spec.into();
-        let resolved = model::resolve(&spec.0).map_err(Error::from_internal)?;
+        let resolved = model::resolve(&spec.0)?;
         let mut encoder_options = options.encoder;
         if options.symmetric_prompt
             && encoder_options.prompt.is_none()

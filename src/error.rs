@@ -86,7 +86,16 @@ impl Error {
     /// what it is, a device out of memory becomes [`Error::Device`], and
     /// anything else is a failure of the model, its chain of causes kept.
     pub fn from_internal(e: anyhow::Error) -> Self {
+        let e = match e.downcast::<Error>() {
+            Ok(typed) => return typed,
+            Err(e) => e,
+        };
         for cause in e.chain() {
+            match cause.downcast_ref::<Error>() {
+                Some(Error::Input(i)) => return Error::Input(i.clone()),
+                Some(Error::Usage(u)) => return Error::Usage(u.clone()),
+                _ => {}
+            }
             if let Some(i) = cause.downcast_ref::<InputError>() {
                 return Error::Input(i.clone());
             }
@@ -122,6 +131,22 @@ impl From<anyhow::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_errors_come_back_unchanged_through_anyhow() {
+        let inner = anyhow::Error::from(Error::usage("--threshold 2")).context("searching");
+        assert!(matches!(Error::from_internal(inner), Error::Usage(u) if u.0 == "--threshold 2"));
+        let direct = anyhow::Error::from(Error::NotFinite {
+            statement: "s1".into(),
+            line: 3,
+        });
+        assert!(matches!(
+            Error::from_internal(direct),
+            Error::NotFinite { line: 3, .. }
+        ));
+        let model = anyhow::anyhow!("weights damaged");
+        assert!(matches!(Error::from_internal(model), Error::Model(_)));
+    }
 
     #[test]
     fn user_errors_are_found_through_context() {

@@ -62,10 +62,3 @@ impl JsonlWriter {
         self.file.commit()
     }
 }
-
-/// Writes one JSON object per statement, in input order.
-pub fn write(path: &Path, statements: &[Statement], emb: &Embeddings) -> Result<()> {
-    let mut w = JsonlWriter::create(path)?;
-    w.write(statements, emb)?;
-    w.finish()
-}

@@ -5,7 +5,7 @@
 
 pub mod atomic;
 pub mod clash;
-pub mod jsonl;
+pub(crate) mod jsonl;
 pub mod npy;
 pub mod parquet;
 pub mod parts;
