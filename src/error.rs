@@ -56,6 +56,26 @@ pub enum DeviceError {
     OutOfMemory(String),
 }
 
+/// `return Err(anyhow!(…).into())`: anyhow's `bail!` for functions that
+/// return either `anyhow::Result` or [`Result`].
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(anyhow::anyhow!($($arg)*).into())
+    };
+}
+pub(crate) use bail;
+
+/// `if !cond { bail!(…) }`: anyhow's `ensure!` for functions that return
+/// either `anyhow::Result` or [`Result`].
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            $crate::error::bail!($($arg)*);
+        }
+    };
+}
+pub(crate) use ensure;
+
 /// Results of the front door.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -63,6 +83,15 @@ impl Error {
     /// A bad option or value ([`Error::Usage`]).
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(UsageError::new(message))
+    }
+
+    /// The internal error a [`Error::Model`] keeps, to look for a cause of
+    /// a given type in its chain (`{:#}` already prints all of it).
+    pub fn internal_cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            Error::Model(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// Whether the caller must change something (an input or an option),
@@ -122,6 +151,28 @@ impl From<UsageError> for Error {
     }
 }
 
+/// A file or stream operation failed (its message says which file where
+/// the caller added it as context).
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::from_internal(e.into())
+    }
+}
+
+/// Candle failed: typed like any internal error, so that a device out of
+/// memory becomes [`Error::Device`].
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::from_internal(e.into())
+    }
+}
+
+impl From<std::array::TryFromSliceError> for Error {
+    fn from(e: std::array::TryFromSliceError) -> Self {
+        Error::Model(e.into())
+    }
+}
+
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Self {
         Error::from_internal(e)
@@ -146,6 +197,16 @@ mod tests {
         ));
         let model = anyhow::anyhow!("weights damaged");
         assert!(matches!(Error::from_internal(model), Error::Model(_)));
+    }
+
+    #[test]
+    fn an_io_error_stays_reachable_through_a_typed_error() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
+        let typed = Error::from(io);
+        let cause = typed.internal_cause().expect("kept as the model's cause");
+        assert!(cause
+            .chain()
+            .any(|c| c.downcast_ref::<std::io::Error>().is_some()));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use volte::similarity::{
     PairIndex, SearchOptions,
 };
 use volte::values::{cosine, named};
-use volte::{Embeddings, Error};
+use volte::Embeddings;
 
 use crate::convert::{embeddings_of, parse, py_err, texts_of, to_array, usage};
 
@@ -216,14 +216,14 @@ pub fn cluster<'py>(
                 .as_ref()
                 .map(|t| t.iter().map(String::as_str).collect());
             match pairs {
-                Some(p) => community_detection_from_pairs(&emb, threshold, min_size, p)
-                    .map_err(Error::from_internal)
-                    .map(|mut c| {
+                Some(p) => {
+                    community_detection_from_pairs(&emb, threshold, min_size, p).map(|mut c| {
                         if let Some(r) = &refs {
                             label_clusters(r, &mut c, keywords);
                         }
                         c
-                    }),
+                    })
+                }
                 None => cluster_rows(&emb, refs.as_deref(), &options),
             }
         })

@@ -155,8 +155,9 @@ impl SentenceEncoder {
             .iter()
             .map(|t| format!("{}{t}", self.prompt))
             .collect();
-        self.tokenizer
-            .tokenize_batch(&prompted, self.options.long_text)
+        Ok(self
+            .tokenizer
+            .tokenize_batch(&prompted, self.options.long_text)?)
     }
 
     /// Embeds texts in input order, advancing `progress` by one per text.

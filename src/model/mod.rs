@@ -42,14 +42,14 @@ pub struct ResolvedModel {
 /// repository id. When the Hub cannot serve a repository that the offline
 /// source also provides, the offline source is used with a one-line notice.
 pub fn resolve(spec: &str) -> crate::Result<ResolvedModel> {
-    Ok(resolve_with(spec, &|m| offline::provision(m))?)
+    Ok(resolve_with(spec, &|m| Ok(offline::provision(m)?))?)
 }
 
 /// `volte models pull`: resolves `spec` like [`resolve`], but an offline
 /// model has its files verified against their checksums and is converted
 /// again when it is missing, damaged or unverified, or when `force` is set.
 pub fn pull(spec: &str, force: bool) -> crate::Result<ResolvedModel> {
-    let r = resolve_with(spec, &|m| offline::pull(m, force))?;
+    let r = resolve_with(spec, &|m| Ok(offline::pull(m, force)?))?;
     if force && r.origin != Origin::Offline {
         tracing::warn!(
             "forcing applies to offline models, which are converted again; {spec} is a {} model in {}",

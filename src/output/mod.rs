@@ -13,7 +13,7 @@ pub mod rejects;
 
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::embeddings::{first_non_finite_row, Embeddings};
 use crate::error::UsageError;

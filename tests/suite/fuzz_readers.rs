@@ -364,9 +364,9 @@ fn damaged_parquet_files_are_errors_naming_the_file() {
         match volte::output::parquet::read(&path) {
             Ok((ids, emb)) => assert_eq!(ids.len(), emb.len()),
             Err(e) => {
-                let input = e
-                    .downcast_ref::<volte::input::InputError>()
-                    .unwrap_or_else(|| panic!("not an input error: {e:#}"));
+                let volte::Error::Input(input) = &e else {
+                    panic!("not an input error: {e:#}")
+                };
                 assert_eq!(input.file, path.display().to_string());
             }
         }

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 
 pub use super::cpu_features::{cpu_features, has_feature};
 
@@ -141,7 +141,7 @@ impl fmt::Display for Tier {
 }
 
 impl std::str::FromStr for Tier {
-    type Err = anyhow::Error;
+    type Err = crate::Error;
     fn from_str(s: &str) -> Result<Tier> {
         Tier::parse(s)
     }
