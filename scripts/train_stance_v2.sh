@@ -21,9 +21,10 @@
 # A model already scored (same weights in target/stance-v2/eval-NAME/) is not
 # scored again.
 # The CPU candidate of models/README.md:
-#   FROM_STANCE=models/stance TRAINABLE=2 MAX_TRAIN=4000 MAX_DEV=300 \
-#     MAX_TEST=-1 MAX_LEN=128 EPOCHS=1 LR=3e-5 HEAD_LR=1e-4 EVAL_EVERY=50 \
-#     scripts/train_stance_v2.sh
+#   FROM_STANCE=models/stance TRAINABLE=2 MAX_TRAIN=1600 MAX_DEV=40 MAX_DEV_THESIS=500 \
+#     MAX_TEST=-1 MAX_LEN=128 EPOCHS=2 LR=3e-5 HEAD_LR=1e-4 EVAL_EVERY=20 \
+#     nice -n 19 scripts/train_stance_v2.sh
+# (DATA=DIR when ../shared/data is not beside the repository; PYTHON=the venv's python.)
 # Needs scripts/requirements-train.txt and a release build of volte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
