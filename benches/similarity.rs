@@ -7,7 +7,7 @@ use candle_core::{Device, Tensor};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use volte::embeddings::Embeddings;
-use volte::similarity::{gemm_tile, pairs_above, top_k, top_k_self, Backend, SearchOptions};
+use volte::similarity::{pairs_above, score_tile, top_k, top_k_self, Backend, SearchOptions};
 use volte::test_rng;
 
 const DIM: usize = 384;
@@ -27,7 +27,7 @@ fn tile_product(c: &mut Criterion) {
         group.throughput(Throughput::Elements((2 * side * side * DIM) as u64));
         let mut out = vec![0f32; side * side];
         group.bench_with_input(BenchmarkId::new("gemm_crate", side), &side, |bench, _| {
-            bench.iter(|| gemm_tile::scores(a.as_slice(), b.as_slice(), DIM, black_box(&mut out)))
+            bench.iter(|| score_tile::scores(a.as_slice(), b.as_slice(), DIM, black_box(&mut out)))
         });
         let ta = Tensor::from_slice(a.as_slice(), (side, DIM), &Device::Cpu).unwrap();
         let tb = Tensor::from_slice(b.as_slice(), (side, DIM), &Device::Cpu).unwrap();

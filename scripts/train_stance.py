@@ -37,6 +37,16 @@ Outputs in --out: `stance.safetensors` (the trained layers, their linear
 weights in int8 with a float32 scale per row, and the head), `stance.json` (the configuration volte reads), `metrics.json`; in
 tests/fixtures/: `stance_reference.json` (float32 logits of 200 dev pairs, for
 the parity test). Checkpoints go to --work and a killed run resumes.
+
+Fine-tuning the shipped model (--from-stance models/stance): every layer
+the shipped model trained and its head come from its stance.safetensors
+(int8 rows times their scale, the float32 weights volte computes with), so
+the frozen states are those of the shipped layers 0..k-1 and only the top
+--trainable layers and the head move. The export keeps the shipped int8
+tensors of the frozen layers unchanged and the shipped `max_tokens`.
+--max-train N subsamples every training source proportionally (seeded),
+--max-dev / --max-test cap each dev / test kind (seeded), so that a run
+fits a CPU budget.
 """
 
 import argparse
@@ -648,6 +658,37 @@ def add_v2_examples(args, records, lines, train_lines, boiler, enc, thesis_ids, 
             add(split, enc.pair(t_ids[r2.choice(pool)], text_ids[i]), 0, "off_topic_extra", [])
 
 
+def cap_examples(examples, max_train, max_dev, max_dev_thesis, max_test, seed):
+    """Seeded subsample: the train examples cut to `max_train` in all, each
+    kind keeping its share; the dev thesis pairs (model selection) cut to
+    `max_dev_thesis`, each other dev kind to `max_dev`, each test kind to
+    `max_test` (0: no cap; negative: none kept). Order is kept."""
+    by = defaultdict(list)
+    for j, e in enumerate(examples):
+        by[(e["split"], e["kind"])].append(j)
+    n_train = sum(len(v) for (s, _), v in by.items() if s == "train")
+    keep = set()
+    for (s, k), js in sorted(by.items()):
+        if s == "train":
+            n = round(max_train * len(js) / n_train) if 0 < max_train < n_train else len(js)
+        else:
+            cap = (max_dev_thesis if k == "thesis" else max_dev) if s == "dev" else max_test
+            n = 0 if cap < 0 else (min(cap, len(js)) if cap > 0 else len(js))
+        keep.update(random.Random(f"{seed}-cap-{s}-{k}").sample(js, n))
+    return [e for j, e in enumerate(examples) if j in keep]
+
+
+def load_stance(directory, weights_hash):
+    """A shipped stance model: its configuration, its tensors as stored
+    (int8 rows and scales) and as the float32 weights volte computes with."""
+    directory = Path(directory)
+    config = json.load(open(directory / "stance.json"))
+    if config.get("base_weights_sha256") != weights_hash:
+        raise SystemExit(f"{directory} was trained on another base ({config.get('base_weights_sha256')})")
+    stored = load_file(str(directory / "stance.safetensors"))
+    return config, stored, dequantize(stored), sha256(directory / "stance.safetensors")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data/wahlomat/state-elections.jsonl")
@@ -682,6 +723,11 @@ def main():
     ap.add_argument("--xnli-cap", type=int, default=2245, help="German XNLI train rows used (0: none)")
     ap.add_argument("--polarity-share", type=float, default=0.2,
                     help="share of agree/disagree train pairs also given with a negated thesis and flipped label")
+    ap.add_argument("--from-stance", help="start from this stance model directory (its layers and head), not the base")
+    ap.add_argument("--max-train", type=int, default=0, help="train examples used in all, every kind in proportion (0: all)")
+    ap.add_argument("--max-dev", type=int, default=0, help="dev examples per kind (0: all)")
+    ap.add_argument("--max-dev-thesis", type=int, help="dev thesis pairs, the model selection set (default: --max-dev)")
+    ap.add_argument("--max-test", type=int, default=0, help="test examples per kind (0: all, -1: none)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -700,14 +746,28 @@ def main():
     weights_hash = sha256(base_dir / "model.safetensors")
     log(f"data {args.data} sha256 {data_hash[:16]}…, base {base_dir} sha256 {weights_hash[:16]}…")
     records, boiler, cfg, first, examples, split, counts = build_examples(args, base_dir)
-    base = Base(cfg, load_file(str(base_dir / "model.safetensors")), first)
+    if args.max_dev_thesis is None:
+        args.max_dev_thesis = args.max_dev
+    if args.max_train or args.max_dev or args.max_dev_thesis or args.max_test:
+        examples = cap_examples(examples, args.max_train, args.max_dev, args.max_dev_thesis, args.max_test, args.seed)
+        counts = Counter((e["split"], e["kind"]) for e in examples)
+        log("examples after the caps:", dict(counts))
+    w = load_file(str(base_dir / "model.safetensors"))
+    stance_cfg, stance_stored, stance_hash = None, None, None
+    if args.from_stance:
+        stance_cfg, stance_stored, shipped_w, stance_hash = load_stance(args.from_stance, weights_hash)
+        w.update(shipped_w)
+        log(f"from {args.from_stance} (sha256 {stance_hash[:16]}…, first trained layer {stance_cfg['first_trained_layer']})")
+    base = Base(cfg, w, first)
     key = hashlib.sha256(
-        json.dumps([weights_hash, first, [e["seq"] for e in examples]]).encode()
+        json.dumps([weights_hash, stance_hash, first, [e["seq"] for e in examples]]).encode()
     ).hexdigest()[:16]
     states, offsets = frozen_states(base, [e["seq"] for e in examples], work / f"frozen-{key}")
-    w = load_file(str(base_dir / "model.safetensors"))
     top = Top(cfg, w, first, args.dropout)
-    del w, base
+    if args.from_stance:
+        top.head.weight.data.copy_(w["classifier.weight"])
+        top.head.bias.data.copy_(w["classifier.bias"])
+    del base
     if args.init:
         # Layer j of the earlier run is layer init_first + j of the model.
         old = torch.load(args.init)
@@ -756,9 +816,15 @@ def main():
         torch.set_rng_state(c["torch_rng"])
         log(f"resumed at step {step}/{total_steps}")
 
+    # Model selection: the dev thesis pairs; with --v2, content only (what
+    # the shipped model is compared on).
+    select = idx[("dev", "thesis")]
+    if args.v2:
+        select = [j for j in select if records[examples[j]["ref"][0]]["text"].strip() not in boiler]
+
     def dev_score():
-        logits = evaluate(top, states, offsets, idx[("dev", "thesis")])
-        m = metrics(logits, gold[idx[("dev", "thesis")]])
+        logits = evaluate(top, states, offsets, select)
+        m = metrics(logits, gold[select])
         ls = evaluate(top, states, offsets, idx[("dev", "statements")])
         ms = metrics(ls, gold[idx[("dev", "statements")]])
         if idx[("dev", "off_topic")]:
@@ -770,6 +836,13 @@ def main():
         return m, ms
 
     log(f"training {args.trainable} layers from layer {first}: {total_steps} steps ({epoch_batches}/epoch)")
+    if args.from_stance and step == 0 and not history:
+        # The starting model is the first candidate: training must beat it.
+        m, ms = dev_score()
+        history.append({"step": 0, "dev": m, "dev_statements": ms})
+        log(f"dev at step 0 (the starting model): {m} | statement pairs: {ms}")
+        best = {"step": 0, "dev": m, "dev_statements": ms}
+        torch.save(top.state_dict(), work / f"best-{key}-{args.trainable}-{args.seed}.pt")
     top.train()
     t0, seen = time.time(), 0
     right = counted = 0
@@ -830,13 +903,16 @@ def main():
                 "mean_abs_stance": round(float(np.mean(np.abs(off_stance(lo)))), 4),
             }
         for k in ("thesis", "statements"):
+            if not idx[(s, k)]:
+                continue
             lg = evaluate(top, states, offsets, idx[(s, k)])
             final[f"{s}_{k}"] = metrics(lg, gold[idx[(s, k)]])
             if k == "thesis":
                 keep = [j for j, i in enumerate(idx[(s, k)]) if records[examples[i]["ref"][0]]["text"].strip() not in boiler]
                 final[f"{s}_{k}_without_boilerplate"] = metrics(lg[keep], gold[idx[(s, k)]][keep])
         for k in extra_kinds:
-            final[f"{s}_{k}"] = metrics(evaluate(top, states, offsets, idx[(s, k)]), gold[idx[(s, k)]])
+            if idx[(s, k)]:
+                final[f"{s}_{k}"] = metrics(evaluate(top, states, offsets, idx[(s, k)]), gold[idx[(s, k)]])
         if idx[(s, "off_topic_extra")]:
             lo = evaluate(top, states, offsets, idx[(s, "off_topic_extra")])
             final[f"{s}_off_topic_extra"] = {
@@ -851,17 +927,25 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tensors = quantize_for_shipping(top.export())
+    exported_first, max_tokens = first, args.max_len
+    if args.from_stance:
+        # The frozen layers the shipped model trained travel unchanged.
+        exported_first = min(first, stance_cfg["first_trained_layer"])
+        for k, v in stance_stored.items():
+            if k.startswith("encoder.layer.") and int(k.split(".")[2]) < first:
+                tensors[k] = v.contiguous()
+        max_tokens = stance_cfg["max_tokens"]
     save_file(tensors, str(out / "stance.safetensors"), metadata={"format": "pt"})
     config = {
         "format": "volte-stance-1",
         "base": "multilingual-e5-small-q4",
         "base_weights_sha256": weights_hash,
-        "first_trained_layer": first,
+        "first_trained_layer": exported_first,
         "labels": LABELS,
         "thesis_prefix": THESIS_PREFIX,
         "statement_prefix": STATEMENT_PREFIX,
         "max_thesis_tokens": MAX_THESIS,
-        "max_tokens": args.max_len,
+        "max_tokens": max_tokens,
         "pooling": "mean",
     }
     json.dump(config, open(out / "stance.json", "w"), indent=2)
@@ -872,6 +956,7 @@ def main():
             "data_sha256": data_hash,
             "extra_data_sha256": extra_hashes,
             "base_weights_sha256": weights_hash,
+            "from_stance_sha256": stance_hash,
             "elections": elections,
             "examples": {f"{s}/{k}": n for (s, k), n in counts.items()},
             "args": vars(args),
@@ -886,7 +971,6 @@ def main():
 
     # Parity reference: 200 dev pairs through the exported weights in float32,
     # from the token ids (no cached states, no bfloat16).
-    w = load_file(str(base_dir / "model.safetensors"))
     full_base = Base(cfg, w, first)
     ref_top = Top(cfg, w, first, 0.0)
     shipped = dequantize(tensors)
@@ -896,12 +980,17 @@ def main():
     ref_top.head.bias.data.copy_(shipped["classifier.bias"])
     ref_top.eval()
     pick = random.Random(7).sample(idx[("dev", "thesis")], min(200, len(idx[("dev", "thesis")])))
+    # The pairs as volte builds them: cut to the exported max_tokens.
+    enc = Encoder(base_dir / "tokenizer.json", max_tokens)
     rows = []
     with torch.no_grad():
         for i in pick:
-            ids, mask = pad_batch([examples[i]["seq"]])
+            r = records[examples[i]["ref"][0]]
+            a, b = enc.ids([THESIS_PREFIX + r["thesis"], STATEMENT_PREFIX + r["text"]])
+            seq = enc.pair(a, b)
+            ids, mask = pad_batch([seq])
             lg = ref_top(full_base(ids, mask), mask)[0].tolist()
-            rows.append({"line": examples[i]["ref"][0] + 1, "tokens": len(examples[i]["seq"]), "logits": lg})
+            rows.append({"line": examples[i]["ref"][0] + 1, "tokens": len(seq), "logits": lg})
     Path(args.fixtures).mkdir(parents=True, exist_ok=True)
     json.dump(
         {"data": os.path.basename(args.data), "data_sha256": data_hash, "labels": LABELS, "pairs": rows},

@@ -1,6 +1,6 @@
 //! A dense row-major matrix of sentence embeddings (one row per statement).
 
-use anyhow::{bail, Result};
+use crate::error::{Error, Result};
 
 /// `n × dim` float32 embeddings stored row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,13 +13,13 @@ impl Embeddings {
     /// Wraps a row-major buffer; `data.len()` must be a multiple of `dim`.
     pub fn new(dim: usize, data: Vec<f32>) -> Result<Self> {
         if dim == 0 {
-            bail!("embedding dimension must be positive");
+            return Err(Error::usage("embedding dimension must be positive"));
         }
         if !data.len().is_multiple_of(dim) {
-            bail!(
+            return Err(Error::usage(format!(
                 "embedding buffer of {} floats is not a multiple of dimension {dim}",
                 data.len()
-            );
+            )));
         }
         Ok(Self { dim, data })
     }
@@ -59,11 +59,11 @@ impl Embeddings {
     /// Appends one row.
     pub fn push_row(&mut self, row: &[f32]) -> Result<()> {
         if row.len() != self.dim {
-            bail!(
+            return Err(Error::usage(format!(
                 "row of length {} pushed into dimension {}",
                 row.len(),
                 self.dim
-            );
+            )));
         }
         self.data.extend_from_slice(row);
         Ok(())

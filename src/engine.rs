@@ -94,13 +94,13 @@ impl Engine {
     /// Resolves (provisioning it when needed) and loads a model.
     pub fn open(spec: impl Into<ModelSpec>, options: EngineOptions) -> Result<Self> {
         let spec = spec.into();
-        let resolved = model::resolve(&spec.0).map_err(Error::from_internal)?;
+        let resolved = model::resolve(&spec.0)?;
         let mut encoder_options = options.encoder;
         if options.symmetric_prompt
             && encoder_options.prompt.is_none()
             && encoder_options.prompt_name.is_none()
         {
-            let layout = ModelLayout::open(&resolved.dir).map_err(Error::from_internal)?;
+            let layout = ModelLayout::open(&resolved.dir)?;
             if layout.default_prompt_name.is_none() && layout.prompts.contains_key("query") {
                 encoder_options.prompt_name = Some("query".to_string());
             }
@@ -355,13 +355,15 @@ impl Axes {
 /// The embedding cache of `encoder`'s model, or `None` (with one warning
 /// per process) when it cannot be used: the cache only saves time.
 fn open_cache(encoder: &SentenceEncoder) -> Option<EmbeddingCache> {
-    let opened = model::cache::embeddings_dir().and_then(|dir| {
-        EmbeddingCache::open(
-            &dir,
-            &TextEmbedder::fingerprint(encoder),
-            TextEmbedder::dim(encoder),
-        )
-    });
+    let opened = model::cache::embeddings_dir()
+        .map_err(anyhow::Error::from)
+        .and_then(|dir| {
+            EmbeddingCache::open(
+                &dir,
+                &TextEmbedder::fingerprint(encoder),
+                TextEmbedder::dim(encoder),
+            )
+        });
     match opened {
         Ok(c) => Some(c),
         Err(e) => {

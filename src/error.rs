@@ -56,6 +56,26 @@ pub enum DeviceError {
     OutOfMemory(String),
 }
 
+/// `return Err(anyhow!(…).into())`: anyhow's `bail!` for functions that
+/// return either `anyhow::Result` or [`Result`].
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(anyhow::anyhow!($($arg)*).into())
+    };
+}
+pub(crate) use bail;
+
+/// `if !cond { bail!(…) }`: anyhow's `ensure!` for functions that return
+/// either `anyhow::Result` or [`Result`].
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            $crate::error::bail!($($arg)*);
+        }
+    };
+}
+pub(crate) use ensure;
+
 /// Results of the front door.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -63,6 +83,15 @@ impl Error {
     /// A bad option or value ([`Error::Usage`]).
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(UsageError::new(message))
+    }
+
+    /// The internal error a [`Error::Model`] keeps, to look for a cause of
+    /// a given type in its chain (`{:#}` already prints all of it).
+    pub fn internal_cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            Error::Model(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// Whether the caller must change something (an input or an option),
@@ -86,7 +115,16 @@ impl Error {
     /// what it is, a device out of memory becomes [`Error::Device`], and
     /// anything else is a failure of the model, its chain of causes kept.
     pub fn from_internal(e: anyhow::Error) -> Self {
+        let e = match e.downcast::<Error>() {
+            Ok(typed) => return typed,
+            Err(e) => e,
+        };
         for cause in e.chain() {
+            match cause.downcast_ref::<Error>() {
+                Some(Error::Input(i)) => return Error::Input(i.clone()),
+                Some(Error::Usage(u)) => return Error::Usage(u.clone()),
+                _ => {}
+            }
             if let Some(i) = cause.downcast_ref::<InputError>() {
                 return Error::Input(i.clone());
             }
@@ -113,6 +151,28 @@ impl From<UsageError> for Error {
     }
 }
 
+/// A file or stream operation failed (its message says which file where
+/// the caller added it as context).
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::from_internal(e.into())
+    }
+}
+
+/// Candle failed: typed like any internal error, so that a device out of
+/// memory becomes [`Error::Device`].
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::from_internal(e.into())
+    }
+}
+
+impl From<std::array::TryFromSliceError> for Error {
+    fn from(e: std::array::TryFromSliceError) -> Self {
+        Error::Model(e.into())
+    }
+}
+
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Self {
         Error::from_internal(e)
@@ -122,6 +182,32 @@ impl From<anyhow::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_errors_come_back_unchanged_through_anyhow() {
+        let inner = anyhow::Error::from(Error::usage("--threshold 2")).context("searching");
+        assert!(matches!(Error::from_internal(inner), Error::Usage(u) if u.0 == "--threshold 2"));
+        let direct = anyhow::Error::from(Error::NotFinite {
+            statement: "s1".into(),
+            line: 3,
+        });
+        assert!(matches!(
+            Error::from_internal(direct),
+            Error::NotFinite { line: 3, .. }
+        ));
+        let model = anyhow::anyhow!("weights damaged");
+        assert!(matches!(Error::from_internal(model), Error::Model(_)));
+    }
+
+    #[test]
+    fn an_io_error_stays_reachable_through_a_typed_error() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
+        let typed = Error::from(io);
+        let cause = typed.internal_cause().expect("kept as the model's cause");
+        assert!(cause
+            .chain()
+            .any(|c| c.downcast_ref::<std::io::Error>().is_some()));
+    }
 
     #[test]
     fn user_errors_are_found_through_context() {

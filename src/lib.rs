@@ -40,10 +40,10 @@ pub mod extract;
 pub mod input;
 pub mod model;
 pub mod output;
-pub mod panic_guard;
+pub(crate) mod panic_guard;
 pub mod progress;
 pub mod report;
-pub mod settings;
+pub(crate) mod settings;
 pub mod similarity;
 pub mod stance;
 #[doc(hidden)]

@@ -77,7 +77,7 @@ fn embeddings_of(array: &PyReadonlyArray2<'_, f32>) -> PyResult<Embeddings> {
     let view = array.as_array();
     let dim = view.ncols();
     let data: Vec<f32> = view.iter().copied().collect();
-    let mut e = Embeddings::new(dim, data).map_err(internal)?;
+    let mut e = Embeddings::new(dim, data).map_err(py_err)?;
     e.normalize();
     Ok(e)
 }
@@ -114,14 +114,12 @@ impl PyEngine {
         batch_tokens: usize,
     ) -> PyResult<Self> {
         let options = EngineOptions {
-            encoder: EncoderOptions {
-                device: parse(device)?,
-                dtype: parse(dtype)?,
-                prompt_name,
-                prompt,
-                token_budget: batch_tokens.max(1),
-                ..EncoderOptions::default()
-            },
+            encoder: EncoderOptions::default()
+                .with_device(parse(device)?)
+                .with_dtype(parse(dtype)?)
+                .with_prompt_name(prompt_name)
+                .with_prompt(prompt)
+                .with_token_budget(batch_tokens),
             embedding_cache: cache,
             symmetric_prompt,
         };
@@ -285,7 +283,7 @@ fn top_k<'py>(
             Some(q) => top_k_of(q, &corpus, k, &SearchOptions::default()),
             None => top_k_self(&corpus, k, &SearchOptions::default()),
         })
-        .map_err(internal)?;
+        .map_err(py_err)?;
     neighbour_arrays(py, lists)
 }
 
@@ -331,7 +329,7 @@ fn pairs<'py>(
             Some(r) => pair_indices_between(&left, r, threshold, &SearchOptions::default()),
             None => pair_indices_above(&left, threshold, &within),
         })
-        .map_err(internal)?;
+        .map_err(py_err)?;
     let n = found.len();
     let flat: Vec<u32> = found.into_iter().flatten().collect();
     flat.into_pyarray(py).reshape([n, 2])
@@ -381,8 +379,7 @@ fn cluster<'py>(
     }
     let clustering = py
         .detach(|| match pairs {
-            Some(p) => community_detection_from_pairs(&emb, threshold, min_size, p)
-                .map_err(Error::from_internal),
+            Some(p) => community_detection_from_pairs(&emb, threshold, min_size, p),
             None => cluster_rows(
                 &emb,
                 None,

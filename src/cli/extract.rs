@@ -9,8 +9,8 @@ use clap::Args;
 use super::output_file::OutputFile;
 use volte::error::UsageError;
 use volte::eval::extract::{evaluate_extraction, Item};
-use volte::extract::{extract, read_articles, ExtractOptions, Lang};
-use volte::input::InputError;
+use volte::extract::{extract_paths, ExtractOptions, Lang};
+use volte::input::{InputError, OnError};
 
 /// Extract attributed statements from articles (text, HTML or JSON lines).
 ///
@@ -63,24 +63,22 @@ pub fn run(args: ExtractArgs) -> Result<()> {
             ))),
         },
     };
-    let articles = read_articles(&args.articles)?;
     let opts = ExtractOptions {
         lang,
         unattributed: !args.attributed_only,
     };
-    let statements = extract(&articles, &opts);
+    let x = extract_paths(&args.articles, &opts, OnError::Fail)?;
     let mut out = OutputFile::create(&args.output)?;
-    for s in &statements {
+    for s in &x.statements {
         out.write_line(s)?;
     }
     out.finish()?;
-    let named = statements.iter().filter(|s| !s.speaker.is_empty()).count();
     tracing::info!(
         target: volte::NOTICE,
         "{} statement(s) from {} article(s), {} with a named speaker",
-        statements.len(),
-        articles.len(),
-        named
+        x.statements.len(),
+        x.articles,
+        x.attributed().count()
     );
     Ok(())
 }

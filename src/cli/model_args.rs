@@ -64,16 +64,14 @@ pub fn parse_tier(s: &str) -> std::result::Result<Tier, String> {
 
 impl ModelArgs {
     pub fn encoder_options(&self) -> EncoderOptions {
-        EncoderOptions {
-            device: self.device,
-            prompt_name: self.prompt_name.clone(),
-            prompt: self.prompt.clone(),
-            long_text: self.long_text,
-            token_budget: self.batch_tokens,
-            dtype: self.dtype,
-            cpu_tier: self.cpu_tier,
-            ..EncoderOptions::default()
-        }
+        EncoderOptions::default()
+            .with_device(self.device)
+            .with_prompt_name(self.prompt_name.clone())
+            .with_prompt(self.prompt.clone())
+            .with_long_text(self.long_text)
+            .with_token_budget(self.batch_tokens)
+            .with_dtype(self.dtype)
+            .with_cpu_tier(self.cpu_tier)
     }
 
     /// The front door's options for this command line; `symmetric` asks

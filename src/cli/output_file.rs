@@ -55,7 +55,7 @@ impl OutputFile {
     pub fn finish(self) -> Result<()> {
         match self {
             Self::Stdout(mut w) => w.flush().context("writing standard output"),
-            Self::File(f) => f.commit(),
+            Self::File(f) => Ok(f.commit()?),
         }
     }
 }

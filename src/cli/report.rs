@@ -396,12 +396,14 @@ pub fn make_report(
         None => pipeline.camps || pipeline.draft_theses > 0,
     };
     let stance = if needs_model {
-        Some(pipeline.stance_model.load(StanceOptions {
-            device: model_args.device,
-            dtype: model_args.dtype,
-            cpu_tier: model_args.cpu_tier,
-            ..StanceOptions::default()
-        })?)
+        Some(
+            pipeline.stance_model.load(
+                StanceOptions::default()
+                    .with_device(model_args.device)
+                    .with_dtype(model_args.dtype)
+                    .with_cpu_tier(model_args.cpu_tier),
+            )?,
+        )
     } else {
         None
     };

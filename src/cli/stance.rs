@@ -101,13 +101,13 @@ impl StanceModelArgs {
 
 impl StanceRunArgs {
     pub fn load(&self) -> Result<StanceModel> {
-        self.model.load(StanceOptions {
-            device: self.device,
-            dtype: self.dtype,
-            cpu_tier: self.cpu_tier,
-            token_budget: self.batch_tokens,
-            ..StanceOptions::default()
-        })
+        self.model.load(
+            StanceOptions::default()
+                .with_device(self.device)
+                .with_dtype(self.dtype)
+                .with_cpu_tier(self.cpu_tier)
+                .with_token_budget(self.batch_tokens),
+        )
     }
 }
 

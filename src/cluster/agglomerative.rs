@@ -7,7 +7,7 @@
 //! community detection, whose memory grows with the number of similar pairs
 //! instead.
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 
 use super::assemble::assemble;
 use super::Clustering;

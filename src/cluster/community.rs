@@ -14,7 +14,7 @@
 //! it. Only pairs near the threshold are re-scored in float64, so membership
 //! is exact.
 
-use anyhow::Result;
+use crate::error::{bail, Result};
 
 use super::assemble::assemble;
 use super::Clustering;
@@ -66,7 +66,7 @@ pub fn community_detection_from_pairs(
         .iter()
         .find(|&&[a, b]| a == b || a as usize >= n || b as usize >= n)
     {
-        anyhow::bail!("pair {bad:?} does not name two distinct rows of {n}");
+        bail!("pair {bad:?} does not name two distinct rows of {n}");
     }
     if n == 0 {
         return Ok(Clustering::default());

@@ -89,8 +89,7 @@ pub fn cluster(
         ClusterMethod::Agglomerative => {
             agglomerative(embeddings, 1.0 - options.threshold, options.min_size)
         }
-    }
-    .map_err(Error::from_internal)?;
+    }?;
     if let Some(texts) = texts {
         label_clusters(texts, &mut clustering, options.keywords);
     }

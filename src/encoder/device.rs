@@ -1,6 +1,6 @@
 //! Choosing where the encoder runs: `--device auto|cpu|cuda|metal`.
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use candle_core::Device;
 
 /// The user's device choice.

@@ -1,18 +1,22 @@
 //! Sentence encoders: tokenization, batching, the transformer, pooling.
 
-pub mod backbone;
-pub mod batching;
+pub(crate) mod backbone;
+pub(crate) mod batching;
 pub mod device;
-pub mod embedder;
+pub(crate) mod embedder;
 pub mod int8;
-pub mod oom;
-pub mod pooling;
-pub mod sentence;
+pub(crate) mod oom;
+pub(crate) mod pooling;
+pub(crate) mod precision;
+pub(crate) mod runtime;
+pub(crate) mod sentence;
 pub mod tokenize;
-pub mod transformer;
-pub mod unigram;
+pub(crate) mod transformer;
+pub(crate) mod unigram;
 
 pub use device::DeviceChoice;
 pub use embedder::TextEmbedder;
-pub use sentence::{EncodeStats, EncoderOptions, Precision, SentenceEncoder};
+pub use precision::Precision;
+pub use runtime::RuntimeOptions;
+pub use sentence::{EncodeStats, EncoderOptions, SentenceEncoder};
 pub use tokenize::LongText;

@@ -5,9 +5,11 @@ use anyhow::{Context, Result};
 use candle_core::Device;
 
 use super::batching::plan_batches;
-use super::device::{device_name, open_device, DeviceChoice};
-use super::int8::tier::{self, CpuPath, Tier, TierSource};
+use super::device::{device_name, DeviceChoice};
+use super::int8::tier::Tier;
 use super::oom::run_halving;
+use super::precision::Precision;
+use super::runtime::RuntimeOptions;
 use super::tokenize::{LongText, TextTokenizer, TokenizedText};
 use super::transformer::Transformer;
 use super::TextEmbedder;
@@ -15,95 +17,59 @@ use crate::embeddings::Embeddings;
 use crate::model::{ModelLayout, Pooling, ResolvedModel};
 use crate::progress::Progress;
 
-/// How to run the encoder.
-#[derive(Debug, Clone)]
+/// How to run the encoder: the runtime (device, precision, tier, batch
+/// sizes) and the text side (prompt, long texts).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct EncoderOptions {
-    pub device: DeviceChoice,
+    pub runtime: RuntimeOptions,
     /// Prompt name from the model's configuration (`query`, `passage`).
     pub prompt_name: Option<String>,
     /// Literal prompt text; wins over `prompt_name`.
     pub prompt: Option<String>,
     pub long_text: LongText,
-    /// Padded tokens per batch.
-    pub token_budget: usize,
-    pub max_batch: usize,
-    pub dtype: Precision,
-    /// The int8 kernel tier; `None`: `VOLTE_CPU`, else the best this CPU has.
-    pub cpu_tier: Option<Tier>,
 }
 
-/// Numeric precision of the encoder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum Precision {
-    /// On the CPU the faster of int8 (with this CPU's kernel tier) and f32;
-    /// f16 on CUDA, f32 on Metal.
-    #[default]
-    Auto,
-    /// float32 everywhere (the reference).
-    F32,
-    /// float16 weights and activations (GPU).
-    F16,
-    /// bfloat16 weights and activations (GPU).
-    Bf16,
-    /// int8 linear layers, per-channel weights and per-token activations (CPU).
-    Int8,
-}
-
-impl std::str::FromStr for Precision {
-    type Err = crate::error::UsageError;
-
-    /// `auto`, `f32`, `f16`, `bf16` or `int8` (the `--dtype` values).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "auto" => Self::Auto,
-            "f32" => Self::F32,
-            "f16" => Self::F16,
-            "bf16" => Self::Bf16,
-            "int8" => Self::Int8,
-            _ => {
-                return Err(crate::error::UsageError::new(format!(
-                    "dtype {s:?}: one of auto, f32, f16, bf16, int8"
-                )))
-            }
-        })
+impl EncoderOptions {
+    pub fn with_runtime(mut self, runtime: RuntimeOptions) -> Self {
+        self.runtime = runtime;
+        self
     }
-}
 
-impl Precision {
-    /// What `auto` means on `device` with the int8 kernel tier `tier`: on
-    /// the CPU int8 where that tier beats float32 (else float32), float16
-    /// on CUDA, float32 elsewhere; other choices stay as they are.
-    pub fn resolve(self, device: &Device, tier: Tier) -> Precision {
-        match (self, device) {
-            (Precision::Auto, Device::Cpu) => {
-                let (path, why) = tier::auto_precision(tier);
-                let p = match path {
-                    CpuPath::Int8(_) => Precision::Int8,
-                    CpuPath::F32 => Precision::F32,
-                };
-                tracing::info!("automatic precision on the CPU: {p:?} ({why})");
-                p
-            }
-            (Precision::Auto, Device::Cuda(_)) => Precision::F16,
-            (Precision::Auto, _) => Precision::F32,
-            (p, _) => p,
-        }
+    pub fn with_device(mut self, device: DeviceChoice) -> Self {
+        self.runtime.device = device;
+        self
     }
-}
 
-impl Default for EncoderOptions {
-    fn default() -> Self {
-        Self {
-            device: DeviceChoice::Auto,
-            prompt_name: None,
-            prompt: None,
-            long_text: LongText::Truncate,
-            token_budget: 8192,
-            max_batch: 128,
-            dtype: Precision::Auto,
-            cpu_tier: None,
-        }
+    pub fn with_dtype(mut self, dtype: Precision) -> Self {
+        self.runtime.dtype = dtype;
+        self
+    }
+
+    pub fn with_cpu_tier(mut self, tier: Option<Tier>) -> Self {
+        self.runtime.cpu_tier = tier;
+        self
+    }
+
+    /// Padded tokens per batch (at least 1).
+    pub fn with_token_budget(mut self, tokens: usize) -> Self {
+        self.runtime = self.runtime.with_token_budget(tokens);
+        self
+    }
+
+    pub fn with_prompt_name(mut self, name: Option<String>) -> Self {
+        self.prompt_name = name;
+        self
+    }
+
+    pub fn with_prompt(mut self, prompt: Option<String>) -> Self {
+        self.prompt = prompt;
+        self
+    }
+
+    pub fn with_long_text(mut self, long_text: LongText) -> Self {
+        self.long_text = long_text;
+        self
     }
 }
 
@@ -134,7 +100,6 @@ impl SentenceEncoder {
     /// Loads a resolved model.
     pub fn load(model: &ResolvedModel, options: EncoderOptions) -> Result<Self> {
         let layout = ModelLayout::open(&model.dir)?;
-        let device = open_device(options.device)?;
         let prompt = match (&options.prompt, &options.prompt_name) {
             (Some(p), _) => p.clone(),
             (None, Some(name)) => layout.prompt(name)?.to_string(),
@@ -144,23 +109,9 @@ impl SentenceEncoder {
             },
         };
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, layout.max_seq_length)?;
-        let (tier, tier_source) = tier::select(options.cpu_tier)?;
-        let precision = options.dtype.resolve(&device, tier);
-        if precision == Precision::Int8 {
-            tracing::info!(
-                "int8 kernel tier {tier} ({}; CPU supports: {})",
-                match tier_source {
-                    TierSource::Detected => "the best this CPU supports".to_string(),
-                    TierSource::Requested => "requested".to_string(),
-                    TierSource::Environment => format!("forced by {}", tier::ENV),
-                },
-                Tier::supported()
-                    .iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
+        let runtime = options.runtime.open()?;
+        runtime.log_tier();
+        let (device, precision, tier) = (runtime.device, runtime.precision, runtime.tier);
         let engine = Transformer::load(&layout, &device, precision, tier)?;
         // The int8 tiers round differently (cosine ≥ 0.99 to each other),
         // so the tier is part of what identifies the embeddings: a cache
@@ -204,8 +155,9 @@ impl SentenceEncoder {
             .iter()
             .map(|t| format!("{}{t}", self.prompt))
             .collect();
-        self.tokenizer
-            .tokenize_batch(&prompted, self.options.long_text)
+        Ok(self
+            .tokenizer
+            .tokenize_batch(&prompted, self.options.long_text)?)
     }
 
     /// Embeds texts in input order, advancing `progress` by one per text.
@@ -224,7 +176,11 @@ impl SentenceEncoder {
             }
         }
         let lengths: Vec<usize> = windows.iter().map(|w| w.2.len()).collect();
-        let batches = plan_batches(&lengths, self.options.token_budget, self.options.max_batch);
+        let batches = plan_batches(
+            &lengths,
+            self.options.runtime.token_budget,
+            self.options.runtime.max_batch,
+        );
         let mut sums = vec![0f32; texts.len() * dim];
         let mut weight = vec![0f32; texts.len()];
         let mut remaining: Vec<usize> = tokenized.iter().map(|t| t.windows.len()).collect();

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, ensure, Result};
+use crate::error::{ensure, Result};
+use anyhow::anyhow;
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
@@ -82,7 +83,7 @@ impl TextTokenizer {
     /// Content token ids of a text, without special tokens.
     pub fn content_ids(&self, text: &str) -> Result<Vec<u32>> {
         match &self.inner {
-            Inner::Unigram(u) => u.encode(text),
+            Inner::Unigram(u) => Ok(u.encode(text)?),
             Inner::General(t) => Ok(t
                 .encode(text, false)
                 .map_err(|e| anyhow!("tokenizing: {e}"))?

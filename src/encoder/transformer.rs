@@ -8,7 +8,7 @@ use candle_core::{DType, Device, Tensor};
 use super::backbone::Backbone;
 use super::int8::tier::Tier;
 use super::int8::Int8Encoder;
-use super::sentence::Precision;
+use super::precision::Precision;
 use crate::model::{ModelLayout, Pooling};
 
 /// A loaded transformer.

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::input::{InputError, StatementDate};

@@ -10,9 +10,9 @@
 pub mod calibration;
 pub mod extract;
 pub mod gold;
-pub mod shifts;
-pub mod stance;
-pub mod stance_pairs;
+pub(crate) mod shifts;
+pub(crate) mod stance;
+pub(crate) mod stance_pairs;
 pub mod stats;
 pub mod sts;
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{ensure, Result};
+use crate::error::{ensure, Result};
 
 use super::stats::spearman;
 use crate::embeddings::cosine;

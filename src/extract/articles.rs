@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::dates::{date_in_name, PartialDate};
 use super::lang::Lang;
 use super::Article;
-use crate::input::InputError;
+use crate::input::{InputError, Reject};
 
 #[derive(Deserialize)]
 struct Record {
@@ -69,6 +69,25 @@ fn is_html(path: &Path, text: &str) -> bool {
 /// The articles of one file. `source` is the file name (for JSON lines,
 /// the record's `source`, else `FILE:LINE`).
 pub fn read_file(path: &Path) -> Result<Vec<Article>, InputError> {
+    let mut out = Vec::new();
+    read_into(path, &mut out, &mut |e, _| Err(e))?;
+    Ok(out)
+}
+
+/// What to do with a bad file or JSON line: the error and the raw line
+/// (empty for a whole file); `Err` stops the read.
+type OnBad<'a> = dyn FnMut(InputError, &str) -> Result<(), InputError> + 'a;
+
+/// Reads the articles of one file into `out`, handing every bad file or
+/// line to `on_bad`.
+fn read_into(path: &Path, out: &mut Vec<Article>, on_bad: &mut OnBad) -> Result<(), InputError> {
+    match read_checked(path, out, on_bad) {
+        Err(e) => on_bad(e, ""),
+        ok => ok,
+    }
+}
+
+fn read_checked(path: &Path, out: &mut Vec<Article>, on_bad: &mut OnBad) -> Result<(), InputError> {
     let bytes = std::fs::read(path).map_err(|e| bad(path, 0, format!("cannot read: {e}")))?;
     let raw = String::from_utf8(bytes).map_err(|e| {
         bad(
@@ -88,49 +107,16 @@ pub fn read_file(path: &Path) -> Result<Vec<Article>, InputError> {
         .unwrap_or("")
         .to_ascii_lowercase();
     if matches!(ext.as_str(), "jsonl" | "ndjson") {
-        let mut out = Vec::new();
         for (i, line) in raw.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Record = serde_json::from_str(line).map_err(|e| {
-                bad(
-                    path,
-                    i + 1,
-                    format!("not a JSON object with a `text` field: {e}"),
-                )
-            })?;
-            let (text, html_date) = match (r.text, r.html) {
-                (Some(t), _) => (t, None),
-                (None, Some(h)) => (super::html::text(&h), super::html::published(&h)),
-                (None, None) => return Err(bad(path, i + 1, "no `text` field")),
-            };
-            let date_raw = r.date.or(html_date);
-            let date = match date_raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-                Some(d) => Some(PartialDate::parse_iso(d).ok_or_else(|| {
-                    bad(
-                        path,
-                        i + 1,
-                        format!("bad date {d:?}: expected YYYY, YYYY-MM or YYYY-MM-DD"),
-                    )
-                })?),
-                None => None,
-            };
-            let id =
-                r.id.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
-            let source = r
-                .source
-                .or(id)
-                .unwrap_or_else(|| format!("{name}:{}", i + 1));
-            out.push(Article {
-                source,
-                text,
-                date,
-                url: r.url,
-                lang: r.lang.as_deref().and_then(Lang::from_code),
-            });
+            match record(path, &name, i + 1, line) {
+                Ok(a) => out.push(a),
+                Err(e) => on_bad(e, line)?,
+            }
         }
-        return Ok(out);
+        return Ok(());
     }
     let (text, date) = if is_html(path, &raw) {
         let date = super::html::published(&raw).and_then(|d| PartialDate::parse_iso(&d));
@@ -138,22 +124,89 @@ pub fn read_file(path: &Path) -> Result<Vec<Article>, InputError> {
     } else {
         (raw, None)
     };
-    Ok(vec![Article {
+    out.push(Article {
         source: name.clone(),
         text,
         date: date.or_else(|| date_in_name(&name)),
         url: None,
         lang: None,
-    }])
+    });
+    Ok(())
+}
+
+/// The article of line `line` of a JSON lines file.
+fn record(path: &Path, name: &str, line: usize, raw: &str) -> Result<Article, InputError> {
+    let r: Record = serde_json::from_str(raw).map_err(|e| {
+        bad(
+            path,
+            line,
+            format!("not a JSON object with a `text` field: {e}"),
+        )
+    })?;
+    let (text, html_date) = match (r.text, r.html) {
+        (Some(t), _) => (t, None),
+        (None, Some(h)) => (super::html::text(&h), super::html::published(&h)),
+        (None, None) => return Err(bad(path, line, "no `text` field")),
+    };
+    let date_raw = r.date.or(html_date);
+    let date = match date_raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => Some(PartialDate::parse_iso(d).ok_or_else(|| {
+            bad(
+                path,
+                line,
+                format!("bad date {d:?}: expected YYYY, YYYY-MM or YYYY-MM-DD"),
+            )
+        })?),
+        None => None,
+    };
+    let id =
+        r.id.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+    let source = r.source.or(id).unwrap_or_else(|| format!("{name}:{line}"));
+    Ok(Article {
+        source,
+        text,
+        date,
+        url: r.url,
+        lang: r.lang.as_deref().and_then(Lang::from_code),
+    })
 }
 
 /// The articles of every file under every path, in order.
 pub fn read_articles(paths: &[PathBuf]) -> Result<Vec<Article>, InputError> {
     let mut out = Vec::new();
+    read_all(paths, &mut out, &mut |e, _| Err(e))?;
+    Ok(out)
+}
+
+/// The articles of every file under every path, in order, and the files
+/// and JSON lines that could not be read, each with why (a path that does
+/// not exist or cannot be listed is still an error).
+pub fn read_articles_skipping(
+    paths: &[PathBuf],
+) -> Result<(Vec<Article>, Vec<Reject>), InputError> {
+    let mut out = Vec::new();
+    let mut rejects = Vec::new();
+    read_all(paths, &mut out, &mut |e, raw| {
+        rejects.push(Reject {
+            file: e.file,
+            line: e.line,
+            reason: e.reason,
+            raw: raw.to_string(),
+        });
+        Ok(())
+    })?;
+    Ok((out, rejects))
+}
+
+fn read_all(
+    paths: &[PathBuf],
+    out: &mut Vec<Article>,
+    on_bad: &mut OnBad,
+) -> Result<(), InputError> {
     for p in paths {
         for f in files(p)? {
-            out.extend(read_file(&f)?);
+            read_into(&f, out, on_bad)?;
         }
     }
-    Ok(out)
+    Ok(())
 }

@@ -250,7 +250,14 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
             out.push(f);
         }
     };
-    for c in ISO.captures_iter(text) {
+    // Numeric dates need a digit; most sentences have none, and the
+    // patterns' Unicode word boundaries make every search costly.
+    let numeric = if text.chars().any(char::is_numeric) {
+        text
+    } else {
+        ""
+    };
+    for c in ISO.captures_iter(numeric) {
         let m = c.get(0).expect("match");
         if let Some(d) = PartialDate::parse_iso(m.as_str()) {
             push(
@@ -264,7 +271,7 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
             );
         }
     }
-    for c in DAY_MONTH.captures_iter(text) {
+    for c in DAY_MONTH.captures_iter(numeric) {
         let m = c.get(0).expect("match");
         let day: u32 = c[1].parse().unwrap_or(0);
         let Some(month) = month_number(&c[2]) else {
@@ -274,7 +281,7 @@ pub fn find_dates(text: &str, reference: Option<PartialDate>) -> Vec<FoundDate> 
             push(found, &mut out);
         }
     }
-    for c in MONTH_DAY.captures_iter(text) {
+    for c in MONTH_DAY.captures_iter(numeric) {
         let m = c.get(0).expect("match");
         let Some(month) = month_number(&c[1]) else {
             continue;

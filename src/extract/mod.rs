@@ -14,7 +14,11 @@
 //! ```
 
 pub mod articles;
+mod corpus;
+pub mod corrections;
 pub mod dates;
+pub mod frames;
+mod from_paths;
 pub mod html;
 pub mod lang;
 pub mod quotes;
@@ -32,8 +36,10 @@ use serde::{Deserialize, Serialize};
 
 pub use articles::read_articles;
 pub use dates::PartialDate;
+pub use from_paths::{extract_paths, Extraction};
 pub use lang::Lang;
 
+use corpus::{date_from_corpus, Evidence};
 use dates::{article_date, day_after, find_dates, vague_span};
 use quotes::is_opening;
 use reporting::{cues, Cue, CueKind};
@@ -123,9 +129,6 @@ pub struct ExtractedStatement {
     pub reason: Option<String>,
 }
 
-/// Date rules that a statement of the same speaker elsewhere may replace.
-const WEAK_DATES: &[&str] = &["date-carried", "date-article"];
-
 /// Extracts the statements of every article, in order. Statements whose
 /// date the article does not give take the date of the same speaker's
 /// statement in another article of the batch (the only one, or the most
@@ -154,145 +157,6 @@ pub fn extract(articles: &[Article], opts: &ExtractOptions) -> Vec<ExtractedStat
     }
     date_from_corpus(&mut out, &evidence);
     out
-}
-
-/// A dated mention of what a speaker wrote or said that is not itself a
-/// statement ("une lettre envoyée le 27 octobre par Chris Lehane").
-#[derive(Debug, Clone)]
-struct Evidence {
-    speaker: String,
-    date: String,
-    text: String,
-    source: String,
-}
-
-fn content_words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4)
-        .map(str::to_lowercase)
-        .collect()
-}
-
-fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
-    let inter = a.intersection(b).count();
-    let union = a.len() + b.len() - inter;
-    if union == 0 {
-        0.0
-    } else {
-        inter as f64 / union as f64
-    }
-}
-
-fn date_from_corpus(out: &mut [ExtractedStatement], evidence: &[Evidence]) {
-    // The dated evidence of each speaker: (speaker, date, words, source).
-    let mut pool: Vec<(String, String, HashSet<String>, String)> = Vec::new();
-    for s in out.iter() {
-        let strong = !s
-            .date_rule
-            .as_deref()
-            .is_some_and(|r| WEAK_DATES.contains(&r));
-        if let (false, Some(d), true) = (s.speaker.is_empty(), &s.date, strong) {
-            pool.push((
-                s.speaker.clone(),
-                d.clone(),
-                content_words(&s.text),
-                s.source.clone(),
-            ));
-        }
-    }
-    for e in evidence {
-        pool.push((
-            e.speaker.clone(),
-            e.date.clone(),
-            content_words(&e.text),
-            e.source.clone(),
-        ));
-    }
-    let mut by_speaker: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, p) in pool.iter().enumerate() {
-        by_speaker.entry(p.0.as_str()).or_default().push(i);
-    }
-    let mut updates = Vec::new();
-    for (i, s) in out.iter().enumerate() {
-        let weak = s.date.is_none()
-            || s.date_rule
-                .as_deref()
-                .is_some_and(|r| WEAK_DATES.contains(&r));
-        if !weak || s.speaker.is_empty() {
-            continue;
-        }
-        let Some(cands) = by_speaker.get(s.speaker.as_str()) else {
-            continue;
-        };
-        let others: Vec<usize> = cands
-            .iter()
-            .copied()
-            .filter(|&j| pool[j].3 != s.source)
-            .collect();
-        if others.is_empty() {
-            continue;
-        }
-        let distinct: HashSet<&str> = others.iter().map(|&j| pool[j].1.as_str()).collect();
-        let words = content_words(&s.text);
-        let similar = |j: usize| jaccard(&words, &pool[j].2);
-        // One date for the speaker everywhere: taken when two pieces of
-        // evidence agree on it, or the one there is reads alike.
-        if distinct.len() == 1 && (others.len() >= 2 || similar(others[0]) >= 0.12) {
-            updates.push((
-                i,
-                Some(pool[others[0]].1.clone()),
-                "date-same-speaker-elsewhere",
-            ));
-            continue;
-        }
-        if distinct.len() == 1 {
-            continue;
-        }
-        let best = others
-            .iter()
-            .map(|&j| (similar(j), j))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((score, j)) = best {
-            if score >= 0.12 {
-                updates.push((i, Some(pool[j].1.clone()), "date-similar-statement"));
-            }
-        }
-    }
-    for (i, date, rule) in updates {
-        out[i].date = date;
-        out[i].date_rule = Some(rule.to_string());
-    }
-    // A statement still undated takes the date its speaker's previous
-    // statement in the same article now has.
-    for i in 1..out.len() {
-        let weak = out[i].date.is_none() || out[i].date_rule.as_deref() == Some("date-carried");
-        if !weak || out[i].speaker.is_empty() {
-            continue;
-        }
-        let prev = (0..i)
-            .rev()
-            .take_while(|&j| out[j].source == out[i].source)
-            .find(|&j| {
-                out[j].speaker == out[i].speaker
-                    && out[j].date.is_some()
-                    && !out[j]
-                        .date_rule
-                        .as_deref()
-                        .is_some_and(|r| WEAK_DATES.contains(&r))
-            });
-        if let Some(j) = prev {
-            out[i].date = out[j].date.clone();
-            out[i].date_rule = Some("date-speaker-previous".to_string());
-        }
-    }
-    // Then the date of the statement before it in the same article.
-    for i in 1..out.len() {
-        if out[i].date.is_none() && out[i - 1].source == out[i].source && out[i - 1].date.is_some()
-        {
-            out[i].date = out[i - 1].date.clone();
-            out[i].date_rule = Some("date-carried".to_string());
-        }
-    }
 }
 
 /// A paragraph that introduces what follows it: a post header ("David
@@ -548,6 +412,10 @@ const AUXILIARIES: &[&str] = &[
     "hatte", "ha", "había", "habría", "se",
 ];
 
+/// Why a statement has no speaker when its subject is written but names
+/// no one ("L'administration a été catégorique : elle …").
+const UNNAMED_SUBJECT: &str = "unnamed subject";
+
 /// A speaker and the rule that found it, or why none is named.
 type Attribution = Result<(usize, &'static str), String>;
 
@@ -631,9 +499,30 @@ fn attribute(
             }
         }
     }
-    // "… he said": a pronoun right before the verb is its subject.
+    // "… he said": a pronoun right before the verb (or its "ne") is its
+    // subject.
+    let before = match before.rsplit_once(char::is_whitespace) {
+        Some((b, "ne")) => b.trim_end(),
+        _ => before,
+    };
     let last_word = before.rsplit(char::is_whitespace).next().unwrap_or("");
     if speakers::is_pronoun(last_word, st.lang) {
+        // "L'administration a été catégorique : elle ne soutient …": after
+        // a colon, the pronoun takes up the subject of the clause before it.
+        let head = before[..before.len() - last_word.len()].trim_end();
+        if let Some(clause) = head.strip_suffix([':', ';']) {
+            let from = clause.rfind([':', ';']).map_or(0, |i| i + 1);
+            let named = ns
+                .iter()
+                .find(|(n, _)| n.start >= from && n.end <= clause.len() && !n.modifier);
+            if let Some((_, e)) = named {
+                return Ok((*e, "speaker-subject"));
+            }
+            let clause = clause[from..].trim();
+            if !clause.is_empty() {
+                return Err(format!("{UNNAMED_SUBJECT}: {clause:?}"));
+            }
+        }
         if let Some((e, r)) = st.reg.by_reference(last_word) {
             return Ok((e, r));
         }
@@ -770,7 +659,9 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     let (speaker, speaker_rule, reason) = match who {
         Ok((e, r)) => (Some(e), r, None),
         Err(why) => {
-            if cue.kind == CueKind::WeakVerb || !st.unattributed {
+            // A weak verb reports only with a subject, named or not.
+            let subject = why.starts_with(UNNAMED_SUBJECT);
+            if cue.kind == CueKind::WeakVerb && !subject || !st.unattributed {
                 return;
             }
             (None, "none", Some(why))
@@ -835,10 +726,37 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         st.reg
             .learn_document(sent, s, date.filter(|_| date_rule == Some("date-explicit")));
     }
-    let start = match st.pending_quote.take() {
+    let mut start = match st.pending_quote.take() {
         Some((qs, qp)) if qp == pi => qs,
         _ => start,
     };
+    // A correction of earlier words: those words first, as a statement of
+    // their own that the rest of the batch dates, then the correction.
+    let sentence_start = end - sent.len();
+    let mut rule = if cue.kind == CueKind::Source {
+        "source-phrase"
+    } else {
+        "reported-speech"
+    };
+    if start == sentence_start {
+        start += frames::frame_end(sent, st.reference);
+    }
+    if let (Some(_), Some((a, b, c))) = (speaker, corrections::correction(sent)) {
+        let own = outside.iter().find(|f| f.start >= a && f.end <= b);
+        st.drafts.push(Draft {
+            start: sentence_start + a,
+            end: sentence_start + b,
+            paragraph: pi,
+            speaker,
+            speaker_rule,
+            reason: None,
+            date: own.map(|f| f.date),
+            date_rule: own.map(|f| f.rule),
+            rule: "corrected-words",
+        });
+        start = sentence_start + c;
+        rule = "correction";
+    }
     st.drafts.push(Draft {
         start,
         end,
@@ -848,11 +766,7 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         reason,
         date,
         date_rule,
-        rule: if cue.kind == CueKind::Source {
-            "source-phrase"
-        } else {
-            "reported-speech"
-        },
+        rule,
     });
 }
 

@@ -560,14 +560,23 @@ pub fn names(sentence: &str, vocabulary: &HashSet<String>) -> Vec<NameSpan> {
     let mut k = 0;
     while k < ws.len() {
         let (ws0, _, raw) = ws[k];
+        let (w, after_de) = elision_stripped(raw);
+        // Only a capitalised word can open a name.
+        if !w.chars().next().is_some_and(char::is_uppercase) {
+            k += 1;
+            continue;
+        }
         let titled = k > 0
             && TITLES.contains(&ws[k - 1].2)
             && sentence[ws[k - 1].1..ws0].chars().all(char::is_whitespace)
-            || TITLES.iter().any(|t| {
-                sentence[..ws0].trim_end().ends_with(&format!(" {t}"))
-                    || sentence[..ws0].trim_end() == *t
-            });
-        let (w, after_de) = elision_stripped(raw);
+            || {
+                let before = sentence[..ws0].trim_end();
+                TITLES.iter().any(|t| {
+                    before
+                        .strip_suffix(t)
+                        .is_some_and(|rest| rest.is_empty() || rest.ends_with(' '))
+                })
+            };
         let st = ws0 + (raw.len() - w.len());
         if !is_name_word(w, vocabulary, titled) {
             k += 1;

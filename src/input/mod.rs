@@ -1,8 +1,9 @@
 //! Reading statements from JSONL, CSV/TSV and plain text.
 
 mod delimited;
+pub(crate) mod format;
 pub mod reader;
-pub mod record;
+pub(crate) mod record;
 mod sniff;
 
 pub use delimited::{Dialect, Item, Row, Rows};

@@ -16,22 +16,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::delimited::{Dialect, Item, Row, Rows};
+pub use super::format::{format_from_extension, InputFormat};
 use super::record::{Statement, StatementDate};
 use super::sniff;
-
-/// Input file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum InputFormat {
-    /// One JSON object per line.
-    Jsonl,
-    /// Comma-separated values with a header row (RFC 4180 quoting).
-    Csv,
-    /// Tab-separated values with a header row, read literally (no quoting).
-    Tsv,
-    /// One statement per line.
-    Text,
-}
 
 /// What to do with a bad record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -194,18 +181,6 @@ pub fn read_from_bytes(
         }
     };
     Ok(ctx.out)
-}
-
-/// The format implied by a file name, if any.
-pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
-        "csv" => Some(InputFormat::Csv),
-        "tsv" | "tab" => Some(InputFormat::Tsv),
-        "txt" | "text" => Some(InputFormat::Text),
-        _ => None,
-    }
 }
 
 fn display_name(path: &Path) -> String {

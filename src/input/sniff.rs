@@ -12,7 +12,7 @@
 //! - anything else: plain text, one statement per line.
 
 use super::delimited::{Dialect, Item, Rows};
-use super::reader::InputFormat;
+use super::format::InputFormat;
 
 /// The format of `bytes`, or why it cannot be told.
 pub fn detect(bytes: &[u8], text_field: &str) -> Result<InputFormat, (usize, String)> {

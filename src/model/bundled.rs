@@ -55,7 +55,7 @@ fn unfix_tokenizer(path: &Path) -> Result<()> {
     };
     obj.insert("truncation".into(), serde_json::Value::Null);
     obj.insert("padding".into(), serde_json::Value::Null);
-    write_atomic(path, serde_json::to_string(&v)?.as_bytes())
+    Ok(write_atomic(path, serde_json::to_string(&v)?.as_bytes())?)
 }
 
 #[cfg(test)]

@@ -4,16 +4,17 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Result};
+use crate::error::Result;
+use anyhow::anyhow;
 
 /// Root of volte's cache directory (not created here).
 pub fn cache_root() -> Result<PathBuf> {
     if let Some(p) = &crate::Settings::current().cache_dir {
         return Ok(p.clone());
     }
-    dirs::home_dir()
+    Ok(dirs::home_dir()
         .map(|h| h.join(".cache").join("volte"))
-        .ok_or_else(|| anyhow!("no cache directory: set VOLTE_CACHE or XDG_CACHE_HOME"))
+        .ok_or_else(|| anyhow!("no cache directory: set VOLTE_CACHE or XDG_CACHE_HOME"))?)
 }
 
 /// Directory of converted models.

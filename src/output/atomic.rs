@@ -39,7 +39,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result};
+use crate::error::Result;
+use anyhow::Context;
 
 use crate::error::UsageError;
 
@@ -254,9 +255,10 @@ impl AtomicFile {
 
     fn flush_buffer(&mut self) -> Result<()> {
         let target = self.target.clone();
-        self.writer()
+        Ok(self
+            .writer()
             .flush()
-            .with_context(|| format!("writing {}", target.display()))
+            .with_context(|| format!("writing {}", target.display()))?)
     }
 
     /// Flushes and syncs the data to disk, without renaming (a file written
@@ -264,11 +266,11 @@ impl AtomicFile {
     fn sync(&mut self) -> Result<()> {
         self.flush_buffer()?;
         match &self.sink {
-            Sink::Temp(w, _) => w
+            Sink::Temp(w, _) => Ok(w
                 .get_ref()
                 .as_file()
                 .sync_all()
-                .with_context(|| format!("writing {} (fsync)", self.target.display())),
+                .with_context(|| format!("writing {} (fsync)", self.target.display()))?),
             Sink::InPlace(_) => Ok(()),
         }
     }
@@ -329,9 +331,9 @@ fn persist(tmp: tempfile::NamedTempFile, target: &Path) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
+    Ok(File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing directory {}", dir.display()))
+        .with_context(|| format!("syncing directory {}", dir.display()))?)
 }
 
 /// Commits a main file and its sidecar as a pair: both are synced first,
@@ -356,7 +358,9 @@ pub fn commit_pair(main: AtomicFile, sidecar: AtomicFile) -> Result<()> {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => {
-            return Err(e).with_context(|| format!("replacing {}", main_target.display()));
+            return Err(anyhow::Error::from(e)
+                .context(format!("replacing {}", main_target.display()))
+                .into());
         }
     }
     if let Some((side_tmp, _side_listed)) = side_tmp {
@@ -462,7 +466,7 @@ mod tests {
     fn unwritable_places_are_usage_errors() {
         let dir = tempfile::tempdir().unwrap();
         let e = check_writable(&dir.path().join("missing/x.json")).unwrap_err();
-        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert!(matches!(e, crate::Error::Usage(_)), "{e}");
         assert!(e.to_string().contains("does not exist"), "{e}");
         let e = check_writable(dir.path()).unwrap_err();
         assert!(e.to_string().contains("is a directory"), "{e}");

@@ -12,7 +12,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::atomic::written_in_place;
 use crate::error::UsageError;
@@ -94,7 +94,7 @@ mod tests {
         let spelled = dir.path().join(".").join("in.jsonl");
         for out in [&input, &link, &spelled] {
             let e = check_distinct(&[("input", &input)], &[("output", out)]).unwrap_err();
-            assert!(e.downcast_ref::<UsageError>().is_some());
+            assert!(matches!(e, crate::Error::Usage(_)), "{e}");
             assert!(e.to_string().contains("same file as the input"), "{e}");
         }
         let other = dir.path().join("out.jsonl");

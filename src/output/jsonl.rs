@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::Result;
+use anyhow::Context;
 use serde::Serialize;
 
 use super::atomic::AtomicFile;
@@ -61,11 +62,4 @@ impl JsonlWriter {
     pub fn finish(self) -> Result<()> {
         self.file.commit()
     }
-}
-
-/// Writes one JSON object per statement, in input order.
-pub fn write(path: &Path, statements: &[Statement], emb: &Embeddings) -> Result<()> {
-    let mut w = JsonlWriter::create(path)?;
-    w.write(statements, emb)?;
-    w.finish()
 }

@@ -5,7 +5,7 @@
 
 pub mod atomic;
 pub mod clash;
-pub mod jsonl;
+pub(crate) mod jsonl;
 pub mod npy;
 pub mod parquet;
 pub mod parts;
@@ -13,7 +13,7 @@ pub mod rejects;
 
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::embeddings::{first_non_finite_row, Embeddings};
 use crate::error::UsageError;

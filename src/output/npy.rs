@@ -8,7 +8,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{ensure, Result};
+use anyhow::Context;
 use ndarray::ArrayView2;
 use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
@@ -81,7 +82,7 @@ impl NpyWriter {
 
     /// Appends rows and their ids.
     pub fn write(&mut self, ids: &[String], emb: &Embeddings) -> Result<()> {
-        anyhow::ensure!(
+        ensure!(
             ids.len() == emb.len()
                 && emb.dim() == self.dim
                 && self.written + ids.len() <= self.rows,
@@ -115,7 +116,7 @@ impl NpyWriter {
 
     /// Commits the array and its ids together.
     pub fn finish(self) -> Result<()> {
-        anyhow::ensure!(
+        ensure!(
             self.written == self.rows,
             "{}: {} of {} rows written",
             self.main.path().display(),
@@ -325,7 +326,7 @@ mod tests {
         let path = dir.path().join("f.npy");
         ndarray_npy::write_npy(&path, &ndarray::Array2::<f64>::zeros((2, 2))).unwrap();
         let e = read(&path).unwrap_err();
-        assert!(e.downcast_ref::<InputError>().is_some(), "{e}");
+        assert!(matches!(e, crate::Error::Input(_)), "{e}");
         assert!(e.to_string().contains("float32"), "{e}");
         let mut bytes = std::fs::read(dir.path().join("f.npy")).unwrap();
         bytes.truncate(bytes.len() - 8);
@@ -345,7 +346,9 @@ mod tests {
         ] {
             std::fs::write(ids_path(&path), sidecar).unwrap();
             let e = read(&path).unwrap_err();
-            let i = e.downcast_ref::<InputError>().expect("an input error");
+            let crate::Error::Input(i) = &e else {
+                panic!("an input error: {e}")
+            };
             assert_eq!((i.line, i.reason.as_str()), (line, reason), "{e}");
         }
     }
@@ -357,7 +360,7 @@ mod tests {
         let emb = Embeddings::new(2, vec![1.0, 0.0, 0.0, 1.0]).unwrap();
         let ids = vec!["x\ny".to_string(), "x y".to_string()];
         let e = write(&path, &ids, &emb).unwrap_err();
-        assert!(e.downcast_ref::<UsageError>().is_some(), "{e}");
+        assert!(matches!(e, crate::Error::Usage(_)), "{e}");
         assert!(e.to_string().contains("line break"), "{e}");
         assert!(!path.exists());
     }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use crate::error::{ensure, Result};
+use anyhow::Context;
 use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -62,7 +63,7 @@ impl ParquetWriter {
 
     /// Appends statements and their embeddings.
     pub fn write(&mut self, statements: &[Statement], emb: &Embeddings) -> Result<()> {
-        anyhow::ensure!(
+        ensure!(
             statements.len() == emb.len() && emb.dim() == self.dim,
             "{} statements for {} embeddings of dimension {} (expected {})",
             statements.len(),
@@ -76,7 +77,8 @@ impl ParquetWriter {
             ))
         };
         let values = Arc::new(Float32Array::from(emb.as_slice().to_vec()));
-        let list = FixedSizeListArray::try_new(self.item.clone(), self.dim as i32, values, None)?;
+        let list = FixedSizeListArray::try_new(self.item.clone(), self.dim as i32, values, None)
+            .map_err(anyhow::Error::from)?;
         let columns: Vec<ArrayRef> = vec![
             col(&|s| Some(s.id.clone())),
             col(&|s| Some(s.text.clone())),
@@ -86,10 +88,12 @@ impl ParquetWriter {
             col(&|s| s.lang.clone()),
             Arc::new(list),
         ];
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        self.writer
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).map_err(anyhow::Error::from)?;
+        Ok(self
+            .writer
             .write(&batch)
-            .with_context(|| format!("writing {}", self.path.display()))
+            .with_context(|| format!("writing {}", self.path.display()))?)
     }
 
     /// Writes the footer and commits the file.

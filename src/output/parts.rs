@@ -12,7 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{ensure, Result};
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -130,7 +131,9 @@ impl PartStore {
                 parts: Vec::new(),
             },
             Err(e) => {
-                return Err(e).with_context(|| format!("reading {}", manifest_path.display()))
+                return Err(anyhow::Error::from(e)
+                    .context(format!("reading {}", manifest_path.display()))
+                    .into())
             }
         };
         let mut valid = 0;
@@ -165,7 +168,7 @@ impl PartStore {
     /// Writes the next part and records it.
     pub fn add(&mut self, statements: &[Statement], emb: &Embeddings) -> Result<()> {
         let k = self.done();
-        anyhow::ensure!(
+        ensure!(
             k < self.manifest.key.parts()
                 && statements.len() == self.manifest.key.range(k).len()
                 && emb.len() == statements.len(),
@@ -179,7 +182,7 @@ impl PartStore {
             rows: statements.len(),
             sha256: sha256_file(&path)?,
         });
-        let text = serde_json::to_string_pretty(&self.manifest)?;
+        let text = serde_json::to_string_pretty(&self.manifest).map_err(anyhow::Error::from)?;
         write_atomic(&self.dir.join("manifest.json"), text.as_bytes())
     }
 
@@ -191,8 +194,8 @@ impl PartStore {
 
     /// Removes the parts directory (after the output is complete).
     pub fn remove(self) -> Result<()> {
-        std::fs::remove_dir_all(&self.dir)
-            .with_context(|| format!("removing {}", self.dir.display()))
+        Ok(std::fs::remove_dir_all(&self.dir)
+            .with_context(|| format!("removing {}", self.dir.display()))?)
     }
 }
 
@@ -279,7 +282,7 @@ mod tests {
         changed[2].text = "other".into();
         let other = RunKey::new(&changed, "m".into(), 2, 2);
         let e = PartStore::open(&parts, &other).err().unwrap();
-        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert!(matches!(e, crate::Error::Usage(_)), "{e}");
         assert!(e.to_string().contains("other statements"), "{e}");
         let other = RunKey::new(&st, "m".into(), 2, 3);
         let e = PartStore::open(&parts, &other).err().unwrap();

@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::Result;
+use anyhow::Context;
 
 use super::atomic::AtomicFile;
 use crate::input::Reject;

@@ -8,14 +8,14 @@
 
 pub mod build;
 pub mod drafting;
-pub mod grouping;
+pub(crate) mod grouping;
 pub mod html;
 pub mod json;
 pub mod markdown;
-pub mod matching;
+pub(crate) mod matching;
 pub mod model;
-pub mod scoring;
-pub mod svg;
+pub(crate) mod scoring;
+pub(crate) mod svg;
 pub mod term;
-pub mod timelines;
-pub mod view;
+pub(crate) mod timelines;
+pub(crate) mod view;

@@ -91,6 +91,7 @@ pub struct Span {
 
 impl Span {
     /// One day.
+    #[cfg(test)]
     pub fn day(d: NaiveDate) -> Self {
         Self { first: d, last: d }
     }

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::{gemm_tile, tiles, CPU_TILE};
+use super::{score_tile, tiles, CPU_TILE};
 use crate::embeddings::Embeddings;
 
 /// Position of pair `(i, j)`, `i < j`, in a condensed matrix of `n` rows.
@@ -42,7 +42,7 @@ pub fn condensed_distances(emb: &Embeddings) -> Vec<f32> {
                 let len = ri.len() * rj.len();
                 scratch.resize(len.max(scratch.len()), 0.0);
                 let tile = &mut scratch[..len];
-                gemm_tile::scores(
+                score_tile::scores(
                     tiles::rows(emb.as_slice(), dim, ri),
                     tiles::rows(emb.as_slice(), dim, rj),
                     dim,

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::candidates::Candidates;
 use super::exact::finalize_row;
-use super::{gemm_tile, merge_pairs, scan, tiles, Neighbor, Plan};
+use super::{merge_pairs, scan, score_tile, tiles, Neighbor, Plan};
 use crate::embeddings::Embeddings;
 
 /// Whether a pair search is within one set of rows or between two.
@@ -50,7 +50,7 @@ fn product<'s>(
         scratch.resize(len, 0.0);
     }
     let out = &mut scratch[..len];
-    gemm_tile::scores(
+    score_tile::scores(
         tiles::rows(a.as_slice(), dim, ri),
         tiles::rows(b.as_slice(), dim, rj),
         dim,

@@ -20,7 +20,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{gemm_tile, merge_pairs, scan, tiles, top_k, Plan, SearchOptions};
+use super::{merge_pairs, scan, score_tile, tiles, top_k, Plan, SearchOptions};
 use crate::embeddings::Embeddings;
 
 /// Lists probed per row unless told otherwise.
@@ -275,7 +275,7 @@ impl<'e> Index<'e> {
             if scratch.len() < len {
                 scratch.resize(len, 0.0);
             }
-            gemm_tile::scores(a, b, dim, &mut scratch[..len]);
+            score_tile::scores(a, b, dim, &mut scratch[..len]);
             local.clear();
             scan::pairs_into(
                 &scratch[..len],

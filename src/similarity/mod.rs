@@ -21,18 +21,19 @@
 //! Memory: the candidate buffers (O(n·k)) plus one tile per thread; pairs
 //! take 12 bytes each.
 
-pub mod brute;
+#[cfg(test)]
+mod brute;
 mod candidates;
-pub mod condensed;
+pub(crate) mod condensed;
 mod cpu;
-mod device;
+mod device_search;
 mod exact;
-pub mod gemm_tile;
 pub mod ivf;
 mod scan;
+pub mod score_tile;
 mod tiles;
 
-use anyhow::{bail, Result};
+use crate::error::{Error, Result, UsageError};
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 
@@ -241,7 +242,11 @@ impl Plan<'_> {
 
 fn check_rows(emb: &Embeddings) -> Result<()> {
     if emb.len() > u32::MAX as usize {
-        bail!("{} rows exceed the supported {} rows", emb.len(), u32::MAX);
+        return Err(Error::usage(format!(
+            "{} rows exceed the supported {} rows",
+            emb.len(),
+            u32::MAX
+        )));
     }
     Ok(())
 }
@@ -260,7 +265,7 @@ pub fn top_k_self(
     let plan = Plan::new(options, emb, emb);
     match &options.backend {
         Backend::Cpu => Ok(cpu::top_k_self(emb, k, &plan)),
-        Backend::Device(d) => device::top_k(emb, emb, k, true, d, &plan),
+        Backend::Device(d) => Ok(device_search::top_k(emb, emb, k, true, d, &plan)?),
     }
 }
 
@@ -274,11 +279,11 @@ pub fn top_k(
     check_rows(queries)?;
     check_rows(corpus)?;
     if queries.dim() != corpus.dim() {
-        bail!(
+        return Err(Error::usage(format!(
             "queries have dimension {} but the corpus has {}",
             queries.dim(),
             corpus.dim()
-        );
+        )));
     }
     if k == 0 || corpus.is_empty() {
         return Ok(vec![Vec::new(); queries.len()]);
@@ -286,7 +291,7 @@ pub fn top_k(
     let plan = Plan::new(options, queries, corpus);
     match &options.backend {
         Backend::Cpu => Ok(cpu::top_k(queries, corpus, k, &plan)),
-        Backend::Device(d) => device::top_k(queries, corpus, k, false, d, &plan),
+        Backend::Device(d) => Ok(device_search::top_k(queries, corpus, k, false, d, &plan)?),
     }
 }
 
@@ -336,14 +341,14 @@ pub fn pair_indices_between(
     check_rows(left)?;
     check_rows(right)?;
     if left.dim() != right.dim() {
-        bail!(
+        return Err(Error::usage(format!(
             "the two sides have dimensions {} and {}",
             left.dim(),
             right.dim()
-        );
+        )));
     }
     if threshold.is_nan() {
-        bail!("the similarity threshold is not a number");
+        return Err(Error::usage("the similarity threshold is not a number"));
     }
     let plan = Plan::new(options, left, right);
     let sure = threshold + plan.margin;
@@ -353,13 +358,13 @@ pub fn pair_indices_between(
         qualifies.then_some([a, b])
     };
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
-    cpu::pairs_where(
+    Ok(cpu::pairs_where(
         (left, right, cpu::Sides::Two),
         threshold,
         max_pairs,
         &plan,
         &keep,
-    )
+    )?)
 }
 
 fn pairs_where<T: Send>(
@@ -370,11 +375,11 @@ fn pairs_where<T: Send>(
 ) -> Result<Vec<T>> {
     check_rows(emb)?;
     if threshold.is_nan() {
-        bail!("the similarity threshold is not a number");
+        return Err(Error::usage("the similarity threshold is not a number"));
     }
     let plan = Plan::new(options, emb, emb);
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
-    match (&options.backend, options.index) {
+    let found = match (&options.backend, options.index) {
         (Backend::Cpu, PairIndex::Ivf(params)) => {
             ivf::pairs_where(emb, threshold, params, max_pairs, &plan, keep)
         }
@@ -385,8 +390,11 @@ fn pairs_where<T: Send>(
             &plan,
             keep,
         ),
-        (Backend::Device(d), _) => device::pairs_where(emb, threshold, max_pairs, d, &plan, keep),
-    }
+        (Backend::Device(d), _) => {
+            device_search::pairs_where(emb, threshold, max_pairs, d, &plan, keep)
+        }
+    };
+    Ok(found?)
 }
 
 /// The pairs found part by part, in part order; fails when more than
@@ -396,10 +404,10 @@ fn merge_pairs<T>(
     found: std::sync::atomic::AtomicUsize,
     max_pairs: usize,
     threshold: f32,
-) -> Result<Vec<T>> {
+) -> anyhow::Result<Vec<T>> {
     let total = found.into_inner();
     if total > max_pairs {
-        bail!(too_many_pairs(max_pairs, threshold));
+        return Err(UsageError::new(too_many_pairs(max_pairs, threshold)).into());
     }
     let mut all = Vec::with_capacity(total);
     for p in parts {

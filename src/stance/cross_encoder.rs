@@ -25,11 +25,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::weights::float_weights;
+use super::shipped_weights::float_weights;
 use crate::encoder::batching::plan_batches;
-use crate::encoder::device::{device_name, open_device, DeviceChoice};
-use crate::encoder::int8::tier::{self, Tier};
-use crate::encoder::int8::weights::TensorReader;
+use crate::encoder::device::device_name;
+use crate::encoder::int8::tensor_reader::TensorReader;
 use crate::encoder::oom::run_halving;
 use crate::encoder::tokenize::TextTokenizer;
 use crate::encoder::transformer::Transformer;
@@ -107,30 +106,9 @@ impl PairStance for StanceModel {
     }
 }
 
-/// How to run the stance model.
-#[derive(Debug, Clone)]
-pub struct StanceOptions {
-    pub device: DeviceChoice,
-    pub dtype: Precision,
-    /// The int8 kernel tier; `None`: `VOLTE_CPU`, else the best this CPU
-    /// supports.
-    pub cpu_tier: Option<Tier>,
-    /// Padded tokens per batch.
-    pub token_budget: usize,
-    pub max_batch: usize,
-}
-
-impl Default for StanceOptions {
-    fn default() -> Self {
-        Self {
-            device: DeviceChoice::Auto,
-            dtype: Precision::Auto,
-            cpu_tier: None,
-            token_budget: 8192,
-            max_batch: 128,
-        }
-    }
-}
+/// How to run the stance model: the same runtime options as the sentence
+/// encoder's.
+pub type StanceOptions = crate::encoder::RuntimeOptions;
 
 /// Counters for run summaries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -211,9 +189,8 @@ impl StanceModel {
             "{}: the head does not fit hidden size {hidden}",
             weights.display()
         );
-        let device = open_device(options.device)?;
-        let (tier, _) = tier::select(options.cpu_tier)?;
-        let precision = options.dtype.resolve(&device, tier);
+        let runtime = options.open()?;
+        let (device, precision, tier) = (runtime.device, runtime.precision, runtime.tier);
         let engine = Transformer::load(&layout, &device, precision, tier)
             .with_context(|| format!("loading the stance model from {}", dir.display()))?;
         let max_tokens = config.max_tokens.min(layout.max_seq_length);

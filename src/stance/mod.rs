@@ -8,19 +8,19 @@
 //! * [`shifts`]: turns in a speaker's dated series of the stance model's
 //!   probabilities, each with the probability that the position changed;
 //! * [`score_shifts`]: turns in a series of scores without probabilities;
-//! * [`cross_encoder`]: the stance model, [`weights`] its shipped int8
+//! * [`cross_encoder`]: the stance model, [`shipped_weights`] its shipped int8
 //!   weights, [`bundled`] the copy compiled into volte.
 
 pub mod axes;
 pub mod bundled;
-pub mod camps;
+pub(crate) mod camps;
 pub mod cross_encoder;
-pub mod dates;
+pub(crate) mod dates;
 mod loader;
-pub mod score_shifts;
+pub(crate) mod score_shifts;
 pub mod shifts;
-pub mod space;
-pub mod unsupervised;
-pub mod weights;
+pub(crate) mod shipped_weights;
+pub(crate) mod space;
+pub(crate) mod unsupervised;
 
 pub use loader::open_stance_model;

@@ -36,8 +36,10 @@ pub struct Opposition {
     midpoint: Vec<f32>,
     half_width_sq: f64,
     /// Positions (into the rows given to [`main_opposition`]) on the +1 side.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub positive: Vec<usize>,
     /// Positions on the −1 side.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub negative: Vec<usize>,
     /// The position closest to the +1 centroid.
     pub positive_exemplar: usize,

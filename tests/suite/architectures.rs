@@ -38,14 +38,9 @@ fn int8_and_float_encoders_agree_on_both_architectures() {
             origin: Origin::Local,
         };
         let embed = |dtype| {
-            let mut enc = SentenceEncoder::load(
-                &resolved,
-                EncoderOptions {
-                    dtype,
-                    ..EncoderOptions::default()
-                },
-            )
-            .unwrap();
+            let mut enc =
+                SentenceEncoder::load(&resolved, EncoderOptions::default().with_dtype(dtype))
+                    .unwrap();
             enc.embed(&texts).unwrap()
         };
         let (f, q, h) = (

@@ -60,10 +60,7 @@ fn embed(texts: &[String]) -> Embeddings {
     let resolved = volte::model::resolve(volte::model::DEFAULT_MODEL).expect("default model");
     let mut encoder = SentenceEncoder::load(
         &resolved,
-        EncoderOptions {
-            prompt_name: Some("query".into()),
-            ..Default::default()
-        },
+        EncoderOptions::default().with_prompt_name(Some("query".into())),
     )
     .expect("loading the default model");
     let cache_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("embedding-cache");

@@ -141,3 +141,67 @@ fn jsonl_articles_keep_their_metadata() {
     assert_eq!(v["source"], "lemonde-1");
     assert_eq!(v["url"], "https://example.org/1");
 }
+
+/// The turns `volte report` finds (speaker, from, to).
+fn turns(statements: &Path, axes: &Path, dir: &Path) -> std::collections::BTreeSet<[String; 3]> {
+    let out = dir.join("report.json");
+    let o = volte(&[
+        "report",
+        statements.to_str().unwrap(),
+        "--axes",
+        axes.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    r["shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            ["speaker", "from_date", "to_date"].map(|k| s[k].as_str().unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn turns_from_the_raw_seed_articles_are_turns_of_the_hand_made_corpus() {
+    let seeds = root().join("../shared/seeds");
+    if !seeds.is_dir() {
+        eprintln!("skipped: {} is not here", seeds.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let extracted = dir.path().join("s.jsonl");
+    let o = volte(&[
+        "extract",
+        seeds.to_str().unwrap(),
+        "-o",
+        extracted.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let hand = root().join("examples/ai-bailout/statements.jsonl");
+    for (axes, expected) in [
+        ("theses.toml", ["Sarah Friar", "2025-11-05", "2025-11-06"]),
+        ("axes.toml", ["David Sacks", "2025-11-06", "2025-11-24"]),
+    ] {
+        let axes = root().join("examples/ai-bailout").join(axes);
+        let from_hand = turns(&hand, &axes, dir.path());
+        let from_articles = turns(&extracted, &axes, dir.path());
+        // Sarah Friar's turn needs her correction apart from the words it
+        // corrects, each with its own date.
+        assert!(
+            from_articles.contains(&expected.map(str::to_string)),
+            "{}: {from_articles:?}",
+            axes.display()
+        );
+        assert!(
+            from_articles.is_subset(&from_hand),
+            "{}: from the articles {from_articles:?}, by hand {from_hand:?}",
+            axes.display()
+        );
+    }
+}

@@ -222,7 +222,7 @@ proptest! {
         std::fs::write(&path, &data).unwrap();
         let weights = volte::model::Weights::Safetensors(vec![path.clone()]);
         let _ = volte::model::finite::check_finite_weights(&weights);
-        if let Ok(reader) = volte::encoder::int8::weights::TensorReader::open(&[path]) {
+        if let Ok(reader) = volte::encoder::int8::tensor_reader::TensorReader::open(&[path]) {
             for name in ["a", "b"] {
                 if reader.contains(name) {
                     let _ = reader.f32(name);
@@ -331,7 +331,7 @@ fn the_seeds_are_valid() {
     assert_eq!(volte::output::parquet::read(&p).unwrap().0.len(), 2);
     let s = dir.path().join("m.safetensors");
     std::fs::write(&s, safetensors_seed()).unwrap();
-    let r = volte::encoder::int8::weights::TensorReader::open(&[s]).unwrap();
+    let r = volte::encoder::int8::tensor_reader::TensorReader::open(&[s]).unwrap();
     assert_eq!(r.f32("a").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
 }
 
@@ -364,9 +364,9 @@ fn damaged_parquet_files_are_errors_naming_the_file() {
         match volte::output::parquet::read(&path) {
             Ok((ids, emb)) => assert_eq!(ids.len(), emb.len()),
             Err(e) => {
-                let input = e
-                    .downcast_ref::<volte::input::InputError>()
-                    .unwrap_or_else(|| panic!("not an input error: {e:#}"));
+                let volte::Error::Input(input) = &e else {
+                    panic!("not an input error: {e:#}")
+                };
                 assert_eq!(input.file, path.display().to_string());
             }
         }

@@ -70,10 +70,7 @@ fn minilm_from_its_wheel_matches_sentence_transformers() {
     assert_eq!(items.len(), 50);
     let mut enc = SentenceEncoder::load(
         &resolved,
-        EncoderOptions {
-            dtype: Precision::F32,
-            ..EncoderOptions::default()
-        },
+        EncoderOptions::default().with_dtype(Precision::F32),
     )
     .unwrap();
     let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();

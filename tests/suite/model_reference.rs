@@ -29,12 +29,10 @@ fn load(dtype: Precision, prompt: Option<&str>) -> SentenceEncoder {
 fn load_tier(dtype: Precision, cpu_tier: Option<Tier>, prompt: Option<&str>) -> SentenceEncoder {
     SentenceEncoder::load(
         &default_model(),
-        EncoderOptions {
-            dtype,
-            cpu_tier,
-            prompt: Some(prompt.unwrap_or("").to_string()),
-            ..EncoderOptions::default()
-        },
+        EncoderOptions::default()
+            .with_dtype(dtype)
+            .with_cpu_tier(cpu_tier)
+            .with_prompt(Some(prompt.unwrap_or("").to_string())),
     )
     .unwrap()
 }

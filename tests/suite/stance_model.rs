@@ -66,11 +66,9 @@ fn reference() -> (Fixture, Vec<(String, String)>) {
 fn load(dtype: Precision) -> StanceModel {
     StanceModel::load(
         &default_model_dir().expect("the stance model that comes with volte"),
-        StanceOptions {
-            dtype,
-            device: volte::encoder::DeviceChoice::Cpu,
-            ..StanceOptions::default()
-        },
+        StanceOptions::default()
+            .with_dtype(dtype)
+            .with_device(volte::encoder::DeviceChoice::Cpu),
     )
     .expect("stance model")
 }

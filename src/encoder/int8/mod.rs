@@ -2,12 +2,13 @@
 //! AVX-VNNI, AVX2, NEON (`sdot`, `smmla`) and a portable fallback, chosen
 //! at run time ([`tier`]); sequences packed without padding.
 
+pub(crate) mod cpu_features;
 pub mod gemm;
-pub mod model;
+pub(crate) mod model;
 pub mod ops;
-pub mod simd;
+pub(crate) mod simd;
+pub mod tensor_reader;
 pub mod tier;
-pub mod weights;
 
 pub use model::Int8Encoder;
 pub use tier::Tier;

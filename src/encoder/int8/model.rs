@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use super::gemm::{Int8Linear, QuantizedRows, M_CHUNK};
 use super::ops::{add_layer_norm, attention, gelu_chunk, layer_norm_row};
 use super::simd::{with_scratch, Level};
+use super::tensor_reader::TensorReader;
 use super::tier::Tier;
-use super::weights::TensorReader;
 use crate::model::{Architecture, ModelLayout, Pooling, Weights};
 
 struct Layer {

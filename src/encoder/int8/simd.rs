@@ -39,7 +39,7 @@ impl Level {
             && self
                 .required_features()
                 .iter()
-                .all(|f| super::tier::has_feature(f))
+                .all(|f| super::cpu_features::has_feature(f))
     }
 }
 
@@ -251,6 +251,7 @@ pub fn exp(x: f32) -> f32 {
 
 /// Rounds to the nearest integer, ties to even, for |x| < 2^22 (a library
 /// call with `f32::round` on baseline x86-64; this vectorizes everywhere).
+#[cfg(test)]
 #[inline(always)]
 pub fn round(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0;

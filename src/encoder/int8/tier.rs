@@ -11,7 +11,9 @@
 
 use std::fmt;
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
+
+pub use super::cpu_features::{cpu_features, has_feature};
 
 /// The environment variable that forces a tier.
 pub const ENV: &str = crate::settings::CPU_TIER_VARIABLE;
@@ -139,74 +141,10 @@ impl fmt::Display for Tier {
 }
 
 impl std::str::FromStr for Tier {
-    type Err = anyhow::Error;
+    type Err = crate::Error;
     fn from_str(s: &str) -> Result<Tier> {
         Tier::parse(s)
     }
-}
-
-/// Whether the CPU has a feature, by its `is_*_feature_detected!` name
-/// (`false` for names of another architecture).
-pub fn has_feature(name: &str) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        match name {
-            "sse4.2" => is_x86_feature_detected!("sse4.2"),
-            "avx" => is_x86_feature_detected!("avx"),
-            "avx2" => is_x86_feature_detected!("avx2"),
-            "fma" => is_x86_feature_detected!("fma"),
-            "f16c" => is_x86_feature_detected!("f16c"),
-            "avx512f" => is_x86_feature_detected!("avx512f"),
-            "avx512bw" => is_x86_feature_detected!("avx512bw"),
-            "avx512dq" => is_x86_feature_detected!("avx512dq"),
-            "avx512vl" => is_x86_feature_detected!("avx512vl"),
-            "avx512vnni" => is_x86_feature_detected!("avx512vnni"),
-            "avx512bf16" => is_x86_feature_detected!("avx512bf16"),
-            "avxvnni" => is_x86_feature_detected!("avxvnni"),
-            _ => false,
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        match name {
-            "neon" => std::arch::is_aarch64_feature_detected!("neon"),
-            "dotprod" => std::arch::is_aarch64_feature_detected!("dotprod"),
-            "i8mm" => std::arch::is_aarch64_feature_detected!("i8mm"),
-            "fp16" => std::arch::is_aarch64_feature_detected!("fp16"),
-            "sve" => std::arch::is_aarch64_feature_detected!("sve"),
-            "sve2" => std::arch::is_aarch64_feature_detected!("sve2"),
-            _ => false,
-        }
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        let _ = name;
-        false
-    }
-}
-
-/// The CPU features relevant to volte's kernels on this architecture, with
-/// whether each is present.
-pub fn cpu_features() -> Vec<(&'static str, bool)> {
-    let names: &[&'static str] = match std::env::consts::ARCH {
-        "x86_64" => &[
-            "sse4.2",
-            "avx",
-            "avx2",
-            "fma",
-            "f16c",
-            "avx512f",
-            "avx512bw",
-            "avx512dq",
-            "avx512vl",
-            "avx512vnni",
-            "avx512bf16",
-            "avxvnni",
-        ],
-        "aarch64" => &["neon", "dotprod", "i8mm", "fp16", "sve", "sve2"],
-        _ => &[],
-    };
-    names.iter().map(|&n| (n, has_feature(n))).collect()
 }
 
 /// Where the tier in use came from.
@@ -348,7 +286,8 @@ mod tests {
     fn every_enabled_feature_is_checked_before_dispatch() {
         use super::super::simd::Level;
         let sources = [
-            ("gemm.rs", include_str!("gemm.rs")),
+            ("gemm/x86.rs", include_str!("gemm/x86.rs")),
+            ("gemm/arm.rs", include_str!("gemm/arm.rs")),
             ("simd.rs", include_str!("simd.rs")),
         ];
         let mut seen = 0;
@@ -365,11 +304,11 @@ mod tests {
                     .and_then(|s| s.split(['<', '(']).next())
                     .unwrap_or_else(|| panic!("{file}:{}: no function", i + 1));
                 let checked = match (file, name) {
-                    ("gemm.rs", "avx512vnni") => Tier::Avx512Vnni.required_features(),
-                    ("gemm.rs", "avxvnni") => Tier::AvxVnni.required_features(),
-                    ("gemm.rs", "avx2") => Tier::Avx2.required_features(),
-                    ("gemm.rs", "dot") => Tier::NeonDot.required_features(),
-                    ("gemm.rs", "i8mm") => Tier::NeonI8mm.required_features(),
+                    ("gemm/x86.rs", "avx512vnni") => Tier::Avx512Vnni.required_features(),
+                    ("gemm/x86.rs", "avxvnni") => Tier::AvxVnni.required_features(),
+                    ("gemm/x86.rs", "avx2") => Tier::Avx2.required_features(),
+                    ("gemm/arm.rs", "dot") => Tier::NeonDot.required_features(),
+                    ("gemm/arm.rs", "i8mm") => Tier::NeonI8mm.required_features(),
                     ("simd.rs", "v4") => Level::Avx512.required_features(),
                     ("simd.rs", "v3") => Level::Avx2.required_features(),
                     _ => panic!(

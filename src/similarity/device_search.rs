@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use candle_core::{DType, Device, Tensor, D};
 
 use super::candidates::{Candidates, SLACK};
@@ -132,7 +132,9 @@ pub fn pairs_where<T>(
                     .filter_map(|&(a, b, s)| keep(a, b, s)),
             );
             if all.len() > max_pairs {
-                bail!(too_many_pairs(max_pairs, threshold));
+                return Err(
+                    crate::error::UsageError::new(too_many_pairs(max_pairs, threshold)).into(),
+                );
             }
         }
         plan.tick();

@@ -6,7 +6,8 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{bail, Result};
+use anyhow::{anyhow, Context};
 use half::{bf16, f16};
 use safetensors::Dtype;
 use serde::Deserialize;
@@ -117,9 +118,10 @@ impl TensorReader {
     }
 
     fn entry(&self, name: &str) -> Result<&Entry> {
-        self.entries
+        Ok(self
+            .entries
             .get(name)
-            .ok_or_else(|| anyhow!("weights have no tensor {name}"))
+            .ok_or_else(|| anyhow!("weights have no tensor {name}"))?)
     }
 
     /// Reads rows `[row0, row0 + rows)` of a 2-D tensor (or the whole 1-D
