@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::cluster::masking::grouping_texts;
 use crate::embed_cache::EmbeddingCache;
 use crate::embeddings::{first_non_finite_row, Embeddings, NotFinite};
 use crate::encoder::{EncoderOptions, SentenceEncoder, TextEmbedder};
@@ -230,8 +231,33 @@ impl Engine {
     /// and finds the turns. Topics come from average-linkage clustering, of
     /// an evenly spaced sample of [`MAX_ROWS`](crate::cluster::agglomerative::MAX_ROWS) statements when there are more
     /// (see [`crate::report::grouping::cluster_through_sample`]).
+    ///
+    /// When the stance model scores every axis (theses, or theses drafted
+    /// without axes), statements are embedded without the words of the
+    /// speakers' names and without reporting verbs ([`grouping_texts`]):
+    /// the embeddings then only group, and topics gather what is said, not
+    /// who says it; the stance model reads the full statements. Axes given
+    /// by example statements score stance with the embeddings, so those see
+    /// the full statements too.
     pub fn report(&mut self, statements: &[Statement], request: ReportRequest) -> Result<Report> {
-        let embeddings = self.embed(statements, request.progress)?;
+        let masked = if request.embeddings_only_group() {
+            grouping_texts(statements)
+        } else {
+            statements.iter().map(|s| s.text.clone()).collect()
+        };
+        let texts: Vec<&str> = masked.iter().map(String::as_str).collect();
+        let embeddings = self
+            .embed_texts(&texts, request.progress)
+            .map_err(|e| match e {
+                Error::NotFinite { line, .. } if line > 0 => {
+                    let s = &statements[line - 1];
+                    Error::NotFinite {
+                        statement: s.id.clone(),
+                        line: s.line,
+                    }
+                }
+                e => e,
+            })?;
         self.report_embedded(statements, embeddings, request)
     }
 
@@ -297,6 +323,20 @@ pub struct ReportRequest<'a> {
     pub options: ReportOptions,
     /// Advanced once per statement embedded.
     pub progress: Option<&'a dyn Progress>,
+}
+
+impl ReportRequest<'_> {
+    /// Whether the embeddings only group statements (the stance model
+    /// scores every axis): with a stance model and no axis given by
+    /// example statements.
+    pub fn embeddings_only_group(&self) -> bool {
+        self.stance.is_some()
+            && self.axes.as_ref().is_none_or(|a| {
+                a.specs
+                    .iter()
+                    .all(|s| s.thesis.is_some() && s.pro.is_empty() && s.con.is_empty())
+            })
+    }
 }
 
 /// Stance axes (see [`crate::stance::axes::read_axes`]) and their name.

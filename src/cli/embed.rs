@@ -38,6 +38,12 @@ pub struct EmbedArgs {
     /// the same command is run again after an interruption.
     #[arg(long)]
     pub resume: bool,
+    /// Embed what `volte report` groups statements by: the text without the
+    /// words of the speakers' names (of the whole input) and without
+    /// reporting verbs, for `volte report --embeddings` with theses or
+    /// without axes (with axes given by examples, embed the full text).
+    #[arg(long)]
+    pub mask_speakers: bool,
     /// Statements embedded (and, with --resume, saved) together.
     #[arg(long, default_value_t = 4096, value_parser = values::at_least_one)]
     pub part_size: usize,
@@ -56,7 +62,13 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         .rejects_for(&args.input, Some(&args.output))?;
     let read = args.input_args.read(&args.input)?;
     rejects.settle(&[&read])?;
-    let statements = &read.statements;
+    let masked;
+    let statements: &[volte::input::Statement] = if args.mask_speakers {
+        masked = volte::cluster::masking::masked_statements(&read.statements);
+        &masked
+    } else {
+        &read.statements
+    };
     if EmbeddingFormat::from_path(&args.output)? == EmbeddingFormat::Npy {
         volte::output::npy::check_ids(&args.output, statements.iter().map(|s| s.id.as_str()))?;
     }

@@ -104,7 +104,8 @@ pub struct ReportArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Embeddings of the statements computed earlier by `volte embed
-    /// --prompt-name query` with the same model (.npy with its ids file, or
+    /// --prompt-name query` with the same model (with `--mask-speakers` for
+    /// theses or no axes, as the report embeds them) (.npy with its ids file, or
     /// .parquet; e.g. a large input embedded with --resume): every statement
     /// takes the row of its id, and none is embedded again.
     #[arg(long)]

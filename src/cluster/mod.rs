@@ -19,6 +19,7 @@ pub mod agglomerative;
 pub(crate) mod assemble;
 pub mod community;
 pub mod keywords;
+pub mod masking;
 mod method;
 pub mod metrics;
 pub mod tokens;

@@ -33,6 +33,23 @@ fn stop_words() -> &'static HashSet<&'static str> {
     })
 }
 
+fn reporting_verbs() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        REPORTING_VERBS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .collect()
+    })
+}
+
+/// Whether `word` (lower-case) is a reporting verb or attribution
+/// (`said`, `déclaré`, `sagte`, `según`, …).
+pub fn is_reporting_verb(word: &str) -> bool {
+    reporting_verbs().contains(word)
+}
+
 /// Whether `word` (lower-case) is a stop word in one of the languages or a
 /// reporting verb.
 pub fn is_stop_word(word: &str) -> bool {

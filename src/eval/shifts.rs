@@ -100,7 +100,9 @@ pub struct LevelFigures {
 }
 
 /// The levels [`ShiftsEvaluation::levels`] reports.
-pub const LEVELS: [f64; 9] = [0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+pub const LEVELS: [f64; 12] = [
+    0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99,
+];
 
 /// Turns on steady series (see the module docs).
 pub fn false_alarms(detected: &[&Shift], steady: &[GoldSteady]) -> usize {

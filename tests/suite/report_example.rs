@@ -12,6 +12,7 @@ use serde_json::Value;
 
 const CORPUS: &str = "examples/ai-bailout/statements.jsonl";
 const AXES: &str = "examples/ai-bailout/axes.toml";
+const THESES: &str = "examples/ai-bailout/theses.toml";
 
 fn report(extra: &[&str]) -> Value {
     common::json(
@@ -243,6 +244,39 @@ fn without_axes_sacks_and_friar_shift() {
     assert_sacks_and_friar_but_not_altman(&turned_speakers(&r));
 }
 
+/// Topics gather what is said, not who says it: statements are grouped
+/// without the words of the speakers' names. Without that, nine statements
+/// of Sam Altman and five of him alone made two topics, and Sarah Friar's
+/// statements one of their own.
+#[test]
+fn without_axes_no_topic_is_one_speakers() {
+    let r = report(&[]);
+    let speaker: std::collections::BTreeMap<&str, &str> = r["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap(),
+                s["speaker"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for t in r["topics"].as_array().unwrap() {
+        let members = t["members"].as_array().unwrap();
+        let mut counts = std::collections::BTreeMap::new();
+        for m in members {
+            *counts.entry(speaker[m.as_str().unwrap()]).or_insert(0usize) += 1;
+        }
+        let (top, n) = counts.iter().max_by_key(|c| *c.1).unwrap();
+        assert!(
+            members.len() < 5 || *n < members.len(),
+            "topic {} is {top}'s alone ({n} statements)",
+            t["label"]
+        );
+    }
+}
+
 #[test]
 fn an_unrelated_thesis_yields_no_turn() {
     let r = report(&[
@@ -255,7 +289,7 @@ fn an_unrelated_thesis_yields_no_turn() {
 }
 
 /// A report on embeddings computed earlier by `volte embed --prompt-name
-/// query` is the report that embeds the statements itself; a statement
+/// query` (axes by examples: the full statements) is the report that embeds the statements itself; a statement
 /// missing from the file is an input error (exit 2) naming it.
 #[test]
 fn precomputed_embeddings_give_the_same_report() {
@@ -270,6 +304,26 @@ fn precomputed_embeddings_give_the_same_report() {
     let direct = report(&["--axes", AXES]);
     let from_file = report(&["--axes", AXES, "--embeddings", npy.to_str().unwrap()]);
     assert_eq!(from_file, direct);
+    // With theses the report groups by the texts without speakers' names,
+    // which `volte embed --mask-speakers` embeds.
+    let masked = dir.path().join("masked.npy");
+    let status = common::volte()
+        .args([
+            "embed",
+            CORPUS,
+            "--prompt-name",
+            "query",
+            "--mask-speakers",
+            "-o",
+        ])
+        .arg(&masked)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        report(&["--axes", THESES, "--embeddings", masked.to_str().unwrap()]),
+        report(&["--axes", THESES])
+    );
 
     // Rows in another order are found by id; a missing id is refused.
     let (ids, emb) = volte::output::read_embeddings(&npy).unwrap();
