@@ -172,16 +172,8 @@ impl Engine {
         progress: Option<&dyn Progress>,
     ) -> Result<Embeddings> {
         let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
-        self.embed_texts(&texts, progress).map_err(|e| match e {
-            Error::NotFinite { line, .. } if line > 0 => {
-                let s = &statements[line - 1];
-                Error::NotFinite {
-                    statement: s.id.clone(),
-                    line: s.line,
-                }
-            }
-            e => e,
-        })
+        self.embed_texts(&texts, progress)
+            .map_err(|e| named_by_statement(e, statements))
     }
 
     /// Embeds texts in order, through the embedding cache. A text whose
@@ -248,16 +240,7 @@ impl Engine {
         let texts: Vec<&str> = masked.iter().map(String::as_str).collect();
         let embeddings = self
             .embed_texts(&texts, request.progress)
-            .map_err(|e| match e {
-                Error::NotFinite { line, .. } if line > 0 => {
-                    let s = &statements[line - 1];
-                    Error::NotFinite {
-                        statement: s.id.clone(),
-                        line: s.line,
-                    }
-                }
-                e => e,
-            })?;
+            .map_err(|e| named_by_statement(e, statements))?;
         self.report_embedded(statements, embeddings, request)
     }
 
@@ -415,6 +398,21 @@ fn open_cache(encoder: &SentenceEncoder) -> Option<EmbeddingCache> {
             cache_warning(&e);
             None
         }
+    }
+}
+
+/// A non-finite embedding of the `line`-th text named by its statement's id
+/// and input line; other errors as they are.
+fn named_by_statement(e: Error, statements: &[Statement]) -> Error {
+    match e {
+        Error::NotFinite { line, .. } if line > 0 => {
+            let s = &statements[line - 1];
+            Error::NotFinite {
+                statement: s.id.clone(),
+                line: s.line,
+            }
+        }
+        e => e,
     }
 }
 
