@@ -262,6 +262,9 @@ fn extract_article(
         }
     }
     st.reg.forget_recent();
+    if let Some(government) = speakers::named_government(text) {
+        st.reg.learn_government(government);
+    }
     let mut block: Option<Block> = None;
     for (pi, p) in paras.iter().enumerate() {
         let body = &text[p.span.start..p.span.end];
@@ -519,6 +522,9 @@ fn attribute(
                 return Ok((*e, "speaker-subject"));
             }
             let clause = clause[from..].trim();
+            if let Some(e) = st.reg.by_government(clause) {
+                return Ok((e, "speaker-government"));
+            }
             if !clause.is_empty() {
                 return Err(format!("{UNNAMED_SUBJECT}: {clause:?}"));
             }

@@ -763,6 +763,98 @@ pub struct Registry {
     last_speaker: Option<usize>,
     /// Documents and who wrote them: (noun, entity, date).
     docs: Vec<(&'static str, usize, Option<super::dates::PartialDate>)>,
+    /// The government the article names ("l'administration Trump"), that
+    /// "l'administration" or "the administration" refers to.
+    administration: Option<usize>,
+}
+
+/// Nouns for a government, each with the side its leader's name stands on
+/// ("administration Trump", "the Trump administration", "Scholz-Regierung").
+const GOVERNMENT_NOUNS: &[(&str, bool)] = &[
+    ("administration", false),
+    ("administración", false),
+    ("regierung", false),
+    ("administration", true),
+    ("regierung", true),
+];
+
+/// Definite mentions of "the government" that open a subject.
+const GOVERNMENT_HEADS: &[&str] = &[
+    "l'administration",
+    "l’administration",
+    "the administration",
+    "la administración",
+    "die regierung",
+    "die administration",
+];
+
+/// The first government an article names by its leader, as written with a
+/// capital first letter: "l'administration Trump" gives "Administration
+/// Trump", "the Trump administration" gives "Trump administration".
+/// Capitalised words that open a noun phrase and name no leader: "The
+/// administration", "Die Regierung", "This administration".
+const DETERMINERS: &[&str] = &[
+    "the", "this", "that", "our", "his", "her", "their", "its", "new", "next", "previous",
+    "current", "former", "die", "der", "diese", "unsere", "neue",
+];
+
+pub fn named_government(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let bare = |w: &str| -> String {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
+            .to_string()
+    };
+    let leader = |w: &str| -> Option<String> {
+        let w = bare(w);
+        let first = w.chars().next()?;
+        (first.is_uppercase() && w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+            .then_some(w)
+    };
+    let capital = |s: &str| -> String {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    };
+    for (i, w) in words.iter().enumerate() {
+        let lower = bare(w).to_lowercase();
+        let noun = lower
+            .rsplit(['\'', '’'])
+            .next()
+            .unwrap_or(&lower)
+            .to_string();
+        for &(g, before) in GOVERNMENT_NOUNS {
+            if let Some(stem) = noun.strip_suffix(&format!("-{g}")) {
+                if before && stem.chars().next().is_some_and(|c| c.is_alphabetic()) {
+                    let name = bare(w);
+                    let name = name.rsplit(['\'', '’']).next().unwrap_or(&name);
+                    if leader(name.split('-').next().unwrap_or("")).is_some() {
+                        return Some(capital(name));
+                    }
+                }
+            }
+            if noun != g {
+                continue;
+            }
+            // The noun must be the whole word, not a phrase's end: "of" and
+            // "de" may not stand between it and the leader.
+            let ends_word = !w.ends_with([',', '.', ';', ':', ')']);
+            if !before && ends_word {
+                if let Some(name) = words.get(i + 1).and_then(|n| leader(n)) {
+                    return Some(format!("{} {name}", capital(g)));
+                }
+            }
+            let elided = bare(w).to_lowercase() != g;
+            if before && !elided && i > 0 && !words[i - 1].ends_with([',', '.', ';', ':']) {
+                if let Some(name) = leader(words[i - 1])
+                    .filter(|n| !DETERMINERS.contains(&n.to_lowercase().as_str()))
+                {
+                    return Some(format!("{name} {g}"));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn canonical(text: &str) -> String {
@@ -963,6 +1055,9 @@ impl Registry {
     /// What a pronoun, a group noun or a document noun at the head of
     /// `segment` refers to, with the rule that resolved it.
     pub fn by_reference(&self, segment: &str) -> Option<(usize, &'static str)> {
+        if let Some(i) = self.by_government(segment) {
+            return Some((i, "speaker-government"));
+        }
         let lower = segment.to_lowercase();
         let has_word = |w: &str| {
             lower
@@ -985,6 +1080,35 @@ impl Registry {
             }
         }
         None
+    }
+
+    /// The government a segment that opens with "l'administration" or
+    /// "the administration" refers to: the one the article names.
+    pub fn by_government(&self, segment: &str) -> Option<usize> {
+        let lower = segment.trim_start().to_lowercase();
+        let opens = GOVERNMENT_HEADS.iter().any(|h| {
+            lower
+                .strip_prefix(h)
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+        });
+        opens.then_some(self.administration).flatten()
+    }
+
+    /// Introduces the government the article names (see
+    /// [`named_government`]) so that "l'administration" resolves to it.
+    pub fn learn_government(&mut self, name: String) {
+        let i = match self.entities.iter().position(|e| e.name == name) {
+            Some(i) => i,
+            None => {
+                self.entities.push(Entity {
+                    name,
+                    kind: Kind::Org,
+                    role: None,
+                });
+                self.entities.len() - 1
+            }
+        };
+        self.administration = Some(i);
     }
 
     /// Remembers that a document (named by a noun in `sentence`) is by
@@ -1149,5 +1273,54 @@ mod tests {
         r.spoke(smith);
         assert_eq!(r.by_reference("He"), Some((smith, "speaker-pronoun")));
         assert!(is_pronoun("Elle", Lang::Fr));
+    }
+
+    #[test]
+    fn the_administration_is_the_government_the_article_names() {
+        let fr =
+            "L'administration refuse. Le plan s'inscrit dans l'objectif de l'administration Trump.";
+        assert_eq!(
+            named_government(fr).as_deref(),
+            Some("Administration Trump")
+        );
+        let en =
+            "The administration said no. It is a goal of the Biden administration, officials said.";
+        assert_eq!(
+            named_government(en).as_deref(),
+            Some("Biden administration")
+        );
+        let de = "Die Regierung schweigt. Die Scholz-Regierung plant mehr.";
+        assert_eq!(named_government(de).as_deref(), Some("Scholz-Regierung"));
+        let es = "La administración Sánchez lo niega.";
+        assert_eq!(
+            named_government(es).as_deref(),
+            Some("Administración Sánchez")
+        );
+        // A capitalised word ending the sentence before is no leader, and
+        // "de l'administration en matière" names none.
+        assert_eq!(
+            named_government("Sacks, OpenAI. L'administration refuse."),
+            None
+        );
+        assert_eq!(
+            named_government("les politiques de l'administration en matière d'IA"),
+            None
+        );
+
+        let mut r = Registry::default();
+        assert_eq!(r.by_government("L'administration a été catégorique"), None);
+        r.learn_government(named_government(fr).unwrap());
+        let gov = r.by_government("L'administration a été catégorique");
+        assert_eq!(
+            gov.map(|i| r.entities[i].name.as_str()),
+            Some("Administration Trump")
+        );
+        assert_eq!(
+            r.by_reference("the administration"),
+            gov.map(|i| (i, "speaker-government"))
+        );
+        // Only a subject that opens with the noun refers to it.
+        assert_eq!(r.by_government("les politiques de l'administration"), None);
+        assert_eq!(r.by_government("l'administrateur"), None);
     }
 }
