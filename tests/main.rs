@@ -35,6 +35,8 @@ mod suite {
     mod report_html;
     mod report_pipeline;
     #[cfg(feature = "cli")]
+    mod report_theses;
+    #[cfg(feature = "cli")]
     mod stance_cli;
     mod stance_model;
 }

@@ -208,6 +208,16 @@ pub struct PipelineArgs {
     #[arg(long, default_value_t = ReportOptions::default().thesis_min_similarity, value_parser = values::cosine)]
     pub thesis_min_similarity: f32,
 
+    /// With theses: a statement relevant to several theses addresses those
+    /// whose cosine to it (both centred on the corpus' average statement) is
+    /// at most this below its cosine to the closest of them; the stance
+    /// model also takes sides on neighbouring questions, the embedding says
+    /// which one a statement is about. 0.1 was measured on the Wahl-O-Mat
+    /// development sets (README, "How far to trust stance"); 2 keeps every
+    /// relevant thesis.
+    #[arg(long, default_value_t = ReportOptions::default().thesis_margin, value_parser = values::distance)]
+    pub thesis_margin: f32,
+
     /// Smallest turn: the step of a speaker's mean stance, in units of the
     /// spread of stance scores on the thesis or topic (their standard
     /// deviation), across zero or towards the other pole.
@@ -261,6 +271,7 @@ impl PipelineArgs {
             axis_min_similarity: self.axis_min_similarity,
             axis_min_relevance: self.axis_min_relevance,
             thesis_min_similarity: self.thesis_min_similarity,
+            thesis_margin: self.thesis_margin,
             draft_theses: if self.camps { 0 } else { self.draft_theses },
             shift: ShiftParams {
                 min_change: self.shift_min_change,

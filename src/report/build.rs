@@ -49,6 +49,10 @@ pub struct ReportOptions {
     /// Smallest cosine between a statement and a thesis for the statement
     /// to address it (see [`super::matching`]).
     pub thesis_min_similarity: f32,
+    /// How far below its closest relevant thesis a statement's cosine to
+    /// another relevant thesis may be for it to address that one too (see
+    /// [`super::matching`]).
+    pub thesis_margin: f32,
     /// Without axes, with the stance model: how many theses to draft from
     /// the largest topics (0: none; the stance model then splits topics
     /// into camps).
@@ -72,6 +76,7 @@ impl ReportOptions {
         named("axis_min_similarity", cosine(self.axis_min_similarity))?;
         named("axis_min_relevance", unit(self.axis_min_relevance))?;
         named("thesis_min_similarity", cosine(self.thesis_min_similarity))?;
+        named("thesis_margin", distance(self.thesis_margin))?;
         named("shift_min_change", non_negative(self.shift.min_change))?;
         named("shift_min_confidence", unit(self.shift.min_confidence))?;
         named(
@@ -92,6 +97,7 @@ impl Default for ReportOptions {
             axis_min_similarity: 0.0,
             axis_min_relevance: 0.8,
             thesis_min_similarity: -1.0,
+            thesis_margin: 0.1,
             draft_theses: 8,
             draft_max_pairs: 50_000,
             shift: ShiftParams::default(),
@@ -156,6 +162,7 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
                 min_similarity: options.axis_min_similarity,
                 min_relevance: options.axis_min_relevance,
                 thesis_min_similarity: options.thesis_min_similarity,
+                thesis_margin: options.thesis_margin,
             },
         )?,
         _ => Matched::default(),

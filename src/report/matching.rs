@@ -14,9 +14,18 @@
 //!   cut for topics can hold neighbouring questions (nuclear power next to a
 //!   carbon tax) that a thesis tells apart.
 //! * Thesis-first: a statement *addresses* every thesis whose relevance
-//!   reaches `min_relevance` and whose subject its embedding leans towards
+//!   reaches `min_relevance`, whose subject its embedding leans towards
 //!   at least as much as `thesis_min_similarity` (cosine in the
-//!   corpus-centred frame); it may address several theses or none.
+//!   corpus-centred frame), and that is, among those, within `thesis_margin`
+//!   of the closest one; it may address several theses or none. The
+//!   stance model finds a side on neighbouring questions (a statement on
+//!   a motorway is read as taking a side on free public transport, with
+//!   relevance 0.9): the embedding says which of the relevant theses the
+//!   statement is about. The margin compares a statement's cosines to the
+//!   theses with each other, so it does not depend on how far the corpus'
+//!   language or register sits from the theses' (an absolute cut does:
+//!   French reported speech sits far from an English thesis); with one
+//!   thesis it keeps every relevant statement.
 //!   Each thesis gets the statements that address it, with the model's
 //!   scores ([`ThesisMembers`]): the speakers' timelines on the thesis are
 //!   made of them, whatever topic the statements are in.
@@ -42,6 +51,9 @@ pub struct MatchParams {
     /// Smallest cosine between a statement and a thesis' subject for the
     /// statement to address the thesis.
     pub thesis_min_similarity: f32,
+    /// A statement addresses a relevant thesis only when its cosine to it is
+    /// at most this below its cosine to the closest relevant thesis.
+    pub thesis_margin: f32,
 }
 
 /// A statement's axis.
@@ -139,7 +151,7 @@ pub fn match_statements(
     for i in 0..n {
         // Among the theses the statement addresses, the one closest to it.
         let closeness = matcher.similarities(space.row(i));
-        let addressed: Vec<(usize, StanceScore)> = theses
+        let relevant: Vec<(usize, usize, StanceScore)> = theses
             .iter()
             .enumerate()
             .map(|(k, &(a, _))| (k, a, scores[i * theses.len() + k]))
@@ -147,6 +159,14 @@ pub fn match_statements(
                 s.p_agree + s.p_disagree >= params.min_relevance
                     && closeness[*a] > params.thesis_min_similarity
             })
+            .collect();
+        let closest = relevant
+            .iter()
+            .map(|(_, a, _)| closeness[*a])
+            .fold(f32::NEG_INFINITY, f32::max);
+        let addressed: Vec<(usize, StanceScore)> = relevant
+            .into_iter()
+            .filter(|(_, a, _)| closeness[*a] >= closest - params.thesis_margin)
             .map(|(k, a, s)| {
                 members[k].members.push((i, s));
                 (a, s)
