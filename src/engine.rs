@@ -19,6 +19,7 @@ use crate::model::{self, ModelLayout, ResolvedModel};
 use crate::progress::Progress;
 use crate::report::build::{build_report, ReportInput, ReportOptions};
 use crate::report::model::Report;
+use crate::settings::Settings;
 use crate::stance::axes::{example_texts, AxisSet, AxisSpec};
 use crate::stance::cross_encoder::{PairStance, StanceModel};
 
@@ -59,6 +60,11 @@ pub struct EngineOptions {
     /// `query` prompt if it has one: E5 models expect a prompt, and `query`
     /// is the one for comparing statements with each other.
     pub symmetric_prompt: bool,
+    /// Where the caches are, how to reach the Hub, the forced kernel tier:
+    /// the engine keeps them ([`Engine::settings`]). By default the
+    /// documented defaults, nothing read from the environment
+    /// ([`Settings::from_env`] reads it).
+    pub settings: Settings,
 }
 
 impl Default for EngineOptions {
@@ -67,6 +73,7 @@ impl Default for EngineOptions {
             encoder: EncoderOptions::default(),
             embedding_cache: true,
             symmetric_prompt: false,
+            settings: Settings::default(),
         }
     }
 }
@@ -79,6 +86,12 @@ impl EngineOptions {
             ..Self::default()
         }
     }
+
+    /// With these settings (as [`Settings::from_env`] reads them).
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
 }
 
 /// A loaded embedding model and its embedding cache.
@@ -86,15 +99,18 @@ pub struct Engine {
     model: ResolvedModel,
     encoder: SentenceEncoder,
     cache: Option<EmbeddingCache>,
+    settings: Settings,
     /// Texts served from the embedding cache so far.
     pub cache_hits: usize,
 }
 
 impl Engine {
-    /// Resolves (provisioning it when needed) and loads a model.
+    /// Resolves (provisioning it when needed) and loads a model, with the
+    /// options' [`Settings`].
     pub fn open(spec: impl Into<ModelSpec>, options: EngineOptions) -> Result<Self> {
         let spec = spec.into();
-        let resolved = model::resolve(&spec.0)?;
+        let settings = options.settings;
+        let resolved = model::resolve(&spec.0, &settings)?;
         let mut encoder_options = options.encoder;
         if options.symmetric_prompt
             && encoder_options.prompt.is_none()
@@ -105,11 +121,12 @@ impl Engine {
                 encoder_options.prompt_name = Some("query".to_string());
             }
         }
-        let encoder = SentenceEncoder::load(&resolved, encoder_options).map_err(|e| {
-            Error::from_internal(
-                e.context(format!("loading model from {}", resolved.dir.display())),
-            )
-        })?;
+        let encoder =
+            SentenceEncoder::load(&resolved, encoder_options, &settings).map_err(|e| {
+                Error::from_internal(
+                    e.context(format!("loading model from {}", resolved.dir.display())),
+                )
+            })?;
         tracing::info!(
             "model {} ({:?}) from {} on {}, {}",
             resolved.spec,
@@ -119,7 +136,7 @@ impl Engine {
             encoder.precision_label()
         );
         let cache = if options.embedding_cache {
-            open_cache(&encoder)
+            open_cache(&encoder, &settings)
         } else {
             None
         };
@@ -127,8 +144,15 @@ impl Engine {
             model: resolved,
             encoder,
             cache,
+            settings,
             cache_hits: 0,
         })
+    }
+
+    /// The settings the engine was opened with (for the stance model and
+    /// anything else that finds models: [`crate::stance::open_stance_model`]).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Where the model came from.
@@ -382,8 +406,8 @@ impl Axes {
 
 /// The embedding cache of `encoder`'s model, or `None` (with one warning
 /// per process) when it cannot be used: the cache only saves time.
-fn open_cache(encoder: &SentenceEncoder) -> Option<EmbeddingCache> {
-    let opened = model::cache::embeddings_dir()
+fn open_cache(encoder: &SentenceEncoder, settings: &Settings) -> Option<EmbeddingCache> {
+    let opened = model::cache::embeddings_dir(settings)
         .map_err(anyhow::Error::from)
         .and_then(|dir| {
             EmbeddingCache::open(

@@ -7,15 +7,18 @@
 //! clustering are calls over the [`Embeddings`] ([`similarity`],
 //! [`cluster::cluster`]). Errors are typed ([`Error`]); long work reports
 //! progress through [`progress::Progress`] and messages through `tracing`.
-//! What comes from the environment is read once into [`Settings`].
+//! What comes from the environment is read once into [`Settings`]
+//! ([`Settings::from_env`]) and passed explicitly: the engine keeps the
+//! settings it was opened with; nothing in the library reads a variable.
 //!
 //! ```no_run
 //! use volte::input::{read_statements, ReadOptions};
 //! use volte::similarity::{top_k_self, SearchOptions};
-//! use volte::{Engine, EngineOptions, ModelSpec, ReportRequest};
+//! use volte::{Engine, EngineOptions, ModelSpec, ReportRequest, Settings};
 //!
 //! let read = read_statements("statements.jsonl".as_ref(), &ReadOptions::default())?;
-//! let mut engine = Engine::open(ModelSpec::default(), EngineOptions::for_analysis())?;
+//! let options = EngineOptions::for_analysis().with_settings(Settings::from_env()?);
+//! let mut engine = Engine::open(ModelSpec::default(), options)?;
 //! let embeddings = engine.embed(&read.statements, None)?;
 //! let neighbours = top_k_self(&embeddings, 5, &SearchOptions::default())?;
 //! assert_eq!(neighbours.len(), read.statements.len());

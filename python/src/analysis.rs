@@ -34,7 +34,11 @@ pub fn stance_model(dir: Option<&Path>) -> volte::error::Result<Arc<StanceModel>
             return Ok(m.clone());
         }
     }
-    let model = Arc::new(open_stance_model(dir, StanceOptions::default())?);
+    let model = Arc::new(open_stance_model(
+        dir,
+        StanceOptions::default(),
+        crate::settings(),
+    )?);
     *slot = Some((dir.map(Path::to_path_buf), model.clone()));
     Ok(model)
 }

@@ -9,7 +9,7 @@ mod convert;
 mod search;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use numpy::PyArray2;
 use pyo3::prelude::*;
@@ -19,10 +19,18 @@ use volte::progress::Progress;
 use volte::report::build::ReportOptions;
 use volte::stance::shifts::ShiftParams;
 use volte::values::{at_least_one, cosine, named};
-use volte::{Engine, EngineOptions, Error, ReportRequest};
+use volte::{Engine, EngineOptions, Error, ReportRequest, Settings};
 
 use analysis::{axes_of, statements_of, Fields};
 use convert::{parse, py_err, texts_of, to_array};
+
+/// The settings of the environment, read once when the module is imported.
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// The settings read at import.
+pub(crate) fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(Settings::default)
+}
 
 /// Progress reported to a Python callable, called as `callback("start",
 /// total)` and `callback("advance", n)` (the package draws a tqdm bar with
@@ -79,6 +87,7 @@ impl PyEngine {
                 ),
             embedding_cache: cache,
             symmetric_prompt,
+            settings: settings().clone(),
         };
         let spec = model.unwrap_or_else(|| volte::model::DEFAULT_MODEL.to_string());
         let engine = py.detach(|| Engine::open(spec, options)).map_err(py_err)?;
@@ -255,7 +264,9 @@ fn version() -> &'static str {
 
 #[pymodule]
 fn _volte(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    volte::Settings::from_env().map_err(py_err)?.install();
+    let from_env = Settings::from_env().map_err(py_err)?;
+    // A second import in the process (another interpreter) keeps the first.
+    let _ = SETTINGS.set(from_env);
     m.add_class::<PyEngine>()?;
     m.add_function(wrap_pyfunction!(search::top_k, m)?)?;
     m.add_function(wrap_pyfunction!(search::pairs, m)?)?;

@@ -17,6 +17,7 @@ use super::values;
 use volte::cluster::agglomerative::MAX_ROWS;
 use volte::cluster::{cluster, ClusterMethod as Method, ClusterOptions};
 use volte::similarity::SearchOptions;
+use volte::Settings;
 
 /// Group statements into topics.
 ///
@@ -70,7 +71,7 @@ pub struct ClusterArgs {
     pub input_args: InputArgs,
 }
 
-pub fn run(args: ClusterArgs) -> Result<()> {
+pub fn run(args: ClusterArgs, settings: &Settings) -> Result<()> {
     let threshold = args
         .threshold
         .unwrap_or_else(|| args.method.default_threshold());
@@ -83,7 +84,7 @@ pub fn run(args: ClusterArgs) -> Result<()> {
              pairwise distance in memory); use --method community"
         );
     }
-    let input = LazyEngine::new(&args.model).embed(loaded)?;
+    let input = LazyEngine::new(&args.model, settings).embed(loaded)?;
     let started = std::time::Instant::now();
     let backend = backend(&args.model)?;
     let index = args.index.index(input.embeddings.len(), &backend);

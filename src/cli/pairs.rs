@@ -16,6 +16,7 @@ use super::progress_bar::Bar;
 use super::search_io::{backend, IndexArgs};
 use super::values;
 use volte::similarity::{pairs_above, SearchOptions};
+use volte::Settings;
 
 /// Find every pair of statements whose cosine similarity reaches a threshold
 /// (near-duplicates and paraphrases).
@@ -65,9 +66,9 @@ struct Line<'a> {
     score: f32,
 }
 
-pub fn run(args: PairsArgs) -> Result<()> {
+pub fn run(args: PairsArgs, settings: &Settings) -> Result<()> {
     let loaded = load_checked(&args.input, &args.output, &args.input_args)?;
-    let input = LazyEngine::new(&args.model).embed(loaded)?;
+    let input = LazyEngine::new(&args.model, settings).embed(loaded)?;
     let backend = backend(&args.model)?;
     let index = args.index.index(input.embeddings.len(), &backend);
     let pb = Bar::new(0, "comparing");

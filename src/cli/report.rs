@@ -26,6 +26,7 @@ use volte::stance::axes::{read_axes, AxisSpec};
 use volte::stance::cross_encoder::StanceOptions;
 use volte::stance::shifts::ShiftParams;
 use volte::ReportRequest;
+use volte::Settings;
 
 /// Show who changed position on what: topics, stance timelines, shifts.
 ///
@@ -274,7 +275,7 @@ impl PipelineArgs {
     }
 }
 
-pub fn run(args: ReportArgs) -> Result<()> {
+pub fn run(args: ReportArgs, settings: &Settings) -> Result<()> {
     let format = args
         .format
         .unwrap_or_else(|| ReportFormat::for_output(args.output.as_deref()));
@@ -296,6 +297,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         &args.pipeline,
         &args.model,
         &args.input_args,
+        settings,
     )?;
     let text = match format {
         ReportFormat::Term => term::render(&report),
@@ -352,6 +354,7 @@ pub fn make_report(
     pipeline: &PipelineArgs,
     model_args: &ModelArgs,
     input_args: &InputArgs,
+    settings: &Settings,
 ) -> Result<Report> {
     let options = pipeline.options()?;
     let axes = match (pipeline.axes.as_deref(), pipeline.thesis.as_deref()) {
@@ -402,6 +405,7 @@ pub fn make_report(
                     .with_device(model_args.device)
                     .with_dtype(model_args.dtype)
                     .with_cpu_tier(model_args.cpu_tier),
+                settings,
             )?,
         )
     } else {
@@ -411,7 +415,7 @@ pub fn make_report(
         Some(path) => Some(embeddings_of(statements, path)?),
         None => None,
     };
-    let mut engine = model_args.open(true, true)?;
+    let mut engine = model_args.open(settings, true, true)?;
     let bar = Bar::new(statements.len(), "embedding");
     let request = ReportRequest {
         axes,
