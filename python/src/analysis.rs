@@ -20,7 +20,7 @@ use volte::stance::open_stance_model;
 use volte::values::{named, non_blank};
 use volte::Error;
 
-use crate::convert::{from_json, internal, py_err, texts_of};
+use crate::convert::{from_json, py_err, texts_of};
 
 /// The stance model last opened, by the directory it was asked for
 /// (`None`: the bundled one), so that repeated calls load it once.
@@ -75,7 +75,7 @@ pub fn stance<'py>(
                 .enumerate()
                 .map(|(i, t)| (theses[if one { 0 } else { i }].as_str(), t.as_str()))
                 .collect();
-            model.pair_stance(&pairs).map_err(Error::from_internal)
+            model.pair_stance(&pairs)
         })
         .map_err(py_err)?;
     let out = PyDict::new(py);
@@ -141,7 +141,7 @@ pub fn extract<'py>(
             };
             all.extend(texts.into_iter().map(|(name, t)| Article::new(name, t)));
             let found = extract_articles(&all, &ExtractOptions { lang, unattributed });
-            serde_json::to_string(&found).map_err(|e| Error::from_internal(e.into()))
+            serde_json::to_string(&found).map_err(Error::from)
         })
         .map_err(py_err)?;
     from_json(py, &json)
@@ -183,10 +183,7 @@ pub fn statements_of(jsonl: &str, fields: Fields, columns: &[String]) -> PyResul
         "records",
         jsonl.as_bytes(),
         "records.jsonl".as_ref(),
-        &ReadOptions {
-            fields,
-            ..ReadOptions::default()
-        },
+        &ReadOptions::default().with_fields(fields),
     )
     .map_err(|e| py_err(e.into()))?;
     Ok(read.statements)
@@ -201,7 +198,7 @@ pub fn axes_of(
 ) -> PyResult<Option<Axes>> {
     match (path, theses, tables_json) {
         (Some(p), None, None) => {
-            let specs = read_axes(&p).map_err(internal)?;
+            let specs = read_axes(&p).map_err(py_err)?;
             Ok(Some(Axes {
                 specs,
                 name: p.display().to_string(),

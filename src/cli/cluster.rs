@@ -89,19 +89,18 @@ pub fn run(args: ClusterArgs, settings: &Settings) -> Result<()> {
     let backend = backend(&args.model)?;
     let index = args.index.index(input.embeddings.len(), &backend);
     let pb = Bar::new(0, "comparing");
-    let options = ClusterOptions {
-        method: args.method,
-        threshold,
-        min_size: args.min_size,
-        keywords: args.keywords,
-        search: SearchOptions {
-            backend,
-            max_pairs: Some(args.max_pairs),
-            progress: Some(&pb),
-            index,
-            ..SearchOptions::default()
-        },
-    };
+    let options = ClusterOptions::default()
+        .with_method(args.method)
+        .with_threshold(threshold)
+        .with_min_size(args.min_size)
+        .with_keywords(args.keywords)
+        .with_search(
+            SearchOptions::default()
+                .with_backend(backend)
+                .with_max_pairs(Some(args.max_pairs))
+                .with_progress(Some(&pb))
+                .with_index(index),
+        );
     let texts = input.texts();
     let clustering = cluster(&input.embeddings, texts.as_deref(), &options);
     pb.finish();

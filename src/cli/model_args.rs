@@ -84,12 +84,11 @@ impl ModelArgs {
         symmetric: bool,
         cache: bool,
     ) -> EngineOptions {
-        EngineOptions {
-            encoder: self.encoder_options(),
-            embedding_cache: cache,
-            symmetric_prompt: symmetric,
-            settings: settings.clone(),
-        }
+        EngineOptions::default()
+            .with_encoder(self.encoder_options())
+            .with_embedding_cache(cache)
+            .with_symmetric_prompt(symmetric)
+            .with_settings(settings.clone())
     }
 
     /// Opens the model (provisioning it when needed).

@@ -72,13 +72,11 @@ pub fn run(args: PairsArgs, settings: &Settings) -> Result<()> {
     let backend = backend(&args.model)?;
     let index = args.index.index(input.embeddings.len(), &backend);
     let pb = Bar::new(0, "comparing");
-    let options = SearchOptions {
-        backend,
-        max_pairs: Some(args.max_pairs),
-        progress: Some(&pb),
-        index,
-        ..SearchOptions::default()
-    };
+    let options = SearchOptions::default()
+        .with_backend(backend)
+        .with_max_pairs(Some(args.max_pairs))
+        .with_progress(Some(&pb))
+        .with_index(index);
     let started = std::time::Instant::now();
     let pairs = pairs_above(&input.embeddings, args.threshold, &options)?;
     pb.finish();

@@ -256,22 +256,21 @@ pub struct PipelineArgs {
 
 impl PipelineArgs {
     pub fn options(&self) -> Result<ReportOptions> {
-        Ok(ReportOptions {
-            cluster_threshold: self.cluster_threshold,
-            min_topic_size: self.min_topic_size.max(1),
-            axis_min_similarity: self.axis_min_similarity,
-            axis_min_relevance: self.axis_min_relevance,
-            thesis_min_similarity: self.thesis_min_similarity,
-            draft_theses: if self.camps { 0 } else { self.draft_theses },
-            shift: ShiftParams {
-                min_change: self.shift_min_change,
-                min_confidence: self.shift_min_confidence,
-                possible_confidence: self.shift_possible_confidence,
-                change_prior: self.shift_change_prior,
-                error_rate: self.shift_error_rate,
-            },
-            ..ReportOptions::default()
-        })
+        Ok(ReportOptions::default()
+            .with_cluster_threshold(self.cluster_threshold)
+            .with_min_topic_size(self.min_topic_size.max(1))
+            .with_axis_min_similarity(self.axis_min_similarity)
+            .with_axis_min_relevance(self.axis_min_relevance)
+            .with_thesis_min_similarity(self.thesis_min_similarity)
+            .with_draft_theses(if self.camps { 0 } else { self.draft_theses })
+            .with_shift(
+                ShiftParams::default()
+                    .with_min_change(self.shift_min_change)
+                    .with_min_confidence(self.shift_min_confidence)
+                    .with_possible_confidence(self.shift_possible_confidence)
+                    .with_change_prior(self.shift_change_prior)
+                    .with_error_rate(self.shift_error_rate),
+            ))
     }
 }
 
@@ -417,13 +416,12 @@ pub fn make_report(
     };
     let mut engine = model_args.open(settings, true, true)?;
     let bar = Bar::new(statements.len(), "embedding");
-    let request = ReportRequest {
-        axes,
-        stance: stance.as_ref(),
-        inputs: vec![input.display().to_string()],
-        options,
-        progress: Some(&bar),
-    };
+    let request = ReportRequest::default()
+        .with_axes(axes)
+        .with_stance(stance.as_ref())
+        .with_inputs(vec![input.display().to_string()])
+        .with_options(options)
+        .with_progress(Some(&bar));
     let report = match precomputed {
         Some(emb) => engine.report_embedded(statements, emb, request),
         None => engine.report(statements, request),

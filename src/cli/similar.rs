@@ -119,11 +119,9 @@ pub fn run(args: SimilarArgs, settings: &Settings) -> Result<()> {
         }
     }
     let pb = Bar::new(0, "searching");
-    let options = SearchOptions {
-        backend: backend(&args.model)?,
-        progress: Some(&pb),
-        ..SearchOptions::default()
-    };
+    let options = SearchOptions::default()
+        .with_backend(backend(&args.model)?)
+        .with_progress(Some(&pb));
     let started = std::time::Instant::now();
     let results = match &queries {
         Some(q) => top_k(&q.embeddings, &corpus.embeddings, args.top_k, &options)?,

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context, Result};
+use crate::error::{bail, ensure, Result, WrapErr};
 use candle_core::Device;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
