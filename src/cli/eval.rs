@@ -323,6 +323,7 @@ fn load_report(args: &GoldArgs) -> Result<Report> {
     match (&args.input, &args.report) {
         (Some(input), None) => make_report(
             input,
+            false,
             None,
             None,
             &args.pipeline,

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use articles::read_articles;
 pub use dates::PartialDate;
-pub use from_paths::{extract_paths, Extraction};
+pub use from_paths::{extract_paths, extract_paths_and, Extraction};
 pub use lang::Lang;
 
 use corpus::{date_from_corpus, Evidence};

@@ -205,3 +205,47 @@ fn turns_from_the_raw_seed_articles_are_turns_of_the_hand_made_corpus() {
         );
     }
 }
+
+#[test]
+fn a_report_from_articles_is_the_report_of_their_extracted_statements() {
+    let seeds = root().join("../shared/seeds");
+    if !seeds.is_dir() {
+        eprintln!("skipped: {} is not here", seeds.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let extracted = dir.path().join("s.jsonl");
+    let o = volte(&[
+        "extract",
+        seeds.to_str().unwrap(),
+        "-o",
+        extracted.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let axes = root().join("examples/ai-bailout/theses.toml");
+    let report = |input: &Path, articles: bool, name: &str| -> Value {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "report",
+            input.to_str().unwrap(),
+            "--axes",
+            axes.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        if articles {
+            args.push("--articles");
+        }
+        let o = volte(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("inputs");
+        v
+    };
+    let direct = report(&seeds, true, "direct.json");
+    let via_file = report(&extracted, false, "via-file.json");
+    assert!(direct["statements"]
+        .as_array()
+        .is_some_and(|s| s.len() > 40));
+    assert_eq!(direct, via_file);
+}
