@@ -11,9 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use volte::engine::Axes;
-use volte::extract::{extract as extract_articles, read_articles, Article, ExtractOptions, Lang};
+use volte::extract::{extract_paths_and, Article, ExtractOptions, Lang};
 use volte::input::reader::{read_from_bytes, FieldMap, ReadOptions};
-use volte::input::Statement;
+use volte::input::{OnError, Statement};
 use volte::stance::axes::read_axes;
 use volte::stance::cross_encoder::{PairStance, StanceModel, StanceOptions};
 use volte::stance::open_stance_model;
@@ -92,17 +92,24 @@ pub fn stance<'py>(
 /// Statements reported in articles, as `volte extract` finds them: each
 /// item is a path (a `pathlib.Path`, or a `str` naming an existing file or
 /// folder) read as the command line reads it, or else the text of one
-/// article. Returns a list of dicts (the JSON lines of `volte extract`).
-/// `lang` (fr, en, de, es) instead of detecting it; `unattributed=False`
-/// leaves out statements without a named speaker.
+/// article; all of them are one batch. Returns a list of dicts (the JSON
+/// lines of `volte extract`). `lang` (fr, en, de, es) instead of detecting
+/// it; `unattributed=False` leaves out statements without a named speaker;
+/// `on_error="skip"` goes on past files that cannot be read (not UTF-8, a
+/// bad JSON line) with a `UserWarning` naming each file and line, where
+/// `"fail"` (the default) raises `ValueError`.
 #[pyfunction]
-#[pyo3(signature = (articles, *, lang=None, unattributed=true))]
+#[pyo3(signature = (articles, *, lang=None, unattributed=true, on_error="fail"))]
 pub fn extract<'py>(
     py: Python<'py>,
     articles: Bound<'py, PyAny>,
     lang: Option<&str>,
     unattributed: bool,
+    on_error: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let on_error: OnError = on_error
+        .parse()
+        .map_err(|e: volte::error::UsageError| py_err(e.into()))?;
     let lang = match lang {
         None => None,
         Some(code) => Some(
@@ -128,22 +135,22 @@ pub fn extract<'py>(
             if !s.contains('\n') && s.len() < 4096 && Path::new(&s).exists() {
                 paths.push(PathBuf::from(s));
             } else {
-                texts.push((format!("text:{}", i + 1), s));
+                texts.push(Article::new(format!("text:{}", i + 1), s));
             }
         }
     }
-    let json = py
+    let opts = ExtractOptions { lang, unattributed };
+    let (json, rejects) = py
         .detach(|| {
-            let mut all: Vec<Article> = if paths.is_empty() {
-                Vec::new()
-            } else {
-                read_articles(&paths)?
-            };
-            all.extend(texts.into_iter().map(|(name, t)| Article::new(name, t)));
-            let found = extract_articles(&all, &ExtractOptions { lang, unattributed });
-            serde_json::to_string(&found).map_err(Error::from)
+            let x = extract_paths_and(&paths, texts, &opts, on_error)?;
+            let json = serde_json::to_string(&x.statements).map_err(Error::from)?;
+            Ok::<_, Error>((json, x.rejects))
         })
         .map_err(py_err)?;
+    let warn = py.import("warnings")?.getattr("warn")?;
+    for r in &rejects {
+        warn.call1((format!("{}:{}: {} (skipped)", r.file, r.line, r.reason),))?;
+    }
     from_json(py, &json)
 }
 

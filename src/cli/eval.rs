@@ -324,6 +324,7 @@ fn load_report(args: &GoldArgs, settings: &Settings) -> Result<Report> {
     match (&args.input, &args.report) {
         (Some(input), None) => make_report(
             input,
+            false,
             None,
             None,
             &args.pipeline,

@@ -15,7 +15,8 @@ use super::values;
 use volte::embeddings::Embeddings;
 use volte::engine::Axes;
 use volte::error::{InputError, UsageError};
-use volte::input::Statement;
+use volte::extract::{extract_paths, ExtractOptions};
+use volte::input::{OnError, ReadOutcome, Statement};
 use volte::output::atomic::check_writable;
 use volte::output::read_embeddings;
 use volte::output::EmbeddingFormat;
@@ -94,8 +95,15 @@ use volte::Settings;
 /// has everything.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
+    /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads
+    /// stdin. With --articles: a file or folder of news articles.
     pub input: PathBuf,
+    /// INPUT is news articles (a file or a folder: text, HTML or JSON lines,
+    /// as `volte extract` reads them): their attributed statements are
+    /// extracted first, exactly as `volte extract INPUT -o s.jsonl` followed
+    /// by `volte report s.jsonl` would, with --on-error for unreadable files.
+    #[arg(long, conflicts_with_all = ["input_format", "text_field", "id_field"])]
+    pub articles: bool,
     /// Output format. Default: the output's extension decides (.html, .md,
     /// .json; any other name, and standard output, get term); a --format
     /// given is obeyed whatever the extension.
@@ -291,6 +299,7 @@ pub fn run(args: ReportArgs, settings: &Settings) -> Result<()> {
     }
     let report = make_report(
         &args.input,
+        args.articles,
         args.embeddings.as_deref(),
         args.output.as_deref(),
         &args.pipeline,
@@ -348,6 +357,7 @@ pub fn run(args: ReportArgs, settings: &Settings) -> Result<()> {
 /// output).
 pub fn make_report(
     input: &Path,
+    articles: bool,
     embeddings: Option<&Path>,
     output: Option<&Path>,
     pipeline: &PipelineArgs,
@@ -385,7 +395,11 @@ pub fn make_report(
     .filter_map(|(role, p)| p.map(|p| (role, p)))
     .collect();
     let rejects = input_args.rejects_beside(input, &others, output)?;
-    let read = input_args.read(input)?;
+    let read = if articles {
+        read_articles(input, input_args.on_error)?
+    } else {
+        input_args.read(input)?
+    };
     rejects.settle(&[&read])?;
     let statements = &read.statements;
     // The stance model is loaded before any statement is embedded, so that
@@ -446,6 +460,25 @@ pub fn make_report(
         engine.encoder().summary()
     );
     Ok(report)
+}
+
+/// The statements `volte extract` finds in the articles of `input`, read
+/// as a report reads them.
+fn read_articles(input: &Path, on_error: OnError) -> Result<ReadOutcome> {
+    let x = extract_paths(&[input], &ExtractOptions::default(), on_error)?;
+    let statements = x.to_statements();
+    eprintln!(
+        "volte: {} statement(s) from {} article(s), {} with a named speaker",
+        statements.len(),
+        x.articles,
+        x.attributed().count()
+    );
+    Ok(ReadOutcome {
+        lines: statements.len() + x.rejects.len(),
+        statements,
+        rejects: x.rejects,
+        ..ReadOutcome::default()
+    })
 }
 
 /// The rows of the embeddings file `path` for `statements`, in their order,

@@ -31,6 +31,21 @@ pub enum OnError {
     Skip,
 }
 
+impl std::str::FromStr for OnError {
+    type Err = crate::error::UsageError;
+
+    /// `fail` or `skip`.
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "fail" => Ok(Self::Fail),
+            "skip" => Ok(Self::Skip),
+            _ => Err(crate::error::UsageError::new(format!(
+                "on_error {s:?}: fail or skip"
+            ))),
+        }
+    }
+}
+
 /// Field names to read from JSONL objects or CSV columns.
 #[derive(Debug, Clone)]
 pub struct FieldMap {
