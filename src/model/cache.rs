@@ -4,18 +4,17 @@
 
 use std::path::PathBuf;
 
-use crate::error::Result;
+use crate::error::{Result, WrapErr};
 use crate::Settings;
-use anyhow::anyhow;
 
 /// Root of volte's cache directory (not created here).
 pub fn cache_root(settings: &Settings) -> Result<PathBuf> {
     if let Some(p) = &settings.cache_dir {
         return Ok(p.clone());
     }
-    Ok(dirs::home_dir()
+    dirs::home_dir()
         .map(|h| h.join(".cache").join("volte"))
-        .ok_or_else(|| anyhow!("no cache directory: set VOLTE_CACHE or XDG_CACHE_HOME"))?)
+        .context("no cache directory: set VOLTE_CACHE or XDG_CACHE_HOME")
 }
 
 /// Directory of converted models.

@@ -1,7 +1,7 @@
 //! Grouping statements into topics in the analysis space, and (with axes)
 //! gathering the groups that debate the same axis into one topic.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::matching::Assigned;
 use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
