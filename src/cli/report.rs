@@ -355,6 +355,7 @@ pub fn run(args: ReportArgs, settings: &Settings) -> Result<()> {
 /// Reads, embeds and analyses the statements of `input`; rejected records
 /// go next to `output` (next to the input when the report goes to standard
 /// output).
+#[allow(clippy::too_many_arguments)]
 pub fn make_report(
     input: &Path,
     articles: bool,

@@ -36,7 +36,7 @@ pub fn cluster_through_sample(
 ) -> Result<Clustering> {
     let n = space.len();
     if n <= sample_rows {
-        return Ok(agglomerative(space, distance_threshold, 1)?);
+        return agglomerative(space, distance_threshold, 1);
     }
     let sample: Vec<usize> = (0..sample_rows).map(|i| i * n / sample_rows).collect();
     let sampled = agglomerative(&space.select(&sample), distance_threshold, 1)?;
