@@ -50,11 +50,9 @@ fn searches(c: &mut Criterion) {
     group.bench_function("top10_self_cpu_4096", |b| {
         b.iter(|| top_k_self(&emb, 10, &SearchOptions::default()).unwrap())
     });
-    let device = SearchOptions {
-        backend: Backend::Device(Device::Cpu),
-        tile: Some(1024),
-        ..SearchOptions::default()
-    };
+    let device = SearchOptions::default()
+        .with_backend(Backend::Device(Device::Cpu))
+        .with_tile(Some(1024));
     group.bench_function("top10_self_candle_cpu_4096", |b| {
         b.iter(|| top_k_self(&emb, 10, &device).unwrap())
     });

@@ -36,10 +36,7 @@ fn main() -> Result<()> {
     let mut emb = Embeddings::new(dim, arr.as_standard_layout().iter().copied().collect())?;
     emb.normalize();
 
-    let options = SearchOptions {
-        tile,
-        ..SearchOptions::default()
-    };
+    let options = SearchOptions::default().with_tile(tile);
     let started = Instant::now();
     let neighbors = top_k_self(&emb, k, &options)?;
     let seconds = started.elapsed().as_secs_f64();

@@ -46,10 +46,7 @@ fn main() -> Result<()> {
     )?);
     let exact_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let options = SearchOptions {
-        index: PairIndex::Ivf(params),
-        ..SearchOptions::default()
-    };
+    let options = SearchOptions::default().with_index(PairIndex::Ivf(params));
     let ivf = sorted(pair_indices_above(&emb, threshold, &options)?);
     let ivf_seconds = started.elapsed().as_secs_f64();
     let false_pairs = ivf

@@ -24,10 +24,10 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Error, Result, WrapErr};
 use sha2::{Digest, Sha256};
 
-use crate::embeddings::{first_non_finite_row, Embeddings, NotFinite};
+use crate::embeddings::{first_non_finite_row, Embeddings};
 use crate::encoder::TextEmbedder;
 
 type Key = [u8; 32];
@@ -114,7 +114,8 @@ impl EmbeddingCache {
 
     /// Embeds `texts` in order, computing only those not cached yet (each
     /// distinct text once) and storing them. A computed vector that is not
-    /// finite is a [`NotFinite`] error naming the first text that has one.
+    /// finite is an [`Error::NotFinite`] naming the first text that has one
+    /// and its 1-based position in `texts`.
     pub fn embed(&mut self, embedder: &mut dyn TextEmbedder, texts: &[&str]) -> Result<Cached> {
         let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
         let mut missing: Vec<usize> = Vec::new();
@@ -134,7 +135,11 @@ impl EmbeddingCache {
             let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
             let fresh = embedder.embed(&todo)?;
             if let Some(j) = first_non_finite_row(&fresh) {
-                return Err(NotFinite { row: missing[j] }.into());
+                let row = missing[j];
+                return Err(Error::NotFinite {
+                    statement: texts[row].to_string(),
+                    line: row + 1,
+                });
             }
             let mut batch = Vec::with_capacity(missing.len() * record_len(self.dim));
             let mut uncached = HashMap::new();
@@ -191,7 +196,7 @@ pub struct Cached {
     pub hits: usize,
     /// Why the new vectors could not be stored, if they could not (they are
     /// still returned).
-    pub not_stored: Option<anyhow::Error>,
+    pub not_stored: Option<Error>,
 }
 
 impl EmbeddingCache {
@@ -233,7 +238,7 @@ mod tests {
         fn dim(&self) -> usize {
             2
         }
-        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+        fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
             self.0 += texts.len();
             let mut e = Embeddings::empty(2);
             for t in texts {
@@ -328,7 +333,7 @@ mod tests {
         fn dim(&self) -> usize {
             2
         }
-        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+        fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
             let mut e = Embeddings::empty(2);
             for t in texts {
                 let v = if t.contains('x') { f32::NAN } else { 1.0 };
@@ -349,7 +354,10 @@ mod tests {
             .embed(&mut Overflowing, &["a", "a", "bx", "c"])
             .err()
             .unwrap();
-        assert_eq!(e.downcast_ref::<NotFinite>().unwrap().row, 2);
+        assert!(
+            matches!(&e, Error::NotFinite { statement, line: 3 } if statement == "bx"),
+            "{e:?}"
+        );
         assert!(EmbeddingCache::open(dir.path(), "m", 2).unwrap().is_empty());
     }
 
@@ -370,7 +378,7 @@ mod tests {
         fn dim(&self) -> usize {
             self.0
         }
-        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
+        fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
             let mut e = Embeddings::empty(self.0);
             for t in texts {
                 let row: Vec<f32> = (0..self.0).map(|j| (t.len() * 1000 + j) as f32).collect();

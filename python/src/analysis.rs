@@ -11,16 +11,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use volte::engine::Axes;
-use volte::extract::{extract as extract_articles, read_articles, Article, ExtractOptions, Lang};
+use volte::extract::{extract_paths_and, Article, ExtractOptions, Lang};
 use volte::input::reader::{read_from_bytes, FieldMap, ReadOptions};
-use volte::input::Statement;
+use volte::input::{OnError, Statement};
 use volte::stance::axes::read_axes;
 use volte::stance::cross_encoder::{PairStance, StanceModel, StanceOptions};
 use volte::stance::open_stance_model;
 use volte::values::{named, non_blank};
 use volte::Error;
 
-use crate::convert::{from_json, internal, py_err, texts_of};
+use crate::convert::{from_json, py_err, texts_of};
 
 /// The stance model last opened, by the directory it was asked for
 /// (`None`: the bundled one), so that repeated calls load it once.
@@ -34,7 +34,11 @@ pub fn stance_model(dir: Option<&Path>) -> volte::error::Result<Arc<StanceModel>
             return Ok(m.clone());
         }
     }
-    let model = Arc::new(open_stance_model(dir, StanceOptions::default())?);
+    let model = Arc::new(open_stance_model(
+        dir,
+        StanceOptions::default(),
+        crate::settings(),
+    )?);
     *slot = Some((dir.map(Path::to_path_buf), model.clone()));
     Ok(model)
 }
@@ -71,7 +75,7 @@ pub fn stance<'py>(
                 .enumerate()
                 .map(|(i, t)| (theses[if one { 0 } else { i }].as_str(), t.as_str()))
                 .collect();
-            model.pair_stance(&pairs).map_err(Error::from_internal)
+            model.pair_stance(&pairs)
         })
         .map_err(py_err)?;
     let out = PyDict::new(py);
@@ -88,17 +92,24 @@ pub fn stance<'py>(
 /// Statements reported in articles, as `volte extract` finds them: each
 /// item is a path (a `pathlib.Path`, or a `str` naming an existing file or
 /// folder) read as the command line reads it, or else the text of one
-/// article. Returns a list of dicts (the JSON lines of `volte extract`).
-/// `lang` (fr, en, de, es) instead of detecting it; `unattributed=False`
-/// leaves out statements without a named speaker.
+/// article; all of them are one batch. Returns a list of dicts (the JSON
+/// lines of `volte extract`). `lang` (fr, en, de, es) instead of detecting
+/// it; `unattributed=False` leaves out statements without a named speaker;
+/// `on_error="skip"` goes on past files that cannot be read (not UTF-8, a
+/// bad JSON line) with a `UserWarning` naming each file and line, where
+/// `"fail"` (the default) raises `ValueError`.
 #[pyfunction]
-#[pyo3(signature = (articles, *, lang=None, unattributed=true))]
+#[pyo3(signature = (articles, *, lang=None, unattributed=true, on_error="fail"))]
 pub fn extract<'py>(
     py: Python<'py>,
     articles: Bound<'py, PyAny>,
     lang: Option<&str>,
     unattributed: bool,
+    on_error: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let on_error: OnError = on_error
+        .parse()
+        .map_err(|e: volte::error::UsageError| py_err(e.into()))?;
     let lang = match lang {
         None => None,
         Some(code) => Some(
@@ -124,22 +135,22 @@ pub fn extract<'py>(
             if !s.contains('\n') && s.len() < 4096 && Path::new(&s).exists() {
                 paths.push(PathBuf::from(s));
             } else {
-                texts.push((format!("text:{}", i + 1), s));
+                texts.push(Article::new(format!("text:{}", i + 1), s));
             }
         }
     }
-    let json = py
+    let opts = ExtractOptions { lang, unattributed };
+    let (json, rejects) = py
         .detach(|| {
-            let mut all: Vec<Article> = if paths.is_empty() {
-                Vec::new()
-            } else {
-                read_articles(&paths)?
-            };
-            all.extend(texts.into_iter().map(|(name, t)| Article::new(name, t)));
-            let found = extract_articles(&all, &ExtractOptions { lang, unattributed });
-            serde_json::to_string(&found).map_err(|e| Error::from_internal(e.into()))
+            let x = extract_paths_and(&paths, texts, &opts, on_error)?;
+            let json = serde_json::to_string(&x.statements).map_err(Error::from)?;
+            Ok::<_, Error>((json, x.rejects))
         })
         .map_err(py_err)?;
+    let warn = py.import("warnings")?.getattr("warn")?;
+    for r in &rejects {
+        warn.call1((format!("{}:{}: {} (skipped)", r.file, r.line, r.reason),))?;
+    }
     from_json(py, &json)
 }
 
@@ -179,10 +190,7 @@ pub fn statements_of(jsonl: &str, fields: Fields, columns: &[String]) -> PyResul
         "records",
         jsonl.as_bytes(),
         "records.jsonl".as_ref(),
-        &ReadOptions {
-            fields,
-            ..ReadOptions::default()
-        },
+        &ReadOptions::default().with_fields(fields),
     )
     .map_err(|e| py_err(e.into()))?;
     Ok(read.statements)
@@ -197,7 +205,7 @@ pub fn axes_of(
 ) -> PyResult<Option<Axes>> {
     match (path, theses, tables_json) {
         (Some(p), None, None) => {
-            let specs = read_axes(&p).map_err(internal)?;
+            let specs = read_axes(&p).map_err(py_err)?;
             Ok(Some(Axes {
                 specs,
                 name: p.display().to_string(),

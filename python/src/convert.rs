@@ -24,11 +24,6 @@ pub fn py_err(e: Error) -> PyErr {
     }
 }
 
-/// An error from inside the library, typed as the library types it.
-pub fn internal(e: anyhow::Error) -> PyErr {
-    py_err(Error::from_internal(e))
-}
-
 /// A usage error of the library (its message as the command line's).
 pub fn usage(e: UsageError) -> PyErr {
     py_err(e.into())

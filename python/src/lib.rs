@@ -9,7 +9,7 @@ mod convert;
 mod search;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use numpy::PyArray2;
 use pyo3::prelude::*;
@@ -19,10 +19,18 @@ use volte::progress::Progress;
 use volte::report::build::ReportOptions;
 use volte::stance::shifts::ShiftParams;
 use volte::values::{at_least_one, cosine, named};
-use volte::{Engine, EngineOptions, Error, ReportRequest};
+use volte::{Engine, EngineOptions, Error, ReportRequest, Settings};
 
 use analysis::{axes_of, statements_of, Fields};
 use convert::{parse, py_err, texts_of, to_array};
+
+/// The settings of the environment, read once when the module is imported.
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// The settings read at import.
+pub(crate) fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(Settings::default)
+}
 
 /// Progress reported to a Python callable, called as `callback("start",
 /// total)` and `callback("advance", n)` (the package draws a tqdm bar with
@@ -68,18 +76,20 @@ impl PyEngine {
         symmetric_prompt: bool,
         batch_tokens: usize,
     ) -> PyResult<Self> {
-        let options = EngineOptions {
-            encoder: EncoderOptions::default()
-                .with_device(parse(device)?)
-                .with_dtype(parse(dtype)?)
-                .with_prompt_name(prompt_name)
-                .with_prompt(prompt)
-                .with_token_budget(
-                    named("batch_tokens", at_least_one(batch_tokens)).map_err(py_err)?,
-                ),
-            embedding_cache: cache,
-            symmetric_prompt,
-        };
+        let options = EngineOptions::default()
+            .with_encoder(
+                EncoderOptions::default()
+                    .with_device(parse(device)?)
+                    .with_dtype(parse(dtype)?)
+                    .with_prompt_name(prompt_name)
+                    .with_prompt(prompt)
+                    .with_token_budget(
+                        named("batch_tokens", at_least_one(batch_tokens)).map_err(py_err)?,
+                    ),
+            )
+            .with_embedding_cache(cache)
+            .with_symmetric_prompt(symmetric_prompt)
+            .with_settings(settings().clone());
         let spec = model.unwrap_or_else(|| volte::model::DEFAULT_MODEL.to_string());
         let engine = py.detach(|| Engine::open(spec, options)).map_err(py_err)?;
         Ok(Self {
@@ -178,23 +188,26 @@ impl PyEngine {
                 (None, Some(d)) => d,
                 (None, None) => defaults.cluster_threshold,
             };
-        let options = ReportOptions {
-            cluster_threshold,
-            min_topic_size: min_topic_size.unwrap_or(defaults.min_topic_size).max(1),
-            axis_min_similarity: axis_min_similarity.unwrap_or(defaults.axis_min_similarity),
-            axis_min_relevance: axis_min_relevance.unwrap_or(defaults.axis_min_relevance),
-            thesis_min_similarity: thesis_min_similarity.unwrap_or(defaults.thesis_min_similarity),
-            shift: ShiftParams {
-                min_change: shift_min_change.unwrap_or(shift.min_change),
-                min_confidence: shift_min_confidence.unwrap_or(shift.min_confidence),
-                possible_confidence: shift_possible_confidence.unwrap_or(shift.possible_confidence),
-                ..shift
-            },
+        let options = defaults
+            .clone()
+            .with_cluster_threshold(cluster_threshold)
+            .with_min_topic_size(min_topic_size.unwrap_or(defaults.min_topic_size).max(1))
+            .with_axis_min_similarity(axis_min_similarity.unwrap_or(defaults.axis_min_similarity))
+            .with_axis_min_relevance(axis_min_relevance.unwrap_or(defaults.axis_min_relevance))
+            .with_thesis_min_similarity(
+                thesis_min_similarity.unwrap_or(defaults.thesis_min_similarity),
+            )
+            .with_shift(
+                shift
+                    .with_min_change(shift_min_change.unwrap_or(shift.min_change))
+                    .with_min_confidence(shift_min_confidence.unwrap_or(shift.min_confidence))
+                    .with_possible_confidence(
+                        shift_possible_confidence.unwrap_or(shift.possible_confidence),
+                    ),
+            )
             // The stance model is loaded here only for axes with a thesis
             // and for camps.
-            draft_theses: 0,
-            ..defaults
-        };
+            .with_draft_theses(0);
         options.validate().map_err(py_err)?;
         let needs_model = axes
             .as_ref()
@@ -209,15 +222,14 @@ impl PyEngine {
             let mut engine = self.lock();
             let report = engine.report(
                 &statements,
-                ReportRequest {
-                    axes,
-                    stance: stance.as_deref(),
-                    inputs: vec!["records".to_string()],
-                    options,
-                    progress: progress.as_ref().map(|p| p as &dyn Progress),
-                },
+                ReportRequest::default()
+                    .with_axes(axes)
+                    .with_stance(stance.as_deref())
+                    .with_inputs(vec!["records".to_string()])
+                    .with_options(options)
+                    .with_progress(progress.as_ref().map(|p| p as &dyn Progress)),
             )?;
-            volte::report::json::render(&report).map_err(Error::from_internal)
+            volte::report::json::render(&report)
         })
         .map_err(py_err)
     }
@@ -255,7 +267,9 @@ fn version() -> &'static str {
 
 #[pymodule]
 fn _volte(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    volte::Settings::from_env().map_err(py_err)?.install();
+    let from_env = Settings::from_env().map_err(py_err)?;
+    // A second import in the process (another interpreter) keeps the first.
+    let _ = SETTINGS.set(from_env);
     m.add_class::<PyEngine>()?;
     m.add_function(wrap_pyfunction!(search::top_k, m)?)?;
     m.add_function(wrap_pyfunction!(search::pairs, m)?)?;

@@ -115,10 +115,7 @@ pub fn pairs<'py>(
         .as_ref()
         .map(|r| embeddings_of(r, "right"))
         .transpose()?;
-    let search = SearchOptions {
-        index: pair_index(index, left.len(), lists, probes)?,
-        ..SearchOptions::default()
-    };
+    let search = SearchOptions::default().with_index(pair_index(index, left.len(), lists, probes)?);
     let found = py
         .detach(|| match &right {
             Some(r) => pair_indices_between(&left, r, threshold, &SearchOptions::default()),
@@ -190,16 +187,17 @@ pub fn cluster<'py>(
         }
         None => None,
     };
-    let options = ClusterOptions {
-        method,
-        threshold,
-        min_size,
-        keywords,
-        search: SearchOptions {
-            index: pair_index(index, emb.len(), lists, probes)?,
-            ..SearchOptions::default()
-        },
-    };
+    let options = ClusterOptions::default()
+        .with_method(method)
+        .with_threshold(threshold)
+        .with_min_size(min_size)
+        .with_keywords(keywords)
+        .with_search(SearchOptions::default().with_index(pair_index(
+            index,
+            emb.len(),
+            lists,
+            probes,
+        )?));
     options.validate().map_err(py_err)?;
     let pairs = pairs
         .as_ref()

@@ -210,3 +210,16 @@ def test_extract_reads_texts_and_paths(tmp_path):
     assert [s["text"] for s in from_path] == [s["text"] for s in from_text]
     with pytest.raises(ValueError, match="lang"):
         volte.extract([article], lang="xx")
+
+
+def test_extract_skips_unreadable_files_only_when_asked(tmp_path):
+    good = tmp_path / "a.txt"
+    good.write_text("Sam Altman a déclaré jeudi : « Nous ne demandons rien. »\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe not text \xff")
+    with pytest.raises(ValueError, match="b.txt"):
+        volte.extract(tmp_path, lang="fr")
+    with pytest.warns(UserWarning, match="b.txt"):
+        found = volte.extract(tmp_path, lang="fr", on_error="skip")
+    assert [s["speaker"] for s in found] == ["Sam Altman"]
+    with pytest.raises(ValueError, match="on_error"):
+        volte.extract(tmp_path, on_error="ignore")

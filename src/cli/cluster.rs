@@ -17,6 +17,7 @@ use super::values;
 use volte::cluster::agglomerative::MAX_ROWS;
 use volte::cluster::{cluster, ClusterMethod as Method, ClusterOptions};
 use volte::similarity::SearchOptions;
+use volte::Settings;
 
 /// Group statements into topics.
 ///
@@ -70,7 +71,7 @@ pub struct ClusterArgs {
     pub input_args: InputArgs,
 }
 
-pub fn run(args: ClusterArgs) -> Result<()> {
+pub fn run(args: ClusterArgs, settings: &Settings) -> Result<()> {
     let threshold = args
         .threshold
         .unwrap_or_else(|| args.method.default_threshold());
@@ -83,24 +84,23 @@ pub fn run(args: ClusterArgs) -> Result<()> {
              pairwise distance in memory); use --method community"
         );
     }
-    let input = LazyEngine::new(&args.model).embed(loaded)?;
+    let input = LazyEngine::new(&args.model, settings).embed(loaded)?;
     let started = std::time::Instant::now();
     let backend = backend(&args.model)?;
     let index = args.index.index(input.embeddings.len(), &backend);
     let pb = Bar::new(0, "comparing");
-    let options = ClusterOptions {
-        method: args.method,
-        threshold,
-        min_size: args.min_size,
-        keywords: args.keywords,
-        search: SearchOptions {
-            backend,
-            max_pairs: Some(args.max_pairs),
-            progress: Some(&pb),
-            index,
-            ..SearchOptions::default()
-        },
-    };
+    let options = ClusterOptions::default()
+        .with_method(args.method)
+        .with_threshold(threshold)
+        .with_min_size(args.min_size)
+        .with_keywords(args.keywords)
+        .with_search(
+            SearchOptions::default()
+                .with_backend(backend)
+                .with_max_pairs(Some(args.max_pairs))
+                .with_progress(Some(&pb))
+                .with_index(index),
+        );
     let texts = input.texts();
     let clustering = cluster(&input.embeddings, texts.as_deref(), &options);
     pb.finish();

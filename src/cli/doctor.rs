@@ -5,6 +5,7 @@ use clap::Args;
 
 use volte::encoder::int8::tier::{self, CpuPath, Tier, TierSource};
 use volte::model::{self, offline};
+use volte::Settings;
 
 /// Show the CPU features, the int8 kernel tier and `--dtype auto`'s choice,
 /// the model cache and the GPU backends compiled in.
@@ -32,7 +33,7 @@ fn cpu_model() -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-pub fn run(args: DoctorArgs) -> Result<()> {
+pub fn run(args: DoctorArgs, settings: &Settings) -> Result<()> {
     println!("volte {}", env!("CARGO_PKG_VERSION"));
     println!(
         "platform:       {} {}",
@@ -75,7 +76,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         };
         println!("  {:12} {state}", t.name());
     }
-    match tier::select(args.cpu_tier) {
+    match tier::select(args.cpu_tier, settings.cpu_tier) {
         Ok((t, source)) => {
             let how = match source {
                 TierSource::Detected => "the best this CPU supports".to_string(),
@@ -113,20 +114,23 @@ pub fn run(args: DoctorArgs) -> Result<()> {
     );
 
     println!();
-    match model::cache::cache_root() {
+    match model::cache::cache_root(settings) {
         Ok(root) => {
             println!(
                 "cache:          {} (VOLTE_CACHE or XDG_CACHE_HOME to move)",
                 root.display()
             );
-            println!("  models        {}", model::cache::models_dir()?.display());
+            println!(
+                "  models        {}",
+                model::cache::models_dir(settings)?.display()
+            );
             println!(
                 "  embeddings    {}",
-                model::cache::embeddings_dir()?.display()
+                model::cache::embeddings_dir(settings)?.display()
             );
             for m in offline::OFFLINE_MODELS {
-                let state = match offline::is_provisioned(&m) {
-                    Ok(true) => format!("ready in {}", offline::model_dir(&m)?.display()),
+                let state = match offline::is_provisioned(&m, settings) {
+                    Ok(true) => format!("ready in {}", offline::model_dir(&m, settings)?.display()),
                     Ok(false) => "not provisioned (volte models pull fetches it)".to_string(),
                     Err(e) => format!("unknown ({e})"),
                 };

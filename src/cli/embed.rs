@@ -13,6 +13,7 @@ use super::values;
 use volte::output::atomic::check_writable;
 use volte::output::parts::{parts_dir, PartStore, RunKey};
 use volte::output::{EmbeddingFormat, EmbeddingWriter};
+use volte::Settings;
 
 /// Embed statements into vectors (.npy, .parquet, .jsonl), in input order.
 ///
@@ -53,7 +54,7 @@ pub struct EmbedArgs {
     pub input_args: InputArgs,
 }
 
-pub fn run(args: EmbedArgs) -> Result<()> {
+pub fn run(args: EmbedArgs, settings: &Settings) -> Result<()> {
     // Refuse a bad or unwritable output before doing any work.
     EmbeddingFormat::from_path(&args.output)?;
     check_writable(&args.output)?;
@@ -74,7 +75,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     }
     // Every statement is embedded here once: the embedding cache would
     // only hold a second copy.
-    let mut engine = args.model.open(false, false)?;
+    let mut engine = args.model.open(settings, false, false)?;
     let dim = engine.dim();
     let n = statements.len();
     let started = std::time::Instant::now();

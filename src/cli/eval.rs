@@ -22,6 +22,7 @@ use volte::output::atomic::check_writable;
 use volte::report::json;
 use volte::report::model::Report;
 use volte::stance::cross_encoder::StanceScore;
+use volte::Settings;
 
 /// Evaluate volte against annotated data: shift precision and recall, stance agreement.
 #[derive(Debug, Args)]
@@ -134,16 +135,16 @@ pub struct GoldArgs {
     pub input_args: InputArgs,
 }
 
-pub fn run(args: EvalArgs) -> Result<()> {
+pub fn run(args: EvalArgs, settings: &Settings) -> Result<()> {
     match args.command {
-        EvalCommand::Shifts(a) => shifts(a),
-        EvalCommand::Stance(a) => stance(a),
-        EvalCommand::StancePairs(a) => stance_pairs(a),
+        EvalCommand::Shifts(a) => shifts(a, settings),
+        EvalCommand::Stance(a) => stance(a, settings),
+        EvalCommand::StancePairs(a) => stance_pairs(a, settings),
         EvalCommand::Extract(a) => super::extract::run_eval(a),
     }
 }
 
-fn stance_pairs(args: PairsArgs) -> Result<()> {
+fn stance_pairs(args: PairsArgs, settings: &Settings) -> Result<()> {
     if let Some(path) = &args.scores {
         check_writable(path)?;
     }
@@ -182,7 +183,7 @@ fn stance_pairs(args: PairsArgs) -> Result<()> {
     read.statements = kept;
     read.rejects.sort_by_key(|r| r.line);
     rejects.settle(&[&read])?;
-    let model = args.run.load()?;
+    let model = args.run.load(settings)?;
     let pairs: Vec<(&str, &str)> = read
         .statements
         .iter()
@@ -319,15 +320,17 @@ fn print_calibration(c: &Calibration) -> Result<()> {
 }
 
 /// The report to evaluate: made from --input, or read from --report.
-fn load_report(args: &GoldArgs) -> Result<Report> {
+fn load_report(args: &GoldArgs, settings: &Settings) -> Result<Report> {
     match (&args.input, &args.report) {
         (Some(input), None) => make_report(
             input,
+            false,
             None,
             None,
             &args.pipeline,
             &args.model,
             &args.input_args,
+            settings,
         ),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
@@ -338,7 +341,7 @@ fn load_report(args: &GoldArgs) -> Result<Report> {
     }
 }
 
-fn stance(args: GoldArgs) -> Result<()> {
+fn stance(args: GoldArgs, settings: &Settings) -> Result<()> {
     let labels = read_gold(&args.gold)?.labels()?;
     if labels.is_empty() {
         return Err(InputError {
@@ -349,7 +352,7 @@ fn stance(args: GoldArgs) -> Result<()> {
         }
         .into());
     }
-    let report = load_report(&args)?;
+    let report = load_report(&args, settings)?;
     let e = evaluate_stance(&report, &labels)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&e)?)?;
@@ -398,9 +401,9 @@ fn stance_row(g: &GroupStance, width: usize) -> String {
     )
 }
 
-fn shifts(args: GoldArgs) -> Result<()> {
+fn shifts(args: GoldArgs, settings: &Settings) -> Result<()> {
     let gold = read_gold(&args.gold)?;
-    let report = load_report(&args)?;
+    let report = load_report(&args, settings)?;
     let name = args.gold.display().to_string();
     let e = ShiftsEvaluation::new(&name, &report, &gold.shifts, &gold.steady);
     if args.json {

@@ -70,9 +70,9 @@ pub struct Rejects {
 
 impl InputArgs {
     fn options(&self, extra: &[String]) -> ReadOptions {
-        ReadOptions {
-            format: self.input_format,
-            fields: FieldMap {
+        ReadOptions::default()
+            .with_format(self.input_format)
+            .with_fields(FieldMap {
                 text: self.text_field.clone(),
                 id: self.id_field.clone().unwrap_or_else(|| "id".to_string()),
                 speaker: self.speaker_field.clone(),
@@ -81,9 +81,8 @@ impl InputArgs {
                 lang: self.lang_field.clone(),
                 extra: extra.to_vec(),
                 require_id: self.id_field.is_some(),
-            },
-            on_error: self.on_error,
-        }
+            })
+            .with_on_error(self.on_error)
     }
 
     /// The rejects file of a run reading `input` and writing `output`

@@ -13,6 +13,7 @@ use super::progress_bar::Bar;
 use volte::input::{ReadOutcome, Statement};
 use volte::output::atomic::check_writable;
 use volte::output::{read_embeddings, EmbeddingFormat};
+use volte::Settings;
 use volte::{Embeddings, Engine};
 
 /// An input as read: embeddings from `volte embed`, or statements to embed.
@@ -99,18 +100,23 @@ pub fn log_stage_times(engine: &Engine) {
 /// The model, opened on first need and shared by the inputs of one run.
 pub struct LazyEngine<'a> {
     args: &'a ModelArgs,
+    settings: &'a Settings,
     engine: Option<Engine>,
 }
 
 impl<'a> LazyEngine<'a> {
-    pub fn new(args: &'a ModelArgs) -> Self {
-        Self { args, engine: None }
+    pub fn new(args: &'a ModelArgs, settings: &'a Settings) -> Self {
+        Self {
+            args,
+            settings,
+            engine: None,
+        }
     }
 
     /// The opened engine (with the embedding cache).
     pub fn get(&mut self) -> Result<&mut Engine> {
         if self.engine.is_none() {
-            self.engine = Some(self.args.open(false, true)?);
+            self.engine = Some(self.args.open(self.settings, false, true)?);
         }
         Ok(self.engine.as_mut().expect("opened"))
     }

@@ -72,18 +72,19 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     // The environment is read here, once, for the whole run.
-    volte::Settings::from_env()?.install();
+    let settings = volte::Settings::from_env()?;
+    let settings = &settings;
     match cli.command {
-        Command::Embed(a) => embed::run(a),
-        Command::Sts(a) => sts::run(a),
-        Command::Models(a) => models::run(a),
-        Command::Similar(a) => similar::run(a),
-        Command::Pairs(a) => pairs::run(a),
-        Command::Cluster(a) => cluster::run(a),
-        Command::Stance(a) => stance::run(a),
-        Command::Report(a) => report::run(a),
-        Command::Eval(a) => eval::run(a),
+        Command::Embed(a) => embed::run(a, settings),
+        Command::Sts(a) => sts::run(a, settings),
+        Command::Models(a) => models::run(a, settings),
+        Command::Similar(a) => similar::run(a, settings),
+        Command::Pairs(a) => pairs::run(a, settings),
+        Command::Cluster(a) => cluster::run(a, settings),
+        Command::Stance(a) => stance::run(a, settings),
+        Command::Report(a) => report::run(a, settings),
+        Command::Eval(a) => eval::run(a, settings),
         Command::Extract(a) => extract::run(a),
-        Command::Doctor(a) => doctor::run(a),
+        Command::Doctor(a) => doctor::run(a, settings),
     }
 }

@@ -9,6 +9,7 @@ use super::values;
 use volte::encoder::int8::Tier;
 use volte::encoder::{DeviceChoice, EncoderOptions, LongText, Precision};
 use volte::model;
+use volte::Settings;
 use volte::{Engine, EngineOptions};
 
 /// Which model to use and how to run it.
@@ -77,19 +78,24 @@ impl ModelArgs {
     /// The front door's options for this command line; `symmetric` asks
     /// for the model's `query` prompt when none is chosen (comparing
     /// statements with each other), `cache` for the embedding cache.
-    pub fn engine_options(&self, symmetric: bool, cache: bool) -> EngineOptions {
-        EngineOptions {
-            encoder: self.encoder_options(),
-            embedding_cache: cache,
-            symmetric_prompt: symmetric,
-        }
+    pub fn engine_options(
+        &self,
+        settings: &Settings,
+        symmetric: bool,
+        cache: bool,
+    ) -> EngineOptions {
+        EngineOptions::default()
+            .with_encoder(self.encoder_options())
+            .with_embedding_cache(cache)
+            .with_symmetric_prompt(symmetric)
+            .with_settings(settings.clone())
     }
 
     /// Opens the model (provisioning it when needed).
-    pub fn open(&self, symmetric: bool, cache: bool) -> Result<Engine> {
+    pub fn open(&self, settings: &Settings, symmetric: bool, cache: bool) -> Result<Engine> {
         Ok(Engine::open(
             self.model.as_str(),
-            self.engine_options(symmetric, cache),
+            self.engine_options(settings, symmetric, cache),
         )?)
     }
 }

@@ -7,10 +7,11 @@ use volte::model::layout::{Architecture, Pooling, Weights};
 use volte::model::offline::ModelState;
 use volte::model::{self, offline, ModelLayout, Origin};
 use volte::stance::bundled;
+use volte::Settings;
 
 /// `models info stance`: the stance model compiled into volte.
-fn stance_info() -> Result<()> {
-    let root = model::cache::cache_root()?;
+fn stance_info(settings: &Settings) -> Result<()> {
+    let root = model::cache::cache_root(settings)?;
     let card = bundled::card()?;
     outln!("model:          stance (compiled into volte)")?;
     outln!(
@@ -86,10 +87,10 @@ pub enum ModelsCommand {
     },
 }
 
-pub fn run(args: ModelsArgs) -> Result<()> {
+pub fn run(args: ModelsArgs, settings: &Settings) -> Result<()> {
     match args.command {
         ModelsCommand::Pull { model: spec, force } => {
-            let r = model::pull(&spec, force)?;
+            let r = model::pull(&spec, force, settings)?;
             ModelLayout::open(&r.dir)?;
             outln!(
                 "{}\t{}\t{}",
@@ -99,9 +100,9 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             )?;
         }
         ModelsCommand::List => {
-            outln!("cache: {}", model::cache::models_dir()?.display())?;
+            outln!("cache: {}", model::cache::models_dir(settings)?.display())?;
             for m in offline::OFFLINE_MODELS {
-                let state = match offline::state(&m)? {
+                let state = match offline::state(&m, settings)? {
                     ModelState::NotPulled => "not pulled".to_string(),
                     ModelState::Ready(dir) => format!("ready\t{}", dir.display()),
                     ModelState::Unverified(dir) => format!(
@@ -118,7 +119,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                 };
                 outln!("{}\t{}\t{}", m.name, m.upstream, state)?;
             }
-            let root = model::cache::cache_root()?;
+            let root = model::cache::cache_root(settings)?;
             let state = if bundled::is_provisioned(&root) {
                 "ready"
             } else {
@@ -130,9 +131,9 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                 bundled::dir_in(&root).display()
             )?;
         }
-        ModelsCommand::Info { model: spec } if spec == "stance" => stance_info()?,
+        ModelsCommand::Info { model: spec } if spec == "stance" => stance_info(settings)?,
         ModelsCommand::Info { model: spec } => {
-            let r = model::resolve(&spec)?;
+            let r = model::resolve(&spec, settings)?;
             let l = ModelLayout::open(&r.dir)?;
             outln!("model:          {}", r.spec)?;
             outln!("origin:         {}", origin_name(&r.origin))?;

@@ -16,6 +16,7 @@ use super::progress_bar::Bar;
 use super::search_io::{backend, IndexArgs};
 use super::values;
 use volte::similarity::{pairs_above, SearchOptions};
+use volte::Settings;
 
 /// Find every pair of statements whose cosine similarity reaches a threshold
 /// (near-duplicates and paraphrases).
@@ -65,19 +66,17 @@ struct Line<'a> {
     score: f32,
 }
 
-pub fn run(args: PairsArgs) -> Result<()> {
+pub fn run(args: PairsArgs, settings: &Settings) -> Result<()> {
     let loaded = load_checked(&args.input, &args.output, &args.input_args)?;
-    let input = LazyEngine::new(&args.model).embed(loaded)?;
+    let input = LazyEngine::new(&args.model, settings).embed(loaded)?;
     let backend = backend(&args.model)?;
     let index = args.index.index(input.embeddings.len(), &backend);
     let pb = Bar::new(0, "comparing");
-    let options = SearchOptions {
-        backend,
-        max_pairs: Some(args.max_pairs),
-        progress: Some(&pb),
-        index,
-        ..SearchOptions::default()
-    };
+    let options = SearchOptions::default()
+        .with_backend(backend)
+        .with_max_pairs(Some(args.max_pairs))
+        .with_progress(Some(&pb))
+        .with_index(index);
     let started = std::time::Instant::now();
     let pairs = pairs_above(&input.embeddings, args.threshold, &options)?;
     pb.finish();

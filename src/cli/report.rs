@@ -15,7 +15,8 @@ use super::values;
 use volte::embeddings::Embeddings;
 use volte::engine::Axes;
 use volte::error::{InputError, UsageError};
-use volte::input::Statement;
+use volte::extract::{extract_paths, ExtractOptions};
+use volte::input::{OnError, ReadOutcome, Statement};
 use volte::output::atomic::check_writable;
 use volte::output::read_embeddings;
 use volte::output::EmbeddingFormat;
@@ -26,6 +27,7 @@ use volte::stance::axes::{read_axes, AxisSpec};
 use volte::stance::cross_encoder::StanceOptions;
 use volte::stance::shifts::ShiftParams;
 use volte::ReportRequest;
+use volte::Settings;
 
 /// Show who changed position on what: topics, stance timelines, shifts.
 ///
@@ -93,8 +95,15 @@ use volte::ReportRequest;
 /// has everything.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads stdin.
+    /// Statements: JSONL, CSV/TSV with a header, or plain text; `-` reads
+    /// stdin. With --articles: a file or folder of news articles.
     pub input: PathBuf,
+    /// INPUT is news articles (a file or a folder: text, HTML or JSON lines,
+    /// as `volte extract` reads them): their attributed statements are
+    /// extracted first, exactly as `volte extract INPUT -o s.jsonl` followed
+    /// by `volte report s.jsonl` would, with --on-error for unreadable files.
+    #[arg(long, conflicts_with_all = ["input_format", "text_field", "id_field"])]
+    pub articles: bool,
     /// Output format. Default: the output's extension decides (.html, .md,
     /// .json; any other name, and standard output, get term); a --format
     /// given is obeyed whatever the extension.
@@ -267,27 +276,26 @@ pub struct PipelineArgs {
 
 impl PipelineArgs {
     pub fn options(&self) -> Result<ReportOptions> {
-        Ok(ReportOptions {
-            cluster_threshold: self.cluster_threshold,
-            min_topic_size: self.min_topic_size.max(1),
-            axis_min_similarity: self.axis_min_similarity,
-            axis_min_relevance: self.axis_min_relevance,
-            thesis_min_similarity: self.thesis_min_similarity,
-            thesis_margin: self.thesis_margin,
-            draft_theses: if self.camps { 0 } else { self.draft_theses },
-            shift: ShiftParams {
-                min_change: self.shift_min_change,
-                min_confidence: self.shift_min_confidence,
-                possible_confidence: self.shift_possible_confidence,
-                change_prior: self.shift_change_prior,
-                error_rate: self.shift_error_rate,
-            },
-            ..ReportOptions::default()
-        })
+        Ok(ReportOptions::default()
+            .with_cluster_threshold(self.cluster_threshold)
+            .with_min_topic_size(self.min_topic_size.max(1))
+            .with_axis_min_similarity(self.axis_min_similarity)
+            .with_axis_min_relevance(self.axis_min_relevance)
+            .with_thesis_min_similarity(self.thesis_min_similarity)
+            .with_thesis_margin(self.thesis_margin)
+            .with_draft_theses(if self.camps { 0 } else { self.draft_theses })
+            .with_shift(
+                ShiftParams::default()
+                    .with_min_change(self.shift_min_change)
+                    .with_min_confidence(self.shift_min_confidence)
+                    .with_possible_confidence(self.shift_possible_confidence)
+                    .with_change_prior(self.shift_change_prior)
+                    .with_error_rate(self.shift_error_rate),
+            ))
     }
 }
 
-pub fn run(args: ReportArgs) -> Result<()> {
+pub fn run(args: ReportArgs, settings: &Settings) -> Result<()> {
     let format = args
         .format
         .unwrap_or_else(|| ReportFormat::for_output(args.output.as_deref()));
@@ -304,11 +312,13 @@ pub fn run(args: ReportArgs) -> Result<()> {
     }
     let report = make_report(
         &args.input,
+        args.articles,
         args.embeddings.as_deref(),
         args.output.as_deref(),
         &args.pipeline,
         &args.model,
         &args.input_args,
+        settings,
     )?;
     let text = match format {
         ReportFormat::Term => term::render(&report),
@@ -358,13 +368,16 @@ pub fn run(args: ReportArgs) -> Result<()> {
 /// Reads, embeds and analyses the statements of `input`; rejected records
 /// go next to `output` (next to the input when the report goes to standard
 /// output).
+#[allow(clippy::too_many_arguments)]
 pub fn make_report(
     input: &Path,
+    articles: bool,
     embeddings: Option<&Path>,
     output: Option<&Path>,
     pipeline: &PipelineArgs,
     model_args: &ModelArgs,
     input_args: &InputArgs,
+    settings: &Settings,
 ) -> Result<Report> {
     let options = pipeline.options()?;
     let axes = match (pipeline.axes.as_deref(), pipeline.thesis.as_deref()) {
@@ -396,7 +409,11 @@ pub fn make_report(
     .filter_map(|(role, p)| p.map(|p| (role, p)))
     .collect();
     let rejects = input_args.rejects_beside(input, &others, output)?;
-    let read = input_args.read(input)?;
+    let read = if articles {
+        read_articles(input, input_args.on_error)?
+    } else {
+        input_args.read(input)?
+    };
     rejects.settle(&[&read])?;
     let statements = &read.statements;
     // The stance model is loaded before any statement is embedded, so that
@@ -415,6 +432,7 @@ pub fn make_report(
                     .with_device(model_args.device)
                     .with_dtype(model_args.dtype)
                     .with_cpu_tier(model_args.cpu_tier),
+                settings,
             )?,
         )
     } else {
@@ -424,15 +442,14 @@ pub fn make_report(
         Some(path) => Some(embeddings_of(statements, path)?),
         None => None,
     };
-    let mut engine = model_args.open(true, true)?;
+    let mut engine = model_args.open(settings, true, true)?;
     let bar = Bar::new(statements.len(), "embedding");
-    let request = ReportRequest {
-        axes,
-        stance: stance.as_ref(),
-        inputs: vec![input.display().to_string()],
-        options,
-        progress: Some(&bar),
-    };
+    let request = ReportRequest::default()
+        .with_axes(axes)
+        .with_stance(stance.as_ref())
+        .with_inputs(vec![input.display().to_string()])
+        .with_options(options)
+        .with_progress(Some(&bar));
     let report = match precomputed {
         Some(emb) => engine.report_embedded(statements, emb, request),
         None => engine.report(statements, request),
@@ -457,6 +474,25 @@ pub fn make_report(
         engine.encoder().summary()
     );
     Ok(report)
+}
+
+/// The statements `volte extract` finds in the articles of `input`, read
+/// as a report reads them.
+fn read_articles(input: &Path, on_error: OnError) -> Result<ReadOutcome> {
+    let x = extract_paths(&[input], &ExtractOptions::default(), on_error)?;
+    let statements = x.to_statements();
+    eprintln!(
+        "volte: {} statement(s) from {} article(s), {} with a named speaker",
+        statements.len(),
+        x.articles,
+        x.attributed().count()
+    );
+    Ok(ReadOutcome {
+        lines: statements.len() + x.rejects.len(),
+        statements,
+        rejects: x.rejects,
+        ..ReadOutcome::default()
+    })
 }
 
 /// The rows of the embeddings file `path` for `statements`, in their order,

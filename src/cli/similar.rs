@@ -18,6 +18,7 @@ use super::values;
 use volte::error::UsageError;
 use volte::output::atomic::check_writable;
 use volte::similarity::{top_k, top_k_self, SearchOptions};
+use volte::Settings;
 
 /// Find the most similar statements (cosine similarity of the embeddings).
 ///
@@ -73,7 +74,7 @@ struct Line<'a> {
     neighbors: Vec<Neighbor<'a>>,
 }
 
-pub fn run(args: SimilarArgs) -> Result<()> {
+pub fn run(args: SimilarArgs, settings: &Settings) -> Result<()> {
     check_writable(&args.output)?;
     let rejects = args.input_args.rejects_beside(
         &args.input,
@@ -99,7 +100,7 @@ pub fn run(args: SimilarArgs) -> Result<()> {
         })
         .collect();
     rejects.settle(&reads)?;
-    let mut encoder = LazyEngine::new(&args.model);
+    let mut encoder = LazyEngine::new(&args.model, settings);
     let corpus = encoder.embed(corpus)?;
     let queries = match queries {
         Some(q) => Some(encoder.embed(q)?),
@@ -118,11 +119,9 @@ pub fn run(args: SimilarArgs) -> Result<()> {
         }
     }
     let pb = Bar::new(0, "searching");
-    let options = SearchOptions {
-        backend: backend(&args.model)?,
-        progress: Some(&pb),
-        ..SearchOptions::default()
-    };
+    let options = SearchOptions::default()
+        .with_backend(backend(&args.model)?)
+        .with_progress(Some(&pb));
     let started = std::time::Instant::now();
     let results = match &queries {
         Some(q) => top_k(&q.embeddings, &corpus.embeddings, args.top_k, &options)?,

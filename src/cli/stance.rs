@@ -16,6 +16,7 @@ use volte::input::InputError;
 use volte::output::atomic::check_writable;
 use volte::stance::axes::read_axes;
 use volte::stance::cross_encoder::{default_model_dir, StanceModel, StanceOptions};
+use volte::Settings;
 
 /// Score each statement's stance towards a thesis.
 ///
@@ -88,25 +89,26 @@ pub struct StanceModelArgs {
 
 impl StanceModelArgs {
     /// Loads the stance model, provisioning its base model when needed.
-    pub fn load(&self, options: StanceOptions) -> Result<StanceModel> {
+    pub fn load(&self, options: StanceOptions, settings: &Settings) -> Result<StanceModel> {
         let dir = match &self.stance_model {
             Some(d) => d.clone(),
-            None => default_model_dir()?,
+            None => default_model_dir(settings)?,
         };
-        let m = StanceModel::load(&dir, options)?;
+        let m = StanceModel::load(&dir, options, settings)?;
         tracing::info!("stance model {} ({:?})", dir.display(), m.precision());
         Ok(m)
     }
 }
 
 impl StanceRunArgs {
-    pub fn load(&self) -> Result<StanceModel> {
+    pub fn load(&self, settings: &Settings) -> Result<StanceModel> {
         self.model.load(
             StanceOptions::default()
                 .with_device(self.device)
                 .with_dtype(self.dtype)
                 .with_cpu_tier(self.cpu_tier)
                 .with_token_budget(self.batch_tokens),
+            settings,
         )
     }
 }
@@ -122,7 +124,7 @@ struct Line<'a> {
     p_neutral: f32,
 }
 
-pub fn run(args: StanceArgs) -> Result<()> {
+pub fn run(args: StanceArgs, settings: &Settings) -> Result<()> {
     check_writable(&args.output)?;
     let axes = match &args.axes {
         Some(path) => {
@@ -159,7 +161,7 @@ pub fn run(args: StanceArgs) -> Result<()> {
         .read_with_fields(&args.input, args.thesis_field.as_slice())?;
     rejects.settle(&[&read])?;
     let statements = &read.statements;
-    let model = args.run.load()?;
+    let model = args.run.load(settings)?;
 
     // (statement index, axis name, thesis) for every pair to score.
     let mut jobs: Vec<(usize, Option<&str>, &str)> = Vec::new();

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::model_args::ModelArgs;
 use volte::eval::sts::{evaluate, read_sts};
+use volte::Settings;
 
 /// Evaluate the model on an STS CSV (`sentence1,sentence2,score`, no header).
 #[derive(Debug, Args)]
@@ -24,7 +25,7 @@ pub struct StsArgs {
     pub model: ModelArgs,
 }
 
-pub fn run(args: StsArgs) -> Result<()> {
+pub fn run(args: StsArgs, settings: &Settings) -> Result<()> {
     let pairs = read_sts(&args.file)?;
     let cross = args.cross.as_deref().map(read_sts).transpose()?;
     if let (Some(c), Some(path)) = (&cross, &args.cross) {
@@ -39,7 +40,7 @@ pub fn run(args: StsArgs) -> Result<()> {
             .into());
         }
     }
-    let mut engine = args.model.open(false, false)?;
+    let mut engine = args.model.open(settings, false, false)?;
     let resolved = engine.model().clone();
     let encoder = engine.encoder_mut();
     let result = evaluate(encoder, &pairs, cross.as_deref())?;

@@ -53,6 +53,7 @@ impl ClusterMethod {
 
 /// How to cluster.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClusterOptions<'a> {
     pub method: ClusterMethod,
     /// Cosine similarity that holds a topic together.
@@ -64,6 +65,52 @@ pub struct ClusterOptions<'a> {
     /// The similarity search of community detection (backend, pair limit,
     /// progress).
     pub search: SearchOptions<'a>,
+}
+
+impl Default for ClusterOptions<'_> {
+    /// Community detection at its default threshold, topics of at least 2,
+    /// 5 keywords (the command line's and the Python package's defaults).
+    fn default() -> Self {
+        Self {
+            method: ClusterMethod::Community,
+            threshold: ClusterMethod::Community.default_threshold(),
+            min_size: 2,
+            keywords: 5,
+            search: SearchOptions::default(),
+        }
+    }
+}
+
+impl<'a> ClusterOptions<'a> {
+    /// With this method.
+    pub fn with_method(mut self, method: ClusterMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// With this cosine similarity holding a topic together.
+    pub fn with_threshold(mut self, threshold: f32) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// With this smallest topic.
+    pub fn with_min_size(mut self, min_size: usize) -> Self {
+        self.min_size = min_size;
+        self
+    }
+
+    /// With this many keywords per topic.
+    pub fn with_keywords(mut self, keywords: usize) -> Self {
+        self.keywords = keywords;
+        self
+    }
+
+    /// With these options of the similarity search.
+    pub fn with_search(mut self, search: SearchOptions<'a>) -> Self {
+        self.search = search;
+        self
+    }
 }
 
 impl ClusterOptions<'_> {

@@ -15,8 +15,8 @@ use super::precision::Precision;
 pub struct RuntimeOptions {
     pub device: DeviceChoice,
     pub dtype: Precision,
-    /// The int8 kernel tier; `None`: `VOLTE_CPU`, else the best this CPU
-    /// supports.
+    /// The int8 kernel tier; `None`: that of the settings (`VOLTE_CPU`),
+    /// else the best this CPU supports.
     pub cpu_tier: Option<Tier>,
     /// Padded tokens per batch.
     pub token_budget: usize,
@@ -64,11 +64,11 @@ impl RuntimeOptions {
         self
     }
 
-    /// Opens the device, selects the CPU kernel tier and resolves `auto`
-    /// precision for them.
-    pub fn open(&self) -> Result<Runtime> {
+    /// Opens the device, selects the CPU kernel tier (the settings' when
+    /// none is asked for) and resolves `auto` precision for them.
+    pub fn open(&self, settings: &crate::Settings) -> Result<Runtime> {
         let device = open_device(self.device)?;
-        let (tier, tier_source) = tier::select(self.cpu_tier)?;
+        let (tier, tier_source) = tier::select(self.cpu_tier, settings.cpu_tier)?;
         let precision = self.dtype.resolve(&device, tier);
         Ok(Runtime {
             device,

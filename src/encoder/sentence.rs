@@ -97,8 +97,13 @@ pub struct SentenceEncoder {
 }
 
 impl SentenceEncoder {
-    /// Loads a resolved model.
-    pub fn load(model: &ResolvedModel, options: EncoderOptions) -> Result<Self> {
+    /// Loads a resolved model (the settings give the int8 kernel tier when
+    /// the options force none).
+    pub fn load(
+        model: &ResolvedModel,
+        options: EncoderOptions,
+        settings: &crate::Settings,
+    ) -> Result<Self> {
         let layout = ModelLayout::open(&model.dir)?;
         let prompt = match (&options.prompt, &options.prompt_name) {
             (Some(p), _) => p.clone(),
@@ -109,7 +114,7 @@ impl SentenceEncoder {
             },
         };
         let tokenizer = TextTokenizer::from_file(&layout.tokenizer, layout.max_seq_length)?;
-        let runtime = options.runtime.open()?;
+        let runtime = options.runtime.open(settings)?;
         runtime.log_tier();
         let (device, precision, tier) = (runtime.device, runtime.precision, runtime.tier);
         let engine = Transformer::load(&layout, &device, precision, tier)?;

@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use super::articles::{read_articles, read_articles_skipping};
+use super::Article;
 use super::{extract, ExtractOptions, ExtractedStatement};
 use crate::error::Error;
-use crate::input::{OnError, Reject};
+use crate::input::{OnError, Reject, Statement, StatementDate};
 
 /// What extraction from files found.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,28 @@ impl Extraction {
     /// The statements without one, each with its `reason`.
     pub fn unattributed(&self) -> impl Iterator<Item = &ExtractedStatement> {
         self.statements.iter().filter(|s| s.speaker.is_empty())
+    }
+
+    /// The statements as a report reads them, exactly as `volte report`
+    /// reads the JSON lines `volte extract` writes: id, text, speaker
+    /// (none when empty), date, source and language; `line` is the
+    /// statement's 1-based position.
+    pub fn to_statements(&self) -> Vec<Statement> {
+        self.statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Statement {
+                id: s.id.clone(),
+                text: s.text.clone(),
+                speaker: Some(s.speaker.clone()).filter(|n| !n.trim().is_empty()),
+                // Extraction writes only `YYYY-MM-DD`, `YYYY-MM` and `YYYY`.
+                date: s.date.as_deref().and_then(|d| StatementDate::parse(d).ok()),
+                source: Some(s.source.clone()),
+                lang: Some(s.lang.clone()),
+                extra: Vec::new(),
+                line: i + 1,
+            })
+            .collect()
     }
 }
 
@@ -60,11 +83,25 @@ pub fn extract_paths<P: AsRef<Path>>(
     opts: &ExtractOptions,
     on_error: OnError,
 ) -> Result<Extraction, Error> {
+    extract_paths_and(paths, Vec::new(), opts, on_error)
+}
+
+/// Like [`extract_paths`], with `more` articles (texts already in memory)
+/// after those of the files, all in one batch: a statement one article
+/// does not date can take its date from another of the batch.
+pub fn extract_paths_and<P: AsRef<Path>>(
+    paths: &[P],
+    more: Vec<Article>,
+    opts: &ExtractOptions,
+    on_error: OnError,
+) -> Result<Extraction, Error> {
     let paths: Vec<PathBuf> = paths.iter().map(|p| p.as_ref().to_path_buf()).collect();
-    let (articles, rejects) = match on_error {
-        OnError::Fail => (read_articles(&paths)?, Vec::new()),
-        OnError::Skip => read_articles_skipping(&paths)?,
+    let (mut articles, rejects) = match (paths.is_empty(), on_error) {
+        (true, _) => (Vec::new(), Vec::new()),
+        (false, OnError::Fail) => (read_articles(&paths)?, Vec::new()),
+        (false, OnError::Skip) => read_articles_skipping(&paths)?,
     };
+    articles.extend(more);
     Ok(Extraction {
         statements: extract(&articles, opts),
         articles: articles.len(),

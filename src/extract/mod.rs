@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use articles::read_articles;
 pub use dates::PartialDate;
-pub use from_paths::{extract_paths, Extraction};
+pub use from_paths::{extract_paths, extract_paths_and, Extraction};
 pub use lang::Lang;
 
 use corpus::{date_from_corpus, Evidence};
@@ -114,7 +114,9 @@ pub struct ExtractedStatement {
     /// Character offsets `[start, end)` of `text` in the article's text.
     pub span: [usize; 2],
     /// The rule that made this a statement (`reported-speech`,
-    /// `source-phrase`, `quote-continued`, `post`, `introduced-quote`).
+    /// `source-phrase`, `quote-continued`, `post`, `introduced-quote`,
+    /// `corrected-words`, `correction`, `reported-mood`: German reported
+    /// speech in the subjunctive, going on from the statement before).
     pub rule: String,
     /// How the speaker was found (`speaker-subject`, `speaker-after-verb`,
     /// `speaker-source`, `speaker-role`, `speaker-pronoun`,
@@ -618,6 +620,31 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
         }
     }
     let all = cues(sent, st.lang);
+    if all.is_empty() && reporting::reported_by_mood(sent, &qs, st.lang) {
+        // The speaker of the statement just before goes on ("…, sagte
+        // Sewing. Er sei sich sicher, …").
+        let previous = st
+            .drafts
+            .last()
+            .filter(|d| d.paragraph == pi && d.speaker.is_some())
+            .filter(|d| text[d.end..start].trim().is_empty())
+            .map(|d| (d.speaker, d.date, d.date_rule));
+        if let Some((speaker, date, date_rule)) = previous {
+            st.reg.set_recent(after_names);
+            st.drafts.push(Draft {
+                start,
+                end,
+                paragraph: pi,
+                speaker,
+                speaker_rule: "speaker-previous-statement",
+                reason: None,
+                date,
+                date_rule,
+                rule: "reported-mood",
+            });
+            return;
+        }
+    }
     if all.is_empty() {
         st.reg.set_recent(after_names);
         let continues = sent.starts_with(is_opening) && qs.first().is_none_or(|q| q.0 == 0);
@@ -809,4 +836,35 @@ fn finish(article: &Article, lang: Lang, st: State) -> Vec<ExtractedStatement> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_reported_speech_goes_on_in_the_subjunctive() {
+        let a = Article::new(
+            "a.txt",
+            "date 2025-07-21\n\nEr habe die Regierung ermuntert, sagte Christian Sewing am \
+             Montag. Er sei sich sicher, dass noch einiges hinzukommen werde. Die Börse \
+             schloss höher.\n",
+        );
+        let found = extract(&[a], &ExtractOptions::default());
+        let texts: Vec<(&str, &str, &str)> = found
+            .iter()
+            .map(|s| (s.text.as_str(), s.speaker.as_str(), s.rule.as_str()))
+            .collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert_eq!(
+            texts[1],
+            (
+                "Er sei sich sicher, dass noch einiges hinzukommen werde.",
+                "Christian Sewing",
+                "reported-mood"
+            )
+        );
+        assert_eq!(found[1].date, found[0].date);
+        assert_eq!(found[1].date.as_deref(), Some("2025-07-21"));
+    }
 }

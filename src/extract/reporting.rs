@@ -34,15 +34,15 @@ const FR_STRONG: &str = "déclaré|déclare|déclarait|déclarant|déclarent|dit
 const FR_WEAK: &str = "estime|estiment|soutient|soutiennent|soutenu|soutenant|suggéré|suggère|suggérait|suggérant|demandé|demande|demandant|appelle|appelé|appelant|pense|pensent|croit|croient|juge|espère|espérait|espèrent|plaide|exhorte|exhorté|propose|proposé|prévient|recommande|considère";
 const FR_SOURCE: &str = "selon|d'après|d’après|aux dires de|de l'avis de";
 
-const EN_STRONG: &str = "said|repeated|expressed|expresses|says|say|told|stated|added|argued|argues|wrote|writes|claimed|claims|insisted|insists|explained|noted|warned|warns|announced|denied|denies|confirmed|asserted|acknowledged|stressed|tweeted|posted|declared|reiterated|maintained|replied|responded";
+const EN_STRONG: &str = "said|promised|pledged|vowed|repeated|expressed|expresses|says|say|told|stated|added|argued|argues|wrote|writes|claimed|claims|insisted|insists|explained|noted|warned|warns|announced|denied|denies|confirmed|asserted|acknowledged|stressed|tweeted|posted|declared|reiterated|maintained|replied|responded";
 const EN_WEAK: &str = "suggested|suggests|believes|believe|thinks|think|called for|calls for|urged|urges|proposed|proposes|contends|contended|hopes|hoped|asked|asks|estimates|estimated|recommended";
 const EN_SOURCE: &str = "according to|in the words of|per";
 
-const DE_STRONG: &str = "sagte|begrüßte|begrüßt|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|meinte|schrieb|schreibt|kritisierte|warnte|warnt|bekräftigte|versicherte|ergänzte|behauptete|behauptet|argumentierte|dementierte|bestätigte|verkündete|teilte|räumte|fügte|unterstrich|twitterte|antwortete|stellte klar";
+const DE_STRONG: &str = "sagte|gesagt|garantiert|zugesichert|versprochen|versprach|begrüßte|begrüßt|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|meinte|schrieb|schreibt|kritisierte|warnte|warnt|bekräftigte|versicherte|ergänzte|behauptete|behauptet|argumentierte|dementierte|bestätigte|verkündete|teilte|räumte|fügte|unterstrich|twitterte|antwortete|stellte klar";
 const DE_WEAK: &str = "forderte|fordert|meint|glaubt|hofft|hoffte|schlug vor|schlägt vor|plädierte|plädiert|sieht|sah|hält|hielt";
 const DE_SOURCE: &str = "laut|zufolge|nach angaben von|so";
 
-const ES_STRONG: &str = "dijo|rechazó|expresó|cuestionó|criticó|dice|afirmó|afirma|aseguró|asegura|declaró|explicó|añadió|agregó|señaló|señala|indicó|sostuvo|sostiene|advirtió|insistió|subrayó|destacó|escribió|anunció|negó|confirmó|defendió|reconoció|manifestó|reiteró|aseveró|respondió|tuiteó|publicó";
+const ES_STRONG: &str = "dijo|prometió|garantizó|rechazó|expresó|cuestionó|criticó|dice|afirmó|afirma|aseguró|asegura|declaró|explicó|añadió|agregó|señaló|señala|indicó|sostuvo|sostiene|advirtió|insistió|subrayó|destacó|escribió|anunció|negó|confirmó|defendió|reconoció|manifestó|reiteró|aseveró|respondió|tuiteó|publicó";
 const ES_WEAK: &str = "considera|consideró|cree|creía|opina|pidió|pide|propuso|espera|esperaba|sugirió|sugiere|estima|estimó|reclamó";
 const ES_SOURCE: &str = "según|de acuerdo con|a juicio de|en palabras de";
 
@@ -131,6 +131,38 @@ pub fn cues(sentence: &str, lang: Lang) -> Vec<Cue> {
     out
 }
 
+/// German verb forms that are only subjunctive I (the mood of reported
+/// speech: "Er sei sich sicher", "sie habe …"), in the third person,
+/// where the indicative differs (ist, hat, wird, kann, muss, …).
+const DE_SUBJUNCTIVE: &[&str] = &[
+    "sei", "seien", "habe", "werde", "könne", "müsse", "solle", "wolle", "dürfe", "gebe", "wisse",
+    "möge",
+];
+
+/// Whether `sentence`, which has no reporting cue, carries on someone's
+/// reported speech by its mood alone: in German a verb in the subjunctive I
+/// outside quotes, among the first words (the sentence's own verb, not a
+/// quoted one). `quotes` are byte spans of quotes in the sentence. Other
+/// languages mark reported speech with a verb.
+pub fn reported_by_mood(sentence: &str, quotes: &[(usize, usize)], lang: Lang) -> bool {
+    if lang != Lang::De {
+        return false;
+    }
+    let mut at = 0;
+    for w in sentence.split_whitespace().take(4) {
+        let start = at + sentence[at..].find(w).unwrap_or(0);
+        at = start + w.len();
+        if quotes.iter().any(|q| q.0 <= start && start < q.1) {
+            return false;
+        }
+        let bare = w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+        if DE_SUBJUNCTIVE.contains(&bare.as_str()) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether a cue says that nothing was said ("n'a pas encore répondu",
 /// "did not say", "no dijo") or is no report at all ("se demande": wonders).
 pub fn negated(sentence: &str, cue: &Cue, lang: Lang) -> bool {
@@ -215,6 +247,20 @@ mod tests {
         assert!(negated(s, &cues(s, Lang::En)[0], Lang::En));
         let s = "Sam Altman a déclaré jeudi";
         assert!(!negated(s, &cues(s, Lang::Fr)[0], Lang::Fr));
+    }
+
+    #[test]
+    fn the_german_subjunctive_reports_without_a_verb() {
+        let s = "Er sei sich sicher, dass noch einiges hinzukommen werde.";
+        assert!(reported_by_mood(s, &[], Lang::De));
+        assert!(!reported_by_mood("Er ist sich sicher.", &[], Lang::De));
+        let q = "„Ich habe nichts gesagt“, hieß es.";
+        assert!(!reported_by_mood(q, &[(0, q.find('“').unwrap())], Lang::De));
+        assert!(!reported_by_mood("Il sei", &[], Lang::Fr));
+        assert_eq!(
+            kinds("Merkel hat Unterstützung garantiert.", Lang::De)[0].0,
+            "garantiert"
+        );
     }
 
     #[test]

@@ -31,6 +31,21 @@ pub enum OnError {
     Skip,
 }
 
+impl std::str::FromStr for OnError {
+    type Err = crate::error::UsageError;
+
+    /// `fail` or `skip`.
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "fail" => Ok(Self::Fail),
+            "skip" => Ok(Self::Skip),
+            _ => Err(crate::error::UsageError::new(format!(
+                "on_error {s:?}: fail or skip"
+            ))),
+        }
+    }
+}
+
 /// Field names to read from JSONL objects or CSV columns.
 #[derive(Debug, Clone)]
 pub struct FieldMap {
@@ -99,11 +114,32 @@ impl FieldMap {
 
 /// How to read an input.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// `None` guesses from the extension, then from the content.
     pub format: Option<InputFormat>,
     pub fields: FieldMap,
     pub on_error: OnError,
+}
+
+impl ReadOptions {
+    /// In this format (`None`: guessed).
+    pub fn with_format(mut self, format: Option<InputFormat>) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// With these field names.
+    pub fn with_fields(mut self, fields: FieldMap) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Doing this with bad records.
+    pub fn with_on_error(mut self, on_error: OnError) -> Self {
+        self.on_error = on_error;
+        self
+    }
 }
 
 /// A record that could not be read.

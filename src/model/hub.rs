@@ -1,6 +1,7 @@
 //! Fetching a sentence-transformers model from the Hugging Face Hub.
-//! Honours `HF_HOME` (cache location), `HF_ENDPOINT`, `HF_TOKEN` and
-//! `HF_HUB_OFFLINE` (cache only, no network).
+//! Honours the [`crate::Settings`]' token and offline mode (`HF_TOKEN`,
+//! `HF_HUB_OFFLINE`: cache only, no network); the Hub client itself reads
+//! `HF_HOME` (cache location) and `HF_ENDPOINT`.
 
 use std::path::PathBuf;
 
@@ -20,18 +21,14 @@ const OPTIONAL: [&str; 4] = [
     "sentence_bert_config.json",
 ];
 
-fn offline_mode() -> bool {
-    crate::Settings::current().hub_offline
-}
-
 /// Downloads (or finds in the Hub cache) the files of `repo_id` and returns
 /// the snapshot directory holding them.
-pub fn fetch(repo_id: &str, revision: Option<&str>) -> Result<PathBuf> {
+pub fn fetch(repo_id: &str, revision: Option<&str>, settings: &crate::Settings) -> Result<PathBuf> {
     let repo = match revision {
         Some(r) => Repo::with_revision(repo_id.to_string(), RepoType::Model, r.to_string()),
         None => Repo::new(repo_id.to_string(), RepoType::Model),
     };
-    if offline_mode() {
+    if settings.hub_offline {
         let cache = Cache::from_env().repo(repo);
         let get = |f: &str| {
             cache.get(f).ok_or_else(|| {
@@ -48,7 +45,7 @@ pub fn fetch(repo_id: &str, revision: Option<&str>) -> Result<PathBuf> {
     }
     let mut builder =
         ApiBuilder::from_env().with_progress(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    if let Some(token) = &crate::Settings::current().hub_token {
+    if let Some(token) = &settings.hub_token {
         builder = builder.with_token(Some(token.clone()));
     }
     let api = builder

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
+use crate::Settings;
+
 pub use layout::{Architecture, ModelLayout, Pooling, Weights};
 
 /// The model used when `--model` is not given.
@@ -41,15 +43,18 @@ pub struct ResolvedModel {
 /// Resolves `--model`: an existing directory, an offline model name, or a Hub
 /// repository id. When the Hub cannot serve a repository that the offline
 /// source also provides, the offline source is used with a one-line notice.
-pub fn resolve(spec: &str) -> crate::Result<ResolvedModel> {
-    Ok(resolve_with(spec, &|m| Ok(offline::provision(m)?))?)
+/// The settings say where the cache is and how to reach the Hub.
+pub fn resolve(spec: &str, settings: &Settings) -> crate::Result<ResolvedModel> {
+    Ok(resolve_with(spec, settings, &|m| {
+        Ok(offline::provision(m, settings)?)
+    })?)
 }
 
 /// `volte models pull`: resolves `spec` like [`resolve`], but an offline
 /// model has its files verified against their checksums and is converted
 /// again when it is missing, damaged or unverified, or when `force` is set.
-pub fn pull(spec: &str, force: bool) -> crate::Result<ResolvedModel> {
-    let r = resolve_with(spec, &|m| Ok(offline::pull(m, force)?))?;
+pub fn pull(spec: &str, force: bool, settings: &Settings) -> crate::Result<ResolvedModel> {
+    let r = resolve_with(spec, settings, &|m| Ok(offline::pull(m, force, settings)?))?;
     if force && r.origin != Origin::Offline {
         tracing::warn!(
             "forcing applies to offline models, which are converted again; {spec} is a {} model in {}",
@@ -65,7 +70,7 @@ pub fn pull(spec: &str, force: bool) -> crate::Result<ResolvedModel> {
 
 type OfflineDir<'a> = &'a dyn Fn(&offline::OfflineModel) -> Result<PathBuf>;
 
-fn resolve_with(spec: &str, offline_dir: OfflineDir) -> Result<ResolvedModel> {
+fn resolve_with(spec: &str, settings: &Settings, offline_dir: OfflineDir) -> Result<ResolvedModel> {
     let path = Path::new(spec);
     if path.is_dir() {
         return Ok(ResolvedModel {
@@ -94,7 +99,7 @@ fn resolve_with(spec: &str, offline_dir: OfflineDir) -> Result<ResolvedModel> {
         Some((r, rev)) => (r, Some(rev)),
         None => (spec, None),
     };
-    match hub::fetch(repo, revision) {
+    match hub::fetch(repo, revision, settings) {
         Ok(dir) => Ok(ResolvedModel {
             spec: spec.to_string(),
             dir,
@@ -102,7 +107,7 @@ fn resolve_with(spec: &str, offline_dir: OfflineDir) -> Result<ResolvedModel> {
         }),
         Err(e) => match fallback {
             Some(m) => {
-                if !offline::is_provisioned(&m)? {
+                if !offline::is_provisioned(&m, settings)? {
                     tracing::warn!(
                         "the Hugging Face Hub cannot serve {spec} ({}); using the offline source",
                         hub_failure(&e)

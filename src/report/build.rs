@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 
 use super::drafting;
 use super::grouping::{self, TopicGroup};
@@ -34,6 +34,7 @@ use crate::stance::space::{centre_by_language, mean_of};
 /// Tunable settings of the pipeline; the defaults are explained in
 /// `volte report --help`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ReportOptions {
     /// Average-linkage cut, as a cosine distance in the analysis space.
     pub cluster_threshold: f32,
@@ -64,6 +65,69 @@ pub struct ReportOptions {
     pub shift: ShiftParams,
     /// Keywords per topic.
     pub keywords: usize,
+}
+
+impl ReportOptions {
+    /// With this average-linkage cut.
+    pub fn with_cluster_threshold(mut self, cluster_threshold: f32) -> Self {
+        self.cluster_threshold = cluster_threshold;
+        self
+    }
+
+    /// With this smallest topic.
+    pub fn with_min_topic_size(mut self, min_topic_size: usize) -> Self {
+        self.min_topic_size = min_topic_size;
+        self
+    }
+
+    /// With this cosine for an axis given by examples to apply.
+    pub fn with_axis_min_similarity(mut self, axis_min_similarity: f32) -> Self {
+        self.axis_min_similarity = axis_min_similarity;
+        self
+    }
+
+    /// With this relevance for a thesis to apply.
+    pub fn with_axis_min_relevance(mut self, axis_min_relevance: f32) -> Self {
+        self.axis_min_relevance = axis_min_relevance;
+        self
+    }
+
+    /// With this cosine for a statement to address a thesis.
+    pub fn with_thesis_min_similarity(mut self, thesis_min_similarity: f32) -> Self {
+        self.thesis_min_similarity = thesis_min_similarity;
+        self
+    }
+
+    /// With this margin between a statement's cosines to its relevant
+    /// theses (see [`super::matching`]).
+    pub fn with_thesis_margin(mut self, thesis_margin: f32) -> Self {
+        self.thesis_margin = thesis_margin;
+        self
+    }
+
+    /// Drafting this many theses (0: none).
+    pub fn with_draft_theses(mut self, draft_theses: usize) -> Self {
+        self.draft_theses = draft_theses;
+        self
+    }
+
+    /// Drafting within this many statement–thesis pairs.
+    pub fn with_draft_max_pairs(mut self, draft_max_pairs: usize) -> Self {
+        self.draft_max_pairs = draft_max_pairs;
+        self
+    }
+
+    /// With these shift thresholds.
+    pub fn with_shift(mut self, shift: ShiftParams) -> Self {
+        self.shift = shift;
+        self
+    }
+
+    /// With this many keywords per topic.
+    pub fn with_keywords(mut self, keywords: usize) -> Self {
+        self.keywords = keywords;
+        self
+    }
 }
 
 impl ReportOptions {

@@ -1,7 +1,7 @@
 //! Grouping statements into topics in the analysis space, and (with axes)
 //! gathering the groups that debate the same axis into one topic.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::matching::Assigned;
 use crate::cluster::agglomerative::{agglomerative, MAX_ROWS};
@@ -36,7 +36,7 @@ pub fn cluster_through_sample(
 ) -> Result<Clustering> {
     let n = space.len();
     if n <= sample_rows {
-        return Ok(agglomerative(space, distance_threshold, 1)?);
+        return agglomerative(space, distance_threshold, 1);
     }
     let sample: Vec<usize> = (0..sample_rows).map(|i| i * n / sample_rows).collect();
     let sampled = agglomerative(&space.select(&sample), distance_threshold, 1)?;

@@ -1,7 +1,7 @@
 //! The JSON rendering: the [`Report`] itself, pretty-printed (schema in
 //! `docs/report-schema.md`).
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::model::Report;
 

@@ -34,7 +34,7 @@
 //!   exceed `min_similarity` ([`crate::stance::axes::AxisMatcher`]); the
 //!   cluster's statements that no thesis took get that axis.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::cluster::Clustering;
 use crate::embeddings::Embeddings;

@@ -1,6 +1,6 @@
 //! Stance scores of every statement, topic by topic.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::grouping::TopicGroup;
 use super::matching::Assigned;

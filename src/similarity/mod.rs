@@ -97,6 +97,7 @@ impl Backend {
 
 /// How to run a search.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct SearchOptions<'a> {
     pub backend: Backend,
     /// Rows per tile side (default: [`CPU_TILE`] or [`DEVICE_TILE`]).
@@ -108,6 +109,38 @@ pub struct SearchOptions<'a> {
     /// How the pair searches ([`pairs_above`], [`pair_indices_above`]) find
     /// their candidates.
     pub index: PairIndex,
+}
+
+impl<'a> SearchOptions<'a> {
+    /// On this backend.
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// With this many rows per tile side.
+    pub fn with_tile(mut self, tile: Option<usize>) -> Self {
+        self.tile = tile;
+        self
+    }
+
+    /// Failing once more pairs than this qualify.
+    pub fn with_max_pairs(mut self, max_pairs: Option<usize>) -> Self {
+        self.max_pairs = max_pairs;
+        self
+    }
+
+    /// With progress advanced per tile.
+    pub fn with_progress(mut self, progress: Option<&'a dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// With pair candidates found this way.
+    pub fn with_index(mut self, index: PairIndex) -> Self {
+        self.index = index;
+        self
+    }
 }
 
 /// How a pair search chooses which pairs to compare.

@@ -37,7 +37,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use serde::Deserialize;
 
 use super::space::{centre, dot, normalize};
@@ -106,6 +106,11 @@ struct AxesFile {
 /// Parses and checks an axes file's text.
 pub fn parse_axes(text: &str) -> Result<Vec<AxisSpec>> {
     let file: AxesFile = toml::from_str(text)?;
+    checked_file(file)
+}
+
+/// The axes of a parsed axes file, checked.
+fn checked_file(file: AxesFile) -> Result<Vec<AxisSpec>> {
     if file.axis.is_empty() {
         bail!("no [[axis]] tables");
     }
@@ -175,22 +180,16 @@ pub fn read_axes(path: &Path) -> Result<Vec<AxisSpec>> {
         let line = 1 + e.as_bytes()[..at].iter().filter(|&&c| c == b'\n').count();
         fault(line, "invalid UTF-8".into())
     })?;
-    Ok(parse_axes(&text).map_err(|e| {
-        let line = e
-            .downcast_ref::<toml::de::Error>()
-            .and_then(|t| t.span())
-            .map_or(0, |span| {
-                1 + text.as_bytes()[..span.start.min(text.len())]
-                    .iter()
-                    .filter(|&&c| c == b'\n')
-                    .count()
-            });
-        let reason = match e.downcast_ref::<toml::de::Error>() {
-            Some(t) => format!("not a valid axes file: {}", t.message()),
-            None => format!("{e:#}"),
-        };
-        fault(line, reason)
-    })?)
+    let file: AxesFile = toml::from_str(&text).map_err(|t| {
+        let line = t.span().map_or(0, |span| {
+            1 + text.as_bytes()[..span.start.min(text.len())]
+                .iter()
+                .filter(|&&c| c == b'\n')
+                .count()
+        });
+        fault(line, format!("not a valid axes file: {}", t.message()))
+    })?;
+    Ok(checked_file(file).map_err(|e| fault(0, format!("{e:#}")))?)
 }
 
 /// The texts to embed, in the order [`AxisSet::new`] expects: for each axis

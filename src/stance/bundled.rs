@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result};
+use crate::error::{Result, WrapErr};
 use sha2::{Digest, Sha256};
 
 /// The compiled-in files: name and contents.

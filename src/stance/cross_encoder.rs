@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context, Result};
+use crate::error::{bail, ensure, Result, WrapErr};
 use candle_core::Device;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,7 @@ use crate::encoder::tokenize::TextTokenizer;
 use crate::encoder::transformer::Transformer;
 use crate::encoder::Precision;
 use crate::model::{ModelLayout, Pooling, Weights};
+use crate::Settings;
 
 /// The configuration file of a stance model directory.
 #[derive(Debug, Clone, Deserialize)]
@@ -121,9 +122,9 @@ pub struct StanceStats {
 
 /// The directory of the stance model that comes with volte: the copy
 /// compiled into volte ([`super::bundled`]), written into the model cache
-/// on first use.
-pub fn default_model_dir() -> Result<PathBuf> {
-    super::bundled::provision(&crate::model::cache::cache_root()?)
+/// on first use (under the settings' cache).
+pub fn default_model_dir(settings: &Settings) -> Result<PathBuf> {
+    super::bundled::provision(&crate::model::cache::cache_root(settings)?)
 }
 
 /// A loaded stance model.
@@ -145,19 +146,24 @@ pub struct StanceModel {
 impl StanceModel {
     /// Loads the stance model in `dir`, provisioning its base model (an
     /// offline model name in `stance.json`) when needed.
-    pub fn load(dir: &Path, options: StanceOptions) -> Result<Self> {
+    pub fn load(dir: &Path, options: StanceOptions, settings: &Settings) -> Result<Self> {
         let config = read_config(dir)?;
-        let base = crate::model::resolve(&config.base)?;
-        Self::load_with_base(&base.dir, dir, options)
+        let base = crate::model::resolve(&config.base, settings)?;
+        Self::load_with_base(&base.dir, dir, options, settings)
     }
 
     /// Loads the stance model in `dir` over the base model in `base_dir`
     /// (which must hold the weights the model was trained from).
-    pub fn load_with_base(base_dir: &Path, dir: &Path, options: StanceOptions) -> Result<Self> {
+    pub fn load_with_base(
+        base_dir: &Path,
+        dir: &Path,
+        options: StanceOptions,
+        settings: &Settings,
+    ) -> Result<Self> {
         let config = read_config(dir)?;
         let weights = float_weights(
             &dir.join("stance.safetensors"),
-            &crate::model::cache::cache_root()?.join("stance"),
+            &crate::model::cache::cache_root(settings)?.join("stance"),
         )?;
         let mut layout = ModelLayout::open(base_dir)?;
         let Weights::Safetensors(files) = &mut layout.weights else {
@@ -189,7 +195,7 @@ impl StanceModel {
             "{}: the head does not fit hidden size {hidden}",
             weights.display()
         );
-        let runtime = options.open()?;
+        let runtime = options.open(settings)?;
         let (device, precision, tier) = (runtime.device, runtime.precision, runtime.tier);
         let engine = Transformer::load(&layout, &device, precision, tier)
             .with_context(|| format!("loading the stance model from {}", dir.display()))?;

@@ -2,19 +2,21 @@
 //! volte.
 
 use super::cross_encoder::{default_model_dir, StanceModel, StanceOptions};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::Settings;
 
 /// Loads the stance model from `dir` (by default the one that comes with
 /// volte), provisioning its base model when needed.
 pub fn open_stance_model(
     dir: Option<&std::path::Path>,
     options: StanceOptions,
+    settings: &Settings,
 ) -> Result<StanceModel> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
-        None => default_model_dir().map_err(Error::from_internal)?,
+        None => default_model_dir(settings)?,
     };
-    let model = StanceModel::load(&dir, options).map_err(Error::from_internal)?;
+    let model = StanceModel::load(&dir, options, settings)?;
     tracing::info!("stance model {} ({:?})", dir.display(), model.precision());
     Ok(model)
 }

@@ -113,6 +113,7 @@ impl Point {
 
 /// Settings of the detector.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct ShiftParams {
     /// Smallest step of mean stance, in units of the topic's spread.
     pub min_change: f32,
@@ -125,6 +126,38 @@ pub struct ShiftParams {
     /// Chance that a statement that takes a side does not say the
     /// speaker's position.
     pub error_rate: f32,
+}
+
+impl ShiftParams {
+    /// With this smallest step of mean stance.
+    pub fn with_min_change(mut self, min_change: f32) -> Self {
+        self.min_change = min_change;
+        self
+    }
+
+    /// With this smallest probability of a change for a turn.
+    pub fn with_min_confidence(mut self, min_confidence: f32) -> Self {
+        self.min_confidence = min_confidence;
+        self
+    }
+
+    /// With this smallest probability for a possible turn.
+    pub fn with_possible_confidence(mut self, possible_confidence: f32) -> Self {
+        self.possible_confidence = possible_confidence;
+        self
+    }
+
+    /// With this prior probability of a change.
+    pub fn with_change_prior(mut self, change_prior: f32) -> Self {
+        self.change_prior = change_prior;
+        self
+    }
+
+    /// With this chance that a statement misstates a position.
+    pub fn with_error_rate(mut self, error_rate: f32) -> Self {
+        self.error_rate = error_rate;
+        self
+    }
 }
 
 impl Default for ShiftParams {

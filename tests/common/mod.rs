@@ -38,3 +38,9 @@ pub fn json(cmd: &mut Command) -> Value {
 }
 
 pub mod tiny_model;
+
+/// The settings of the environment the tests run in (`VOLTE_CACHE`, …),
+/// as the command line reads them.
+pub fn settings() -> volte::Settings {
+    volte::Settings::from_env().expect("the test environment's settings")
+}

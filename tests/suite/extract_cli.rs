@@ -167,12 +167,13 @@ fn turns(statements: &Path, axes: &Path, dir: &Path) -> std::collections::BTreeS
         .collect()
 }
 
-#[test]
-fn turns_from_the_raw_seed_articles_are_turns_of_the_hand_made_corpus() {
+/// The seed articles, a temporary folder, and the statements `volte
+/// extract` wrote there from them (`None` where the seeds are not here).
+fn extracted_seeds() -> Option<(PathBuf, tempfile::TempDir, PathBuf)> {
     let seeds = root().join("../shared/seeds");
     if !seeds.is_dir() {
         eprintln!("skipped: {} is not here", seeds.display());
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let extracted = dir.path().join("s.jsonl");
@@ -183,6 +184,14 @@ fn turns_from_the_raw_seed_articles_are_turns_of_the_hand_made_corpus() {
         extracted.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Some((seeds, dir, extracted))
+}
+
+#[test]
+fn turns_from_the_raw_seed_articles_are_turns_of_the_hand_made_corpus() {
+    let Some((_seeds, dir, extracted)) = extracted_seeds() else {
+        return;
+    };
     let hand = root().join("examples/ai-bailout/statements.jsonl");
     for (axes, expected) in [
         ("theses.toml", ["Sarah Friar", "2025-11-05", "2025-11-06"]),
@@ -204,4 +213,37 @@ fn turns_from_the_raw_seed_articles_are_turns_of_the_hand_made_corpus() {
             axes.display()
         );
     }
+}
+
+#[test]
+fn a_report_from_articles_is_the_report_of_their_extracted_statements() {
+    let Some((seeds, dir, extracted)) = extracted_seeds() else {
+        return;
+    };
+    let axes = root().join("examples/ai-bailout/theses.toml");
+    let report = |input: &Path, articles: bool, name: &str| -> Value {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "report",
+            input.to_str().unwrap(),
+            "--axes",
+            axes.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        if articles {
+            args.push("--articles");
+        }
+        let o = volte(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("inputs");
+        v
+    };
+    let direct = report(&seeds, true, "direct.json");
+    let via_file = report(&extracted, false, "via-file.json");
+    assert!(direct["statements"]
+        .as_array()
+        .is_some_and(|s| s.len() > 40));
+    assert_eq!(direct, via_file);
 }

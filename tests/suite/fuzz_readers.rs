@@ -76,11 +76,10 @@ fn mutated(seed: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn check_accounting(data: &[u8], format: Option<InputFormat>, on_error: OnError) {
-    let opts = ReadOptions {
-        format,
-        fields: FieldMap::default(),
-        on_error,
-    };
+    let opts = ReadOptions::default()
+        .with_format(format)
+        .with_fields(FieldMap::default())
+        .with_on_error(on_error);
     let name = format.map_or("-", |_| "in.dat");
     match read_from_bytes(name, data, Path::new(name), &opts) {
         Ok(out) => {

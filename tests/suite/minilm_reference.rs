@@ -50,10 +50,10 @@ fn minilm_from_its_wheel_matches_sentence_transformers() {
     let m = offline::lookup("sentence-transformers/all-MiniLM-L6-v2").unwrap();
     assert_eq!((m.name, m.license), (name, "Apache-2.0"));
 
-    let resolved = model::resolve(name).unwrap();
+    let resolved = model::resolve(name, &crate::common::settings()).unwrap();
     assert_eq!(resolved.origin, Origin::Offline);
     assert_eq!(
-        offline::state(&m).unwrap(),
+        offline::state(&m, &crate::common::settings()).unwrap(),
         ModelState::Ready(resolved.dir.clone())
     );
     let layout = ModelLayout::open(&resolved.dir).unwrap();
@@ -71,6 +71,7 @@ fn minilm_from_its_wheel_matches_sentence_transformers() {
     let mut enc = SentenceEncoder::load(
         &resolved,
         EncoderOptions::default().with_dtype(Precision::F32),
+        &crate::common::settings(),
     )
     .unwrap();
     let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();

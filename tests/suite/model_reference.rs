@@ -19,7 +19,8 @@ fn root() -> PathBuf {
 }
 
 fn default_model() -> volte::model::ResolvedModel {
-    model::resolve(model::DEFAULT_MODEL).expect("default model (offline source) is available")
+    model::resolve(model::DEFAULT_MODEL, &crate::common::settings())
+        .expect("default model (offline source) is available")
 }
 
 fn load(dtype: Precision, prompt: Option<&str>) -> SentenceEncoder {
@@ -33,6 +34,7 @@ fn load_tier(dtype: Precision, cpu_tier: Option<Tier>, prompt: Option<&str>) -> 
             .with_dtype(dtype)
             .with_cpu_tier(cpu_tier)
             .with_prompt(Some(prompt.unwrap_or("").to_string())),
+        &crate::common::settings(),
     )
     .unwrap()
 }
@@ -168,8 +170,11 @@ fn embed_items_tier(dtype: Precision, tier: Option<Tier>, items: &[RefItem]) -> 
         let mut enc = load_tier(dtype, tier, Some(prefix));
         if dtype == Precision::Int8 {
             // Without a requested tier: VOLTE_CPU's, else the detected one.
-            let expected =
-                tier.unwrap_or_else(|| volte::encoder::int8::tier::select(None).unwrap().0);
+            let expected = tier.unwrap_or_else(|| {
+                volte::encoder::int8::tier::select(None, crate::common::settings().cpu_tier)
+                    .unwrap()
+                    .0
+            });
             assert_eq!(enc.int8_tier(), Some(expected));
         }
         let texts: Vec<&str> = idx.iter().map(|&i| items[i].text.as_str()).collect();

@@ -109,13 +109,10 @@ fn run(axes: Option<&AxisSet>) -> Report {
             model: "hand-made".into(),
             inputs: vec!["corpus".into()],
         },
-        &ReportOptions {
-            // Between the toy's merge distances: tax statements join at
-            // about 0.65, the lone statement would join another subject at
-            // about 0.89, and the other subjects at about 0.93.
-            cluster_threshold: 0.85,
-            ..ReportOptions::default()
-        },
+        // Between the toy's merge distances: tax statements join at about
+        // 0.65, the lone statement would join another subject at about
+        // 0.89, and the other subjects at about 0.93.
+        &ReportOptions::default().with_cluster_threshold(0.85),
     )
     .unwrap()
 }

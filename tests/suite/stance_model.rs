@@ -65,10 +65,12 @@ fn reference() -> (Fixture, Vec<(String, String)>) {
 
 fn load(dtype: Precision) -> StanceModel {
     StanceModel::load(
-        &default_model_dir().expect("the stance model that comes with volte"),
+        &default_model_dir(&crate::common::settings())
+            .expect("the stance model that comes with volte"),
         StanceOptions::default()
             .with_dtype(dtype)
             .with_device(volte::encoder::DeviceChoice::Cpu),
+        &crate::common::settings(),
     )
     .expect("stance model")
 }

@@ -158,13 +158,13 @@ pub enum TierSource {
     Environment,
 }
 
-/// The tier to run: `requested` if given, else that of the settings (`VOLTE_CPU`), else the
-/// best this CPU supports. A forced tier the CPU lacks is an error naming
-/// the missing features.
-pub fn select(requested: Option<Tier>) -> Result<(Tier, TierSource)> {
+/// The tier to run: `requested` if given, else `configured` (that of the
+/// [`crate::Settings`], `VOLTE_CPU`), else the best this CPU supports. A
+/// forced tier the CPU lacks is an error naming the missing features.
+pub fn select(requested: Option<Tier>, configured: Option<Tier>) -> Result<(Tier, TierSource)> {
     let (tier, source) = match requested {
         Some(t) => (t, TierSource::Requested),
-        None => match crate::Settings::current().cpu_tier {
+        None => match configured {
             Some(t) => (t, TierSource::Environment),
             None => return Ok((Tier::detect(), TierSource::Detected)),
         },
@@ -274,7 +274,7 @@ mod tests {
             Tier::Avx2
         };
         assert!(!foreign.is_supported());
-        assert!(select(Some(foreign)).is_err());
+        assert!(select(Some(foreign), None).is_err());
     }
 
     /// Every `#[target_feature(enable = "…")]` in the kernels enables only
@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn requested_tier_wins() {
         assert_eq!(
-            select(Some(Tier::Portable)).unwrap(),
+            select(Some(Tier::Portable), None).unwrap(),
             (Tier::Portable, TierSource::Requested)
         );
     }
