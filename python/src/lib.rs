@@ -137,7 +137,7 @@ impl PyEngine {
     /// cosine similarity (the same meaning as `cluster`'s), or
     /// `cluster_threshold` as the command line's cosine distance (1 −
     /// threshold).
-    #[pyo3(signature = (records_jsonl, *, columns=Vec::new(), text=None, id=None, speaker=None, date=None, source=None, lang=None, axes_path=None, theses=None, axes_json=None, camps=false, stance_model=None, threshold=None, cluster_threshold=None, min_topic_size=None, axis_min_similarity=None, axis_min_relevance=None, thesis_min_similarity=None, shift_min_change=None, shift_min_confidence=None, shift_possible_confidence=None, progress=None))]
+    #[pyo3(signature = (records_jsonl, *, columns=Vec::new(), text=None, id=None, speaker=None, date=None, source=None, lang=None, axes_path=None, theses=None, axes_json=None, camps=false, stance_model=None, threshold=None, cluster_threshold=None, min_topic_size=None, axis_min_similarity=None, axis_min_relevance=None, thesis_min_similarity=None, thesis_margin=None, shift_min_change=None, shift_min_confidence=None, shift_possible_confidence=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
     fn report_json(
         &self,
@@ -161,6 +161,7 @@ impl PyEngine {
         axis_min_similarity: Option<f32>,
         axis_min_relevance: Option<f32>,
         thesis_min_similarity: Option<f32>,
+        thesis_margin: Option<f32>,
         shift_min_change: Option<f32>,
         shift_min_confidence: Option<f32>,
         shift_possible_confidence: Option<f32>,
@@ -197,6 +198,7 @@ impl PyEngine {
             .with_thesis_min_similarity(
                 thesis_min_similarity.unwrap_or(defaults.thesis_min_similarity),
             )
+            .with_thesis_margin(thesis_margin.unwrap_or(defaults.thesis_margin))
             .with_shift(
                 shift
                     .with_min_change(shift_min_change.unwrap_or(shift.min_change))

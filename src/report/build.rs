@@ -299,6 +299,8 @@ pub fn build_report(input: ReportInput, options: &ReportOptions) -> Result<Repor
             min_topic_size: options.min_topic_size,
             axis_min_similarity: options.axis_min_similarity,
             axis_min_relevance: options.axis_min_relevance,
+            thesis_min_similarity: options.thesis_min_similarity,
+            thesis_margin: options.thesis_margin,
             shift_min_change: options.shift.min_change,
             shift_min_confidence: options.shift.min_confidence,
             shift_possible_confidence: options.shift.possible_confidence,

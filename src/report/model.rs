@@ -179,10 +179,18 @@ pub struct Settings {
     /// Smallest cosine between a topic and an axis for the axis to apply
     /// (axes given by examples).
     pub axis_min_similarity: f32,
-    /// Smallest relevance of a topic to a thesis for the axis to apply
-    /// (axes with a thesis).
+    /// Smallest relevance (p_agree + p_disagree) of a statement to a thesis
+    /// for the statement to address it (axes with a thesis).
     #[serde(default)]
     pub axis_min_relevance: f32,
+    /// Smallest cosine between a statement and a thesis (both centred on
+    /// the corpus' average statement) for the statement to address it.
+    #[serde(default)]
+    pub thesis_min_similarity: f32,
+    /// How far below its closest relevant thesis a statement's cosine to
+    /// another relevant thesis may be for it to address that one too.
+    #[serde(default)]
+    pub thesis_margin: f32,
     /// Smallest step of mean stance for a shift, in units of the topic's spread.
     pub shift_min_change: f32,
     /// Smallest probability of a change for a turn.
@@ -351,7 +359,8 @@ pub(crate) fn empty_report_json(mode: &str) -> serde_json::Value {
         "generator": "", "model": "", "inputs": [], "stance_mode": mode,
         "axes_file": null,
         "settings": {"cluster_threshold": 0.9, "min_topic_size": 2,
-            "axis_min_similarity": 0.0, "shift_min_change": 1.0,
+            "axis_min_similarity": 0.0, "thesis_min_similarity": -1.0, "thesis_margin": 0.1,
+            "shift_min_change": 1.0,
             "shift_min_confidence": 0.8, "centred_languages": []},
         "coverage": {"statements": 0, "in_topics": 0, "unassigned": 0, "scored": 0,
             "on_timelines": 0, "scored_without_speaker": 0, "scored_without_date": 0,
