@@ -110,13 +110,10 @@ pub fn extract<'py>(
     let on_error: OnError = on_error
         .parse()
         .map_err(|e: volte::error::UsageError| py_err(e.into()))?;
-    let lang = match lang {
-        None => None,
-        Some(code) => Some(
-            Lang::from_code(code)
-                .ok_or_else(|| py_err(Error::usage(format!("lang {code:?}: fr, en, de or es"))))?,
-        ),
-    };
+    let lang = lang
+        .map(str::parse::<Lang>)
+        .transpose()
+        .map_err(|e| py_err(e.into()))?;
     let items: Vec<Bound<'py, PyAny>> =
         if articles.is_instance_of::<pyo3::types::PyString>() || articles.hasattr("__fspath__")? {
             vec![articles]
@@ -139,7 +136,9 @@ pub fn extract<'py>(
             }
         }
     }
-    let opts = ExtractOptions { lang, unattributed };
+    let opts = ExtractOptions::default()
+        .with_lang(lang)
+        .with_unattributed(unattributed);
     let (json, rejects) = py
         .detach(|| {
             let x = extract_paths_and(&paths, texts, &opts, on_error)?;

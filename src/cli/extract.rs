@@ -3,11 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 
 use super::output_file::OutputFile;
-use volte::error::UsageError;
 use volte::eval::extract::{evaluate_extraction, Item};
 use volte::extract::{extract_paths, ExtractOptions, Lang};
 use volte::input::{InputError, OnError};
@@ -54,19 +53,10 @@ pub struct ExtractArgs {
 }
 
 pub fn run(args: ExtractArgs) -> Result<()> {
-    let lang = match args.lang.as_deref() {
-        None => None,
-        Some(code) => match Lang::from_code(code) {
-            Some(l) => Some(l),
-            None => bail!(UsageError(format!(
-                "--lang {code:?}: expected fr, en, de or es"
-            ))),
-        },
-    };
-    let opts = ExtractOptions {
-        lang,
-        unattributed: !args.attributed_only,
-    };
+    let lang = args.lang.as_deref().map(str::parse::<Lang>).transpose()?;
+    let opts = ExtractOptions::default()
+        .with_lang(lang)
+        .with_unattributed(!args.attributed_only);
     let x = extract_paths(&args.articles, &opts, OnError::Fail)?;
     let mut out = OutputFile::create(&args.output)?;
     for s in &x.statements {

@@ -37,6 +37,18 @@ impl Lang {
     }
 }
 
+impl std::str::FromStr for Lang {
+    type Err = crate::error::UsageError;
+
+    /// An ISO 639-1 code as [`Lang::from_code`] reads it; anything else is
+    /// a usage error naming the languages there are.
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Lang::from_code(code).ok_or_else(|| {
+            crate::error::UsageError::new(format!("lang {code:?}: expected fr, en, de or es"))
+        })
+    }
+}
+
 const FR: &[&str] = &[
     "le", "la", "les", "des", "et", "est", "une", "dans", "que", "qui", "pour", "pas", "sur", "du",
     "au", "a",

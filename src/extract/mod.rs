@@ -73,8 +73,9 @@ impl Article {
     }
 }
 
-/// How to extract.
+/// How to extract: `ExtractOptions::default()` and the `with_*` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ExtractOptions {
     /// The language of every article, instead of detecting it.
     pub lang: Option<Lang>,
@@ -89,6 +90,20 @@ impl Default for ExtractOptions {
             lang: None,
             unattributed: true,
         }
+    }
+}
+
+impl ExtractOptions {
+    /// The language of every article (`None`: detected per article).
+    pub fn with_lang(mut self, lang: Option<Lang>) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// Whether to keep statements without a named speaker.
+    pub fn with_unattributed(mut self, unattributed: bool) -> Self {
+        self.unattributed = unattributed;
+        self
     }
 }
 
