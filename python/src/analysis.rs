@@ -142,7 +142,7 @@ pub fn extract<'py>(
     let (json, rejects) = py
         .detach(|| {
             let x = extract_paths_and(&paths, texts, &opts, on_error)?;
-            let json = serde_json::to_string(&x.statements).map_err(Error::from)?;
+            let json = serde_json::to_string(&x.statements)?;
             Ok::<_, Error>((json, x.rejects))
         })
         .map_err(py_err)?;

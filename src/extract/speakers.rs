@@ -799,6 +799,10 @@ const DETERMINERS: &[&str] = &[
 ];
 
 pub fn named_government(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    if !GOVERNMENT_NOUNS.iter().any(|(g, _)| lower.contains(g)) {
+        return None;
+    }
     let words: Vec<&str> = text.split_whitespace().collect();
     let bare = |w: &str| -> String {
         w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
@@ -817,6 +821,10 @@ pub fn named_government(text: &str) -> Option<String> {
             .unwrap_or_default()
     };
     for (i, w) in words.iter().enumerate() {
+        let lower = w.to_lowercase();
+        if !GOVERNMENT_NOUNS.iter().any(|(g, _)| lower.contains(g)) {
+            continue;
+        }
         let lower = bare(w).to_lowercase();
         let noun = lower
             .rsplit(['\'', '’'])
@@ -824,7 +832,7 @@ pub fn named_government(text: &str) -> Option<String> {
             .unwrap_or(&lower)
             .to_string();
         for &(g, before) in GOVERNMENT_NOUNS {
-            if let Some(stem) = noun.strip_suffix(&format!("-{g}")) {
+            if let Some(stem) = noun.strip_suffix(g).and_then(|s| s.strip_suffix('-')) {
                 if before && stem.chars().next().is_some_and(|c| c.is_alphabetic()) {
                     let name = bare(w);
                     let name = name.rsplit(['\'', '’']).next().unwrap_or(&name);
@@ -1085,13 +1093,20 @@ impl Registry {
     /// The government a segment that opens with "l'administration" or
     /// "the administration" refers to: the one the article names.
     pub fn by_government(&self, segment: &str) -> Option<usize> {
-        let lower = segment.trim_start().to_lowercase();
+        let government = self.administration?;
+        // Every head is shorter than 24 characters.
+        let lower = segment
+            .trim_start()
+            .chars()
+            .take(24)
+            .collect::<String>()
+            .to_lowercase();
         let opens = GOVERNMENT_HEADS.iter().any(|h| {
             lower
                 .strip_prefix(h)
                 .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
         });
-        opens.then_some(self.administration).flatten()
+        opens.then_some(government)
     }
 
     /// Introduces the government the article names (see
