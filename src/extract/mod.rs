@@ -14,6 +14,7 @@
 //! ```
 
 pub mod articles;
+pub mod claims;
 mod corpus;
 pub mod corrections;
 pub mod dates;

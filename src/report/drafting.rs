@@ -2,7 +2,9 @@
 //!
 //! Each of the largest topics gives one thesis: the first of its most
 //! central statements that reads as a claim (at least [`MIN_WORDS`] words,
-//! not a question), in its own words and language. A statement that sits
+//! not a question), in its own words and language: for reported speech its
+//! claim ([`crate::extract::claims::claim`]: the clause it reports or its
+//! quote, without the frame naming the speaker). A statement that sits
 //! too close to a thesis already drafted (cosine above
 //! [`MAX_SIMILARITY`] in the analysis space) is not drafted again. The
 //! stance model then reads every statement with every drafted thesis, as
@@ -10,6 +12,8 @@
 //! as an axes file to edit and pass back with `--axes`).
 
 use crate::embeddings::Embeddings;
+use crate::extract::claims::claim;
+use crate::extract::lang::{detect, Lang};
 use crate::input::Statement;
 use crate::stance::axes::AxisSpec;
 use crate::stance::space::dot;
@@ -41,6 +45,19 @@ pub fn claim_like(text: &str) -> bool {
     text.split_whitespace().count() >= MIN_WORDS && !text.ends_with('?')
 }
 
+/// The thesis drafted from a statement: its claim when it reports one
+/// ([`claim`]: the reported clause or the quote, without the frame naming
+/// the speaker), else the statement itself.
+pub fn thesis_of(statement: &Statement) -> &str {
+    let text = statement.text.trim();
+    let lang = statement
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_else(|| detect(text));
+    claim(text, lang).unwrap_or(text)
+}
+
 /// Drafts at most `max_theses` theses, from the topics in order (largest
 /// first); `labels` are the topics' labels, used as the axes' descriptions.
 pub fn draft(
@@ -70,7 +87,7 @@ pub fn draft(
                 spec: AxisSpec {
                     name: format!("draft-{}", out.len() + 1),
                     description: labels.get(t).cloned().unwrap_or_default(),
-                    thesis: Some(statements[i].text.trim().to_string()),
+                    thesis: Some(thesis_of(&statements[i]).to_string()),
                     pro: Vec::new(),
                     con: Vec::new(),
                     automatic: true,

@@ -222,6 +222,31 @@ fn without_axes_theses_are_drafted_and_nobody_turns_falsely() {
     // The drafted axes, passed back as an axes file, give the same turns.
     let back = report(&["--axes", drafted.to_str().unwrap()]);
     assert_eq!(turned_speakers(&back), turned_speakers(&r));
+    // A thesis is a claim of the corpus, verbatim: a statement, or the
+    // clause a statement reports without its frame ("X a déclaré qu'…").
+    let texts: Vec<&str> = r["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    let theses: Vec<&str> = axes.iter().map(|a| a["thesis"].as_str().unwrap()).collect();
+    for t in &theses {
+        assert!(
+            texts.iter().any(|s| s.contains(t)),
+            "not from the corpus: {t}"
+        );
+    }
+    assert!(
+        theses.iter().any(|t| !texts.contains(t)),
+        "no drafted thesis dropped a reporting frame: {theses:?}"
+    );
+    for t in &theses {
+        assert!(
+            !t.contains("a déclaré qu"),
+            "a drafted thesis keeps its frame: {t}"
+        );
+    }
     // Topic labels are not speakers' names.
     for t in r["topics"].as_array().unwrap() {
         let label = t["label"].as_str().unwrap().to_lowercase();
@@ -231,8 +256,8 @@ fn without_axes_theses_are_drafted_and_nobody_turns_falsely() {
     }
 }
 
-/// Without axes, the drafted theses are the corpus' own sentences (mostly
-/// reported speech), and the turns of the two speakers rest on one
+/// Without axes, the drafted theses are the corpus' own claims (mostly
+/// what the companies did, as the topics' central statements say), and the turns of the two speakers rest on one
 /// statement each: not found (README, "How far to trust stance"). To check
 /// another stance model: `VOLTE_STANCE_MODEL=<dir> cargo test --release
 /// --test main report_example:: -- --ignored`.
