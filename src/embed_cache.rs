@@ -238,7 +238,7 @@ mod tests {
         fn dim(&self) -> usize {
             2
         }
-        fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
+        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
             self.0 += texts.len();
             let mut e = Embeddings::empty(2);
             for t in texts {
@@ -333,7 +333,7 @@ mod tests {
         fn dim(&self) -> usize {
             2
         }
-        fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
+        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
             let mut e = Embeddings::empty(2);
             for t in texts {
                 let v = if t.contains('x') { f32::NAN } else { 1.0 };
@@ -378,7 +378,7 @@ mod tests {
         fn dim(&self) -> usize {
             self.0
         }
-        fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
+        fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
             let mut e = Embeddings::empty(self.0);
             for t in texts {
                 let row: Vec<f32> = (0..self.0).map(|j| (t.len() * 1000 + j) as f32).collect();

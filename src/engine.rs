@@ -13,7 +13,7 @@ use crate::cluster::masking::grouping_texts;
 use crate::embed_cache::EmbeddingCache;
 use crate::embeddings::{first_non_finite_row, Embeddings};
 use crate::encoder::{EncoderOptions, SentenceEncoder, TextEmbedder};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, WrapErr};
 use crate::input::Statement;
 use crate::model::{self, ModelLayout, ResolvedModel};
 use crate::progress::Progress;
@@ -142,12 +142,8 @@ impl Engine {
                 encoder_options.prompt_name = Some("query".to_string());
             }
         }
-        let encoder =
-            SentenceEncoder::load(&resolved, encoder_options, &settings).map_err(|e| {
-                Error::from_internal(
-                    e.context(format!("loading model from {}", resolved.dir.display())),
-                )
-            })?;
+        let encoder = SentenceEncoder::load(&resolved, encoder_options, &settings)
+            .with_context(|| format!("loading model from {}", resolved.dir.display()))?;
         tracing::info!(
             "model {} ({:?}) from {} on {}, {}",
             resolved.spec,
@@ -249,7 +245,6 @@ impl Engine {
             None => self
                 .encoder
                 .embed_with_progress(texts, progress)
-                .map_err(Error::from_internal)
                 .and_then(|e| match first_non_finite_row(&e) {
                     Some(row) => Err(Error::NotFinite {
                         statement: texts[row].to_string(),
@@ -507,7 +502,7 @@ impl TextEmbedder for ProgressEmbedder<'_> {
     fn dim(&self) -> usize {
         TextEmbedder::dim(self.inner)
     }
-    fn embed(&mut self, texts: &[&str]) -> anyhow::Result<Embeddings> {
+    fn embed(&mut self, texts: &[&str]) -> Result<Embeddings> {
         if let Some(p) = self.progress {
             p.start(texts.len() as u64);
         }

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("volte: error: {e:#}");
-            if Error::is_user_error_in(&e) {
+            if is_user_error(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
@@ -42,16 +42,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `e`, or anything it wraps, is a user error (a bad input or
+/// option: see [`Error::is_user_error`]).
+fn is_user_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<volte::InputError>()
+            || c.is::<volte::UsageError>()
+            || c.downcast_ref::<Error>().is_some_and(Error::is_user_error)
+    })
+}
+
 /// Whether `e` comes from writing into a pipe whose reader has gone
 /// (`volte … -o - | head`).
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>()
-                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
-            || c.downcast_ref::<Error>()
-                .and_then(Error::internal_cause)
-                .is_some_and(is_broken_pipe)
+    e.chain().any(|c| match c.downcast_ref::<Error>() {
+        Some(e) => e.chain().any(is_pipe),
+        None => is_pipe(c),
     })
+}
+
+/// Whether `e` itself is a write into a pipe whose reader has gone.
+fn is_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        || e.downcast_ref::<serde_json::Error>()
+            .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
 }

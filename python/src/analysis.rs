@@ -166,15 +166,13 @@ pub struct Fields {
 impl Fields {
     fn map(self) -> FieldMap {
         let d = FieldMap::default();
-        FieldMap {
-            text: self.text.unwrap_or(d.text),
-            id: self.id.unwrap_or(d.id),
-            speaker: self.speaker.unwrap_or(d.speaker),
-            date: self.date.unwrap_or(d.date),
-            source: self.source.unwrap_or(d.source),
-            lang: self.lang.unwrap_or(d.lang),
-            ..d
-        }
+        d.clone()
+            .with_text(self.text.unwrap_or_else(|| d.text.clone()))
+            .with_id(self.id.unwrap_or_else(|| d.id.clone()))
+            .with_speaker(self.speaker.unwrap_or_else(|| d.speaker.clone()))
+            .with_date(self.date.unwrap_or_else(|| d.date.clone()))
+            .with_source(self.source.unwrap_or_else(|| d.source.clone()))
+            .with_lang(self.lang.unwrap_or_else(|| d.lang.clone()))
     }
 }
 

@@ -72,16 +72,17 @@ impl InputArgs {
     fn options(&self, extra: &[String]) -> ReadOptions {
         ReadOptions::default()
             .with_format(self.input_format)
-            .with_fields(FieldMap {
-                text: self.text_field.clone(),
-                id: self.id_field.clone().unwrap_or_else(|| "id".to_string()),
-                speaker: self.speaker_field.clone(),
-                date: self.date_field.clone(),
-                source: self.source_field.clone(),
-                lang: self.lang_field.clone(),
-                extra: extra.to_vec(),
-                require_id: self.id_field.is_some(),
-            })
+            .with_fields(
+                FieldMap::default()
+                    .with_text(self.text_field.clone())
+                    .with_id(self.id_field.clone().unwrap_or_else(|| "id".to_string()))
+                    .with_speaker(self.speaker_field.clone())
+                    .with_date(self.date_field.clone())
+                    .with_source(self.source_field.clone())
+                    .with_lang(self.lang_field.clone())
+                    .with_extra(extra.to_vec())
+                    .with_require_id(self.id_field.is_some()),
+            )
             .with_on_error(self.on_error)
     }
 

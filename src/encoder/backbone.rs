@@ -7,7 +7,7 @@
 //! of the compute type: `(1 − mask) × f32::MIN` is −∞ in float16 and
 //! `0 × −∞` would turn every unmasked score into NaN.
 
-use anyhow::{Context, Result};
+use crate::error::{Result, WrapErr};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, Module, VarBuilder};
 use candle_transformers::models::bert::{BertEncoder, Config};

@@ -1,6 +1,6 @@
 //! The interface every sentence encoder offers to the rest of volte.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::embeddings::Embeddings;
 

@@ -1,37 +1,13 @@
 //! Surviving device out-of-memory: a failure of the device is typed where
-//! candle reports it ([`classify`]), and a batch that does not fit is halved
-//! and retried, down to single sequences, instead of failing the run.
+//! candle reports it (`From<candle_core::Error>` for [`Error`] gives
+//! [`Error::Device`]), and a batch that does not fit is halved and retried,
+//! down to single sequences, instead of failing the run.
 
-use anyhow::Result;
+use crate::error::{DeviceError, Error, Result};
 
-/// The device ran out of memory: the error of candle that says so, with
-/// its message and chain unchanged.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct OutOfMemory(anyhow::Error);
-
-/// Types an error of a candle computation: when a [`candle_core::Error`]
-/// in its chain says that the device ran out of memory, the error becomes
-/// an [`OutOfMemory`]. candle reports it only in the text of its backend's
-/// error (CUDA's `CUDA_ERROR_OUT_OF_MEMORY`, Metal's "out of memory"), so
-/// that text is read here, once, and nowhere else.
-pub fn classify(e: anyhow::Error) -> anyhow::Error {
-    let from_device = e.chain().any(|c| {
-        c.downcast_ref::<candle_core::Error>().is_some_and(|c| {
-            let text = c.to_string().to_ascii_lowercase();
-            text.contains("out of memory") || text.contains("out_of_memory")
-        })
-    });
-    if from_device {
-        anyhow::Error::new(OutOfMemory(e))
-    } else {
-        e
-    }
-}
-
-/// Whether an error says the device ran out of memory (see [`classify`]).
-pub fn is_out_of_memory(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.is::<OutOfMemory>())
+/// Whether `e` says that the device ran out of memory.
+pub fn is_out_of_memory(e: &Error) -> bool {
+    matches!(e, Error::Device(DeviceError::OutOfMemory(_)))
 }
 
 /// Runs `f` on `items`; when it fails for lack of memory, runs it on each
@@ -61,6 +37,11 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{bail, WrapErr};
+
+    fn candle(message: &str) -> candle_core::Error {
+        candle_core::Error::Msg(message.into())
+    }
 
     #[test]
     fn halves_until_it_fits_and_keeps_order() {
@@ -69,9 +50,8 @@ mod tests {
         let mut f = |b: &[u32]| -> Result<Vec<f32>> {
             calls += 1;
             if b.len() > 3 {
-                let cuda =
-                    candle_core::Error::Msg("CUDA_ERROR_OUT_OF_MEMORY: out of memory".into());
-                return Err(classify(anyhow::Error::from(cuda).context("forward")));
+                let cuda = candle("CUDA_ERROR_OUT_OF_MEMORY: out of memory");
+                return Err(cuda).context("forward");
             }
             Ok(b.iter().map(|&x| x as f32).collect())
         };
@@ -84,18 +64,21 @@ mod tests {
 
     #[test]
     fn other_errors_and_single_items_fail() {
-        let mut f = |_: &[u32]| -> Result<Vec<f32>> { anyhow::bail!("shape mismatch") };
+        let mut f = |_: &[u32]| -> Result<Vec<f32>> { bail!("shape mismatch") };
         assert!(run_halving(&[1, 2], &mut f, &mut |_| {}).is_err());
-        let oom = || classify(candle_core::Error::Msg("out of memory".into()).into());
-        let mut g = |_: &[u32]| -> Result<Vec<f32>> { Err(oom()) };
-        assert!(run_halving(&[1], &mut g, &mut |_| {}).is_err());
+        let mut g = |_: &[u32]| -> Result<Vec<f32>> { Err(candle("out of memory").into()) };
+        let single = run_halving(&[1], &mut g, &mut |_| {}).unwrap_err();
+        assert!(is_out_of_memory(&single));
         // Only candle's errors are read: a file named so is no device failure.
-        let named = classify(anyhow::anyhow!("reading out of memory.txt"));
+        let named: Result<()> = Err(Error::model("reading out of memory.txt"));
+        let named = named.context("loading").unwrap_err();
         assert!(!is_out_of_memory(&named));
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "out of memory.txt");
+        assert!(!is_out_of_memory(&Error::from(io)));
         let mut calls = 0;
         let mut h = |_: &[u32]| -> Result<Vec<f32>> {
             calls += 1;
-            anyhow::bail!("reading out of memory.txt")
+            bail!("reading out of memory.txt")
         };
         assert!(run_halving(&[1, 2], &mut h, &mut |_| {}).is_err());
         assert_eq!(calls, 1);
@@ -103,16 +86,19 @@ mod tests {
 
     #[test]
     fn the_message_is_candles_and_the_front_door_says_device() {
-        let e = classify(
-            anyhow::Error::from(candle_core::Error::Msg("CUDA_ERROR_OUT_OF_MEMORY".into()))
-                .context("running the encoder on a batch"),
-        );
+        let e = Err::<(), _>(candle("CUDA_ERROR_OUT_OF_MEMORY"))
+            .context("running the encoder on a batch")
+            .unwrap_err();
         assert!(is_out_of_memory(&e));
+        assert!(matches!(
+            &e,
+            Error::Device(DeviceError::OutOfMemory(text))
+                if text == "running the encoder on a batch: CUDA_ERROR_OUT_OF_MEMORY"
+        ));
         assert_eq!(
-            format!("{e:#}"),
-            "running the encoder on a batch: CUDA_ERROR_OUT_OF_MEMORY"
+            e.to_string(),
+            "device out of memory: running the encoder on a batch: CUDA_ERROR_OUT_OF_MEMORY"
         );
-        let front = crate::Error::from_internal(e.context("embedding"));
-        assert!(matches!(front, crate::Error::Device(_)));
+        assert!(!e.is_user_error());
     }
 }

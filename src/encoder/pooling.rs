@@ -1,6 +1,6 @@
 //! Token states to one vector per sequence: masked mean or the first token.
 
-use anyhow::Result;
+use crate::error::Result;
 use candle_core::{DType, Tensor, D};
 
 use crate::model::Pooling;

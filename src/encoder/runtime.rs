@@ -2,7 +2,7 @@
 //! batch sizes. The sentence encoder and the stance model share these
 //! options and open them the same way ([`RuntimeOptions::open`]).
 
-use anyhow::Result;
+use crate::error::Result;
 use candle_core::Device;
 
 use super::device::{open_device, DeviceChoice};

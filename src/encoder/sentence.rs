@@ -1,7 +1,7 @@
 //! The sentence encoder: prompt, tokenize, batch by length under a token
 //! budget, run the backbone, pool, average windows, L2-normalize.
 
-use anyhow::{Context, Result};
+use crate::error::{Result, WrapErr};
 use candle_core::Device;
 
 use super::batching::plan_batches;
@@ -160,9 +160,8 @@ impl SentenceEncoder {
             .iter()
             .map(|t| format!("{}{t}", self.prompt))
             .collect();
-        Ok(self
-            .tokenizer
-            .tokenize_batch(&prompted, self.options.long_text)?)
+        self.tokenizer
+            .tokenize_batch(&prompted, self.options.long_text)
     }
 
     /// Embeds texts in input order, advancing `progress` by one per text.

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::error::{ensure, Result};
-use anyhow::anyhow;
+use crate::error::{ensure, Error, Result};
+
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
@@ -86,7 +86,7 @@ impl TextTokenizer {
             Inner::Unigram(u) => Ok(u.encode(text)?),
             Inner::General(t) => Ok(t
                 .encode(text, false)
-                .map_err(|e| anyhow!("tokenizing: {e}"))?
+                .map_err(|e| Error::model(format!("tokenizing: {e}")))?
                 .get_ids()
                 .to_vec()),
         }
@@ -198,15 +198,26 @@ fn cut_before_space(text: &str, max: usize) -> Option<usize> {
 /// tokenizing a probe with and without special tokens.
 fn general(path: &Path) -> Result<(Tokenizer, Vec<u32>, Vec<u32>)> {
     let mut inner = Tokenizer::from_file(path)
-        .map_err(|e| anyhow!("loading tokenizer {}: {e}", path.display()))?;
-    inner.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
+        .map_err(|e| Error::model(format!("loading tokenizer {}: {e}", path.display())))?;
+    inner
+        .with_truncation(None)
+        .map_err(|e| Error::model(format!("{e}")))?;
     inner.with_padding(None);
-    let plain = inner.encode("a", false).map_err(|e| anyhow!("{e}"))?;
-    let framed = inner.encode("a", true).map_err(|e| anyhow!("{e}"))?;
+    let plain = inner
+        .encode("a", false)
+        .map_err(|e| Error::model(format!("{e}")))?;
+    let framed = inner
+        .encode("a", true)
+        .map_err(|e| Error::model(format!("{e}")))?;
     let (p, f) = (plain.get_ids(), framed.get_ids());
     let pos = (0..=f.len().saturating_sub(p.len()))
         .find(|&i| &f[i..i + p.len()] == p)
-        .ok_or_else(|| anyhow!("{}: cannot locate the special-token frame", path.display()))?;
+        .ok_or_else(|| {
+            Error::model(format!(
+                "{}: cannot locate the special-token frame",
+                path.display()
+            ))
+        })?;
     let prefix = f[..pos].to_vec();
     let suffix = f[pos + p.len()..].to_vec();
     Ok((inner, prefix, suffix))

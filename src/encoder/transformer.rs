@@ -2,7 +2,7 @@
 //! vector per sequence out, on candle (any device, float) or on the int8 CPU
 //! encoder. Sentence embeddings and the stance cross-encoder both run on it.
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use candle_core::{DType, Device, Tensor};
 
 use super::backbone::Backbone;
@@ -69,7 +69,9 @@ impl Transformer {
                 pad,
             } => (backbone, device, *pad),
         };
-        Self::candle_pooled(backbone, device, pad, seqs, pooling).map_err(super::oom::classify)
+        // A device out of memory is typed where candle reports it (see
+        // `From<candle_core::Error>` for the crate's error).
+        Self::candle_pooled(backbone, device, pad, seqs, pooling)
     }
 
     /// [`Transformer::pooled`] on candle.

@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{bail, Error, Result, WrapErr};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokenizers::normalizers::NormalizerWrapper;
@@ -111,10 +111,9 @@ impl UnigramTokenizer {
                 .with_context(|| format!("parsing the unigram vocabulary of {}", path.display()))?,
             None => Vec::new(),
         };
-        let unk_id = file
-            .model
-            .unk_id
-            .ok_or_else(|| anyhow!("{}: unigram model without unk_id", path.display()))?;
+        let unk_id = file.model.unk_id.ok_or_else(|| {
+            Error::model(format!("{}: unigram model without unk_id", path.display()))
+        })?;
         let special: HashSet<u32> = file
             .added_tokens
             .iter()
@@ -170,11 +169,11 @@ impl UnigramTokenizer {
         let mut pre = PreTokenizedString::from(text);
         if let Some(n) = &self.normalizer {
             pre.normalize(|s| n.normalize(s))
-                .map_err(|e| anyhow!("normalizing: {e}"))?;
+                .map_err(|e| Error::model(format!("normalizing: {e}")))?;
         }
         if let Some(p) = &self.pre_tokenizer {
             p.pre_tokenize(&mut pre)
-                .map_err(|e| anyhow!("pre-tokenizing: {e}"))?;
+                .map_err(|e| Error::model(format!("pre-tokenizing: {e}")))?;
         }
         let mut ids = Vec::new();
         for (piece, _, _) in pre.get_splits(OffsetReferential::Normalized, OffsetType::Byte) {
@@ -253,7 +252,9 @@ fn frame(p: PostProcessor) -> Result<(Vec<u32>, Vec<u32>)> {
                     TemplatePiece::SpecialToken { id } => {
                         let ids = &special_tokens
                             .get(&id)
-                            .ok_or_else(|| anyhow!("template names unknown special token {id}"))?
+                            .ok_or_else(|| {
+                                Error::model(format!("template names unknown special token {id}"))
+                            })?
                             .ids;
                         if seen_sequence {
                             suffix.extend(ids);

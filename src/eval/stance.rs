@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use serde::Serialize;
 
 use super::gold::StanceLabel;

@@ -46,8 +46,11 @@ impl std::str::FromStr for OnError {
     }
 }
 
-/// Field names to read from JSONL objects or CSV columns.
+/// Field names to read from JSONL objects or CSV columns: the defaults
+/// (`text`, `id`, `speaker`, `date`, `source`, `lang`), changed with the
+/// `with_*` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct FieldMap {
     pub text: String,
     pub id: String,
@@ -78,6 +81,55 @@ impl Default for FieldMap {
 }
 
 impl FieldMap {
+    /// The text is read from the field `name`.
+    pub fn with_text(mut self, name: impl Into<String>) -> Self {
+        self.text = name.into();
+        self
+    }
+
+    /// The id is read from the field `name` (see also
+    /// [`FieldMap::with_require_id`]).
+    pub fn with_id(mut self, name: impl Into<String>) -> Self {
+        self.id = name.into();
+        self
+    }
+
+    /// The speaker is read from the field `name`.
+    pub fn with_speaker(mut self, name: impl Into<String>) -> Self {
+        self.speaker = name.into();
+        self
+    }
+
+    /// The date is read from the field `name`.
+    pub fn with_date(mut self, name: impl Into<String>) -> Self {
+        self.date = name.into();
+        self
+    }
+
+    /// The source is read from the field `name`.
+    pub fn with_source(mut self, name: impl Into<String>) -> Self {
+        self.source = name.into();
+        self
+    }
+
+    /// The language is read from the field `name`.
+    pub fn with_lang(mut self, name: impl Into<String>) -> Self {
+        self.lang = name.into();
+        self
+    }
+
+    /// Every record must also have these fields.
+    pub fn with_extra(mut self, names: Vec<String>) -> Self {
+        self.extra = names;
+        self
+    }
+
+    /// Whether every record must have a non-empty id field.
+    pub fn with_require_id(mut self, require: bool) -> Self {
+        self.require_id = require;
+        self
+    }
+
     /// Checks that the fields this map reads are among `columns` (the keys
     /// of in-memory records or a table's columns): the text field always,
     /// the others when they were renamed from their defaults, so that a

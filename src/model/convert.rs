@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{ensure, Result, WrapErr};
 use base64::Engine;
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::json;
@@ -201,7 +201,7 @@ fn write_weights(m: &E5s1, out: &Path) -> Result<()> {
     for (short, long) in tensor_names(m.header.layers) {
         let t = m.tensor(&short)?;
         let shape = tensor_shape(m, &short, t.elements);
-        anyhow::ensure!(
+        ensure!(
             shape.iter().product::<usize>() == t.elements,
             "tensor {short}: {} elements do not fit shape {shape:?}",
             t.elements

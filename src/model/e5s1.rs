@@ -11,8 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{bail, ensure, Result};
-use anyhow::{anyhow, Context};
+use crate::error::{bail, ensure, Error, Result, WrapErr};
 use half::f16;
 
 /// Elements per Q4_0 block.
@@ -85,10 +84,10 @@ impl<'a> Cursor<'a> {
             .checked_add(n)
             .filter(|&e| e <= self.data.len())
             .ok_or_else(|| {
-                anyhow!(
+                Error::model(format!(
                     "truncated model file while reading {what} at byte {}",
                     self.pos
-                )
+                ))
             })?;
         let s = &self.data[self.pos..end];
         self.pos = end;
@@ -268,11 +267,10 @@ impl<'a> E5s1<'a> {
 
     /// Looks a tensor up by its short name (`emb.word`, `l0.q.w`, ...).
     pub fn tensor(&self, name: &str) -> Result<&E5s1Tensor> {
-        Ok(self
-            .tensors
+        self.tensors
             .iter()
             .find(|t| t.name == name)
-            .ok_or_else(|| anyhow!("model file has no tensor {name}"))?)
+            .ok_or_else(|| Error::model(format!("model file has no tensor {name}")))
     }
 
     /// Raw stored bytes of a tensor.

@@ -5,8 +5,7 @@
 
 use std::path::Path;
 
-use crate::error::{bail, Result};
-use anyhow::Context;
+use crate::error::{bail, Result, WrapErr};
 use half::{bf16, f16};
 use safetensors::{Dtype, SafeTensors};
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context, Result};
+use crate::error::{Error, Result, WrapErr};
 use hf_hub::api::sync::ApiBuilder;
 use hf_hub::{Cache, Repo, RepoType};
 
@@ -32,15 +32,18 @@ pub fn fetch(repo_id: &str, revision: Option<&str>, settings: &crate::Settings) 
         let cache = Cache::from_env().repo(repo);
         let get = |f: &str| {
             cache.get(f).ok_or_else(|| {
-                anyhow!("HF_HUB_OFFLINE is set and {repo_id}/{f} is not in the Hub cache")
+                Error::model(format!(
+                    "HF_HUB_OFFLINE is set and {repo_id}/{f} is not in the Hub cache"
+                ))
             })
         };
         let config = get(REQUIRED[0])?;
         get(REQUIRED[1])?;
-        WEIGHTS
-            .iter()
-            .find_map(|w| cache.get(w))
-            .ok_or_else(|| anyhow!("HF_HUB_OFFLINE is set and {repo_id} has no cached weights"))?;
+        WEIGHTS.iter().find_map(|w| cache.get(w)).ok_or_else(|| {
+            Error::model(format!(
+                "HF_HUB_OFFLINE is set and {repo_id} has no cached weights"
+            ))
+        })?;
         return snapshot_dir(config);
     }
     let mut builder =
@@ -69,10 +72,10 @@ pub fn fetch(repo_id: &str, revision: Option<&str>, settings: &crate::Settings) 
         }
     }
     if !found {
-        return Err(anyhow!(
+        return Err(Error::model(format!(
             "{repo_id} has no model.safetensors or pytorch_model.bin: {}",
             last_err.map(|e| e.to_string()).unwrap_or_default()
-        ));
+        )));
     }
     for f in OPTIONAL {
         // Absent optional files mean defaults (mean pooling, no prompts).
@@ -85,5 +88,5 @@ fn snapshot_dir(config: PathBuf) -> Result<PathBuf> {
     config
         .parent()
         .map(|p| p.to_path_buf())
-        .ok_or_else(|| anyhow!("unexpected Hub cache path {}", config.display()))
+        .ok_or_else(|| Error::model(format!("unexpected Hub cache path {}", config.display())))
 }

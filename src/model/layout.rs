@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::{bail, Result};
-use anyhow::Context;
+use crate::error::{bail, Result, WrapErr};
 use serde::Deserialize;
 
 /// Encoder architecture, picked by `config.json`'s `model_type`.
@@ -133,7 +132,7 @@ struct SbertConfig {
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?)
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 impl ModelLayout {

@@ -14,7 +14,7 @@ pub(crate) mod wheel;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result, WrapErr};
 
 use crate::Settings;
 
@@ -45,16 +45,14 @@ pub struct ResolvedModel {
 /// source also provides, the offline source is used with a one-line notice.
 /// The settings say where the cache is and how to reach the Hub.
 pub fn resolve(spec: &str, settings: &Settings) -> crate::Result<ResolvedModel> {
-    Ok(resolve_with(spec, settings, &|m| {
-        Ok(offline::provision(m, settings)?)
-    })?)
+    resolve_with(spec, settings, &|m| offline::provision(m, settings))
 }
 
 /// `volte models pull`: resolves `spec` like [`resolve`], but an offline
 /// model has its files verified against their checksums and is converted
 /// again when it is missing, damaged or unverified, or when `force` is set.
 pub fn pull(spec: &str, force: bool, settings: &Settings) -> crate::Result<ResolvedModel> {
-    let r = resolve_with(spec, settings, &|m| Ok(offline::pull(m, force, settings)?))?;
+    let r = resolve_with(spec, settings, &|m| offline::pull(m, force, settings))?;
     if force && r.origin != Origin::Offline {
         tracing::warn!(
             "forcing applies to offline models, which are converted again; {spec} is a {} model in {}",
@@ -116,10 +114,10 @@ fn resolve_with(spec: &str, settings: &Settings, offline_dir: OfflineDir) -> Res
                 tracing::info!("Hub error for {spec}: {e:#}");
                 offline_model(spec, &m, offline_dir)
             }
-            None => Err(e.context(format!(
+            None => Err(e).context(format!(
                 "model {spec:?} is neither a directory nor reachable on the Hub (offline models: {})",
                 offline_names().join(", ")
-            ))),
+            )),
         },
     }
 }
@@ -148,7 +146,7 @@ fn looks_like_path(spec: &str) -> bool {
 }
 
 /// A short reason for a Hub failure (the full error is logged with `-v`).
-fn hub_failure(e: &anyhow::Error) -> String {
+fn hub_failure(e: &crate::Error) -> String {
     let text = format!("{e:#}").to_ascii_lowercase();
     if text.contains("dns") || text.contains("resolve") || text.contains("connect") {
         "unreachable".to_string()

@@ -6,8 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{bail, Result};
-use anyhow::Context;
+use crate::error::{bail, Result, WrapErr};
 
 use super::bundled::copy_model_dir;
 use super::cache;
@@ -317,9 +316,7 @@ fn convert_locked(
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(anyhow::Error::from(e)
-            .context(format!("converting {} into {}", m.name, staging.display()))
-            .into());
+        return Err(e).context(format!("converting {} into {}", m.name, staging.display()));
     }
     if target.exists() {
         std::fs::remove_dir_all(&target)
@@ -327,12 +324,10 @@ fn convert_locked(
     }
     if let Err(e) = std::fs::rename(&staging, &target) {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(anyhow::Error::from(e)
-            .context(format!(
-                "moving the converted model into {}",
-                target.display()
-            ))
-            .into());
+        return Err(e).context(format!(
+            "moving the converted model into {}",
+            target.display()
+        ));
     }
     tracing::info!(target: crate::NOTICE, "model ready in {}", target.display());
     Ok(target)

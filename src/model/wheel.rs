@@ -6,11 +6,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{bail, Error, Result, UsageError, WrapErr};
 
 use super::cache;
 use super::checksums::sha256_file;
-use crate::error::UsageError;
 
 /// One version of a PyPI package, with every wheel published for it.
 #[derive(Debug, PartialEq, Eq)]
@@ -193,7 +192,10 @@ pub fn extract_dir(wheel: &Path, prefix: &str, out: &Path) -> Result<Vec<String>
         written.push(rel);
     }
     if written.is_empty() {
-        return Err(anyhow!("{} has no files under {prefix}", wheel.display()));
+        return Err(Error::model(format!(
+            "{} has no files under {prefix}",
+            wheel.display()
+        )));
     }
     Ok(written)
 }

@@ -39,10 +39,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::error::Result;
-use anyhow::Context;
-
-use crate::error::UsageError;
+use crate::error::{Result, UsageError, WrapErr};
 
 /// A file written under a temporary name and renamed into place by
 /// [`AtomicFile::commit`]; dropped without commit, it leaves nothing behind.
@@ -255,10 +252,9 @@ impl AtomicFile {
 
     fn flush_buffer(&mut self) -> Result<()> {
         let target = self.target.clone();
-        Ok(self
-            .writer()
+        self.writer()
             .flush()
-            .with_context(|| format!("writing {}", target.display()))?)
+            .with_context(|| format!("writing {}", target.display()))
     }
 
     /// Flushes and syncs the data to disk, without renaming (a file written
@@ -331,9 +327,9 @@ fn persist(tmp: tempfile::NamedTempFile, target: &Path) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    Ok(File::open(dir)
+    File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing directory {}", dir.display()))?)
+        .with_context(|| format!("syncing directory {}", dir.display()))
 }
 
 /// Commits a main file and its sidecar as a pair: both are synced first,
@@ -358,9 +354,7 @@ pub fn commit_pair(main: AtomicFile, sidecar: AtomicFile) -> Result<()> {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => {
-            return Err(anyhow::Error::from(e)
-                .context(format!("replacing {}", main_target.display()))
-                .into());
+            return Err(e).context(format!("replacing {}", main_target.display()));
         }
     }
     if let Some((side_tmp, _side_listed)) = side_tmp {

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::Result;
-use anyhow::Context;
+use crate::error::{Result, WrapErr};
 use serde::Serialize;
 
 use super::atomic::AtomicFile;

@@ -8,14 +8,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{ensure, Result};
-use anyhow::Context;
+use crate::error::{ensure, Result, UsageError, WrapErr};
 use ndarray::ArrayView2;
 use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
 use super::atomic::{commit_pair, written_in_place, AtomicFile};
 use crate::embeddings::Embeddings;
-use crate::error::UsageError;
 use crate::input::InputError;
 
 /// The sidecar path holding the ids of `npy`.

@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{ensure, Result};
-use anyhow::Context;
+use crate::error::{ensure, Result, WrapErr};
 use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -77,8 +76,7 @@ impl ParquetWriter {
             ))
         };
         let values = Arc::new(Float32Array::from(emb.as_slice().to_vec()));
-        let list = FixedSizeListArray::try_new(self.item.clone(), self.dim as i32, values, None)
-            .map_err(anyhow::Error::from)?;
+        let list = FixedSizeListArray::try_new(self.item.clone(), self.dim as i32, values, None)?;
         let columns: Vec<ArrayRef> = vec![
             col(&|s| Some(s.id.clone())),
             col(&|s| Some(s.text.clone())),
@@ -88,12 +86,10 @@ impl ParquetWriter {
             col(&|s| s.lang.clone()),
             Arc::new(list),
         ];
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(anyhow::Error::from)?;
-        Ok(self
-            .writer
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
+        self.writer
             .write(&batch)
-            .with_context(|| format!("writing {}", self.path.display()))?)
+            .with_context(|| format!("writing {}", self.path.display()))
     }
 
     /// Writes the footer and commits the file.

@@ -12,14 +12,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{ensure, Result};
-use anyhow::Context;
+use crate::error::{ensure, Result, UsageError, WrapErr};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::atomic::write_atomic;
 use crate::embeddings::Embeddings;
-use crate::error::UsageError;
 use crate::input::Statement;
 use crate::model::checksums::sha256_file;
 
@@ -130,11 +128,7 @@ impl PartStore {
                 key: key.clone(),
                 parts: Vec::new(),
             },
-            Err(e) => {
-                return Err(anyhow::Error::from(e)
-                    .context(format!("reading {}", manifest_path.display()))
-                    .into())
-            }
+            Err(e) => return Err(e).context(format!("reading {}", manifest_path.display())),
         };
         let mut valid = 0;
         for (k, p) in manifest.parts.iter().enumerate() {
@@ -182,7 +176,7 @@ impl PartStore {
             rows: statements.len(),
             sha256: sha256_file(&path)?,
         });
-        let text = serde_json::to_string_pretty(&self.manifest).map_err(anyhow::Error::from)?;
+        let text = serde_json::to_string_pretty(&self.manifest)?;
         write_atomic(&self.dir.join("manifest.json"), text.as_bytes())
     }
 
@@ -194,8 +188,8 @@ impl PartStore {
 
     /// Removes the parts directory (after the output is complete).
     pub fn remove(self) -> Result<()> {
-        Ok(std::fs::remove_dir_all(&self.dir)
-            .with_context(|| format!("removing {}", self.dir.display()))?)
+        std::fs::remove_dir_all(&self.dir)
+            .with_context(|| format!("removing {}", self.dir.display()))
     }
 }
 

@@ -4,8 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::Result;
-use anyhow::Context;
+use crate::error::{Result, WrapErr};
 
 use super::atomic::AtomicFile;
 use crate::input::Reject;

@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use anyhow::Result;
+use crate::error::Result;
 use rayon::prelude::*;
 
 use super::candidates::Candidates;

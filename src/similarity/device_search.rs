@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use anyhow::Result;
+use crate::error::Result;
 use candle_core::{DType, Device, Tensor, D};
 
 use super::candidates::{Candidates, SLACK};

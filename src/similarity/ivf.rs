@@ -16,7 +16,7 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::Result;
+use crate::error::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -391,13 +391,13 @@ pub fn pair_indices_between(
         qualifies.then_some([a, b])
     };
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
-    Ok(cpu::pairs_where(
+    cpu::pairs_where(
         (left, right, cpu::Sides::Two),
         threshold,
         max_pairs,
         &plan,
         &keep,
-    )?)
+    )
 }
 
 fn pairs_where<T: Send>(
@@ -412,7 +412,8 @@ fn pairs_where<T: Send>(
     }
     let plan = Plan::new(options, emb, emb);
     let max_pairs = options.max_pairs.unwrap_or(usize::MAX);
-    let found = match (&options.backend, options.index) {
+
+    match (&options.backend, options.index) {
         (Backend::Cpu, PairIndex::Ivf(params)) => {
             ivf::pairs_where(emb, threshold, params, max_pairs, &plan, keep)
         }
@@ -426,8 +427,7 @@ fn pairs_where<T: Send>(
         (Backend::Device(d), _) => {
             device_search::pairs_where(emb, threshold, max_pairs, d, &plan, keep)
         }
-    };
-    Ok(found?)
+    }
 }
 
 /// The pairs found part by part, in part order; fails when more than
@@ -437,7 +437,7 @@ fn merge_pairs<T>(
     found: std::sync::atomic::AtomicUsize,
     max_pairs: usize,
     threshold: f32,
-) -> anyhow::Result<Vec<T>> {
+) -> Result<Vec<T>> {
     let total = found.into_inner();
     if total > max_pairs {
         return Err(UsageError::new(too_many_pairs(max_pairs, threshold)).into());

@@ -25,7 +25,7 @@
 //! the statements of its own speaker and sub-question, whichever side it
 //! takes; the stance model reads whether two statements agree.
 
-use anyhow::{ensure, Result};
+use crate::error::{ensure, Result};
 
 use super::cross_encoder::PairStance;
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::{bail, ensure, Context, Result};
+use crate::error::{bail, ensure, Result, WrapErr};
 use rayon::prelude::*;
 
 use super::gemm::{Int8Linear, QuantizedRows, M_CHUNK};

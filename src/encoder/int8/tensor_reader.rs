@@ -6,8 +6,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
-use crate::error::{bail, Result};
-use anyhow::{anyhow, Context};
+use crate::error::{bail, Error, Result, WrapErr};
 use half::{bf16, f16};
 use safetensors::Dtype;
 use serde::Deserialize;
@@ -118,10 +117,9 @@ impl TensorReader {
     }
 
     fn entry(&self, name: &str) -> Result<&Entry> {
-        Ok(self
-            .entries
+        self.entries
             .get(name)
-            .ok_or_else(|| anyhow!("weights have no tensor {name}"))?)
+            .ok_or_else(|| Error::model(format!("weights have no tensor {name}")))
     }
 
     /// Reads rows `[row0, row0 + rows)` of a 2-D tensor (or the whole 1-D
