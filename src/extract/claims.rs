@@ -71,6 +71,14 @@ pub fn claim(text: &str, lang: Lang) -> Option<&str> {
     None
 }
 
+/// Where the clause a reporting verb opens starts: the byte offset in
+/// `text` just after the complementizer that follows the verb ending at
+/// `cue_end` ("said on Monday that| …"), if there is one within reach.
+pub fn clause_start(text: &str, cue_end: usize, lang: Lang) -> Option<usize> {
+    let after = &text[cue_end..];
+    after_complementizer(after, lang).map(|c| text.len() - c.len())
+}
+
 /// The clause after the complementizer that opens within
 /// [`CLAUSE_REACH`] bytes of `after` (the text after a reporting verb).
 fn after_complementizer(after: &str, lang: Lang) -> Option<&str> {

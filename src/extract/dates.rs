@@ -427,6 +427,15 @@ pub fn article_date(text: &str) -> Option<(PartialDate, usize, usize)> {
                 return Some((d, start, start + m.end()));
             }
         }
+        // A line that is an ISO date, at any precision ("2018-05").
+        if trimmed.len() <= 10
+            && trimmed.contains('-')
+            && trimmed.starts_with(|c: char| c.is_ascii_digit())
+        {
+            if let Some(d) = PartialDate::parse_iso(trimmed) {
+                return Some((d, start, offset));
+            }
+        }
         // A short line that is mostly a date.
         if trimmed.split_whitespace().count() <= 6 {
             let found = find_dates(trimmed, None);

@@ -597,6 +597,13 @@ fn attribute(
     if let Some((e, r)) = st.reg.by_reference(seg) {
         return Ok((e, r));
     }
+    // Spanish writes no subject pronoun: "Además, aseguró que …", "Y
+    // consultado sobre …, dijo:" go on with the speaker before.
+    if st.lang == Lang::Es && (seg.trim().is_empty() || seg.trim_end().ends_with(',')) {
+        if let Some(e) = st.reg.last_speaker() {
+            return Ok((e, "speaker-null-subject"));
+        }
+    }
     let seg = seg.trim();
     Err(if seg.is_empty() {
         format!("no named speaker for {cue_text:?}")
@@ -718,9 +725,16 @@ fn sentence(st: &mut State, p: &Paragraph, pi: usize, start: usize, end: usize) 
     };
     // The date: said in the sentence, then the document's, then the
     // speaker's last, then the last statement's, then the article's month.
+    // A date inside the reported clause is what the clause speaks of ("said
+    // that the meeting of 21 March …"), not when it was said.
+    let clause_at = match cue.kind {
+        CueKind::Source => None,
+        _ => claims::clause_start(sent, cue.end, st.lang),
+    };
     let outside: Vec<_> = found
         .iter()
         .filter(|f| !qs.iter().any(|q| q.0 < f.start && f.end < q.1))
+        .filter(|f| clause_at.is_none_or(|at| f.start < at))
         .collect();
     let (mut date, mut date_rule): (Option<PartialDate>, Option<&'static str>) = (None, None);
     if let Some(pos) = day_after(sent) {
@@ -882,5 +896,69 @@ mod tests {
         );
         assert_eq!(found[1].date, found[0].date);
         assert_eq!(found[1].date.as_deref(), Some("2025-07-21"));
+    }
+
+    fn run(text: &str) -> Vec<ExtractedStatement> {
+        extract(&[Article::new("a.txt", text)], &ExtractOptions::default())
+    }
+
+    #[test]
+    fn spanish_verbs_without_a_subject_go_on_with_the_speaker_before() {
+        let found = run(
+            "2024-02\n\nEl ministro de Economía, Luis Caputo, afirmó que el Gobierno no \
+             descarta volver a debatir la ley. Además, aseguró que el aumento a jubilados será \
+             de casi el 30%. A su vez, anticipó: \"Vamos a fijar el salario mínimo mañana\".\n",
+        );
+        let who: Vec<(&str, &str)> = found
+            .iter()
+            .map(|s| (s.speaker.as_str(), s.speaker_rule.as_str()))
+            .collect();
+        assert_eq!(
+            who,
+            [
+                ("Luis Caputo", "speaker-subject"),
+                ("Luis Caputo", "speaker-null-subject"),
+                ("Luis Caputo", "speaker-null-subject")
+            ]
+        );
+        // The article's date line may give only a month.
+        assert!(found.iter().all(|s| s.date.as_deref() == Some("2024-02")));
+    }
+
+    #[test]
+    fn a_date_in_the_reported_clause_is_not_when_it_was_said() {
+        let found = run(
+            "2018-05-02\n\nThe spokesman of the movement, Marcelo Nougue, said on Wednesday that \
+             the government had not called them since the meeting of 21 March 2018.\n\n\
+             Marcelo Nougue said that the talks of 21 March 2018 had been the last ones.\n",
+        );
+        let dates: Vec<(Option<&str>, Option<&str>)> = found
+            .iter()
+            .map(|s| (s.date.as_deref(), s.date_rule.as_deref()))
+            .collect();
+        assert_eq!(dates[0], (Some("2018-05-02"), Some("date-weekday")));
+        assert_eq!(dates[1].0, Some("2018-05-02"), "{dates:?}");
+    }
+
+    #[test]
+    fn names_lose_the_nouns_and_role_qualifiers_before_them() {
+        let found = run(
+            "Kanzleramtsminister Thorsten Frei hat erklärt, dass die Projekte zügig umgesetzt \
+             werden. Eine Kabinettsumbildung ist nach Angaben von Thorsten Frei nicht geplant. Er \
+             äußerte seine Überzeugung, dass die Regierung gut aufgestellt sei.\n",
+        );
+        let speakers: Vec<&str> = found.iter().map(|s| s.speaker.as_str()).collect();
+        assert_eq!(speakers, ["Thorsten Frei"; 3]);
+        let found = run(
+            "Public Finance Minister Eugen Teodorovici stated that no tax increase is being \
+             discussed in government this year.\n",
+        );
+        assert_eq!(found[0].speaker, "Eugen Teodorovici");
+        assert_eq!(
+            found[0].role.as_deref(),
+            Some("Public Finance Minister"),
+            "{:?}",
+            found[0]
+        );
     }
 }

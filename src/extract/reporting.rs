@@ -34,15 +34,15 @@ const FR_STRONG: &str = "déclaré|déclare|déclarait|déclarant|déclarent|dit
 const FR_WEAK: &str = "estime|estiment|soutient|soutiennent|soutenu|soutenant|suggéré|suggère|suggérait|suggérant|demandé|demande|demandant|appelle|appelé|appelant|pense|pensent|croit|croient|juge|espère|espérait|espèrent|plaide|exhorte|exhorté|propose|proposé|prévient|recommande|considère";
 const FR_SOURCE: &str = "selon|d'après|d’après|aux dires de|de l'avis de";
 
-const EN_STRONG: &str = "said|promised|pledged|vowed|repeated|expressed|expresses|says|say|told|stated|added|argued|argues|wrote|writes|claimed|claims|insisted|insists|explained|noted|warned|warns|announced|denied|denies|confirmed|asserted|acknowledged|stressed|tweeted|posted|declared|reiterated|maintained|replied|responded";
+const EN_STRONG: &str = "said|pointed out|promised|pledged|vowed|repeated|expressed|expresses|says|say|told|stated|added|argued|argues|wrote|writes|claimed|claims|insisted|insists|explained|noted|warned|warns|announced|denied|denies|confirmed|asserted|acknowledged|stressed|tweeted|posted|declared|reiterated|maintained|replied|responded";
 const EN_WEAK: &str = "suggested|suggests|believes|believe|thinks|think|called for|calls for|urged|urges|proposed|proposes|contends|contended|hopes|hoped|asked|asks|estimates|estimated|recommended";
 const EN_SOURCE: &str = "according to|in the words of|per";
 
-const DE_STRONG: &str = "sagte|gesagt|garantiert|zugesichert|versprochen|versprach|begrüßte|begrüßt|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|meinte|schrieb|schreibt|kritisierte|warnte|warnt|bekräftigte|versicherte|ergänzte|behauptete|behauptet|argumentierte|dementierte|bestätigte|verkündete|teilte|räumte|fügte|unterstrich|twitterte|antwortete|stellte klar";
+const DE_STRONG: &str = "sagte|beschrieb|beschreibt|äußerte|äußert|gesagt|garantiert|zugesichert|versprochen|versprach|begrüßte|begrüßt|sagt|sagten|erklärte|erklärt|erklärten|betonte|betont|meinte|schrieb|schreibt|kritisierte|warnte|warnt|bekräftigte|versicherte|ergänzte|behauptete|behauptet|argumentierte|dementierte|bestätigte|verkündete|teilte|räumte|fügte|unterstrich|twitterte|antwortete|stellte klar";
 const DE_WEAK: &str = "forderte|fordert|meint|glaubt|hofft|hoffte|schlug vor|schlägt vor|plädierte|plädiert|sieht|sah|hält|hielt";
 const DE_SOURCE: &str = "laut|zufolge|nach angaben von|so";
 
-const ES_STRONG: &str = "dijo|prometió|garantizó|rechazó|expresó|cuestionó|criticó|dice|afirmó|afirma|aseguró|asegura|declaró|explicó|añadió|agregó|señaló|señala|indicó|sostuvo|sostiene|advirtió|insistió|subrayó|destacó|escribió|anunció|negó|confirmó|defendió|reconoció|manifestó|reiteró|aseveró|respondió|tuiteó|publicó";
+const ES_STRONG: &str = "dijo|informó|adelantó|anticipó|prometió|garantizó|rechazó|expresó|cuestionó|criticó|dice|afirmó|afirma|aseguró|asegura|declaró|explicó|añadió|agregó|señaló|señala|indicó|sostuvo|sostiene|advirtió|insistió|subrayó|destacó|escribió|anunció|negó|confirmó|defendió|reconoció|manifestó|reiteró|aseveró|respondió|tuiteó|publicó";
 const ES_WEAK: &str = "considera|consideró|cree|creía|opina|pidió|pide|propuso|espera|esperaba|sugirió|sugiere|estima|estimó|reclamó";
 const ES_SOURCE: &str = "según|de acuerdo con|a juicio de|en palabras de";
 

@@ -116,6 +116,53 @@ const ROLE_SUFFIXES: &[&str] = &[
     "sekretärin",
 ];
 
+/// Capitalised words that qualify a role word after them ("Acting
+/// Finance Minister", "Deputy Prime Minister", "Foreign Secretary").
+const ROLE_QUALIFIERS: &[&str] = &[
+    "public",
+    "finance",
+    "acting",
+    "deputy",
+    "vice",
+    "former",
+    "foreign",
+    "interior",
+    "defence",
+    "defense",
+    "economy",
+    "health",
+    "justice",
+    "labour",
+    "labor",
+    "trade",
+    "chief",
+    "home",
+    "treasury",
+    "education",
+    "energy",
+    "transport",
+    "environment",
+];
+
+fn is_role_qualifier(w: &str) -> bool {
+    ROLE_QUALIFIERS.contains(&w.to_lowercase().as_str())
+}
+
+/// For a run "Noun particle Given Family" (one word, a particle, then two
+/// or more name words), the words after the particle.
+fn after_leading_noun(run: &str) -> Option<&str> {
+    let ws: Vec<&str> = run.split_whitespace().collect();
+    if ws.len() < 4 || !matches!(ws[1], "von" | "van" | "de" | "del" | "da" | "di") {
+        return None;
+    }
+    let rest = &ws[2..];
+    if rest.iter().any(|w| CONNECTORS.contains(w)) {
+        return None;
+    }
+    let at = run.find(ws[1])? + ws[1].len();
+    Some(run[at..].trim_start())
+}
+
 fn is_role_word(w: &str) -> bool {
     let l = w.to_lowercase();
     ROLE_WORDS.contains(&l.as_str())
@@ -637,7 +684,15 @@ pub fn names(sentence: &str, vocabulary: &HashSet<String>) -> Vec<NameSpan> {
         loop {
             let run = &sentence[st..end];
             let first = run.split_whitespace().next().unwrap_or("");
-            if first.len() < run.len() && is_role_word(first) {
+            // "Public Finance Minister Eugen Teodorovici": words that only
+            // qualify a role go with the role word after them.
+            let qualifies = is_role_qualifier(first)
+                && run
+                    .split_whitespace()
+                    .skip(1)
+                    .take_while(|w| is_role_qualifier(w) || is_role_word(w))
+                    .any(is_role_word);
+            if first.len() < run.len() && (is_role_word(first) || qualifies) {
                 role_words.push(first.to_string());
                 st += first.len()
                     + (run[first.len()..].len() - run[first.len()..].trim_start().len());
@@ -648,6 +703,12 @@ pub fn names(sentence: &str, vocabulary: &HashSet<String>) -> Vec<NameSpan> {
         if is_role_word(sentence[st..end].trim().trim_end_matches('.')) {
             k = j;
             continue;
+        }
+        // "nach Angaben von Thorsten Frei": a German noun before a particle
+        // whose name runs on for two words or more is no part of the name
+        // ("Ursula von der Leyen" and "Charles de Gaulle" keep theirs).
+        if let Some(rest) = after_leading_noun(&sentence[st..end]) {
+            st = end - rest.len();
         }
         let text = sentence[st..end].trim_end_matches('.').to_string();
         let role = (!role_words.is_empty()).then(|| role_words.join(" "));
