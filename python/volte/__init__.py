@@ -280,9 +280,9 @@ def report(
     opposition, or with ``camps=True`` the camps the stance model finds.
 
     ``threshold`` is the topic cut as a cosine similarity, the meaning it
-    has in :func:`cluster` (default 0.1); ``cluster_threshold`` is the same
+    has in :func:`cluster` (default 0.07); ``cluster_threshold`` is the same
     cut as the command line's ``--cluster-threshold``, a cosine distance
-    (1 − threshold, default 0.9). ``engine`` reuses an opened model (it
+    (1 − threshold, default 0.93). ``engine`` reuses an opened model (it
     should have ``symmetric_prompt=True``, as the report's own does).
     """
     rows, columns = _rows(data)
