@@ -6,7 +6,10 @@
 //! screenshot is checked for the speakers' colours; the charts for their date
 //! ticks and one colour per speaker across the page.
 //!
-//! Needs `/usr/bin/chromium` (Debian package `chromium`).
+//! Needs `/usr/bin/chromium` (Debian package `chromium`). Without it the
+//! rendering tests say they were skipped, except where
+//! `VOLTE_REQUIRE_CHROMIUM` is set (`.ci/run` sets it after installing the
+//! package): there a missing browser fails them.
 
 use crate::common;
 
@@ -26,11 +29,21 @@ fn volte(args: &[&str], output: &Path) {
     common::success(common::volte().args(args).arg("-o").arg(output));
 }
 
-fn chromium(profile: &Path, extra: &[String], url: &str) -> std::process::Output {
+/// Whether the browser is here (see the module docs).
+fn have_chromium() -> bool {
+    if Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    let hint = "install it with `apt-get update && apt-get install -y chromium` to run the HTML rendering tests";
     assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} not found: install it with `apt-get update && apt-get install -y chromium` to run the HTML rendering test"
+        std::env::var_os("VOLTE_REQUIRE_CHROMIUM").is_none(),
+        "{CHROMIUM} not found: {hint}"
     );
+    eprintln!("skipped: {CHROMIUM} not found: {hint}");
+    false
+}
+
+fn chromium(profile: &Path, extra: &[String], url: &str) -> std::process::Output {
     Command::new(CHROMIUM)
         .args([
             "--headless",
@@ -182,6 +195,9 @@ fn as_set(v: &[String]) -> BTreeSet<String> {
 
 #[test]
 fn html_report_renders_in_chromium() {
+    if !have_chromium() {
+        return;
+    }
     let f = fixture();
     let shifts = f.shifts();
     let topics_with_timelines: BTreeSet<u64> = f.report["timelines"]
@@ -353,6 +369,9 @@ fn html_report_renders_in_chromium() {
 
 #[test]
 fn html_report_filters_searches_sorts_and_links() {
+    if !have_chromium() {
+        return;
+    }
     let f = fixture();
     let shifts = f.shifts();
     let statements = f.statements();
@@ -646,6 +665,9 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 /// sorts it in one go.
 #[test]
 fn large_page_stays_usable() {
+    if !have_chromium() {
+        return;
+    }
     use serde_json::json;
     let speakers: Vec<String> = (0..12).map(|k| format!("Speaker number {k}")).collect();
     let (mut statements, mut topics, mut timelines, mut shifts) = (vec![], vec![], vec![], vec![]);
